@@ -1,0 +1,90 @@
+"""The ``banana`` command: a click group whose subcommands load lazily.
+
+Each command lives in a module of this package, named in ``COMMANDS``; a module is
+imported only when its command runs (or help lists it), so ``banana --help`` never
+pulls in torch or whisper. Library errors (``BananaError``) become one-line
+``Error: ...`` messages with exit code 1; set ``BANANA_DEBUG=1`` for tracebacks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+import click
+
+from banana import __version__
+from banana.errors import BananaError
+from banana.library import LIBRARY_ENV, Library
+
+# command name -> "module:attribute"; adding a command is one line here.
+COMMANDS = {
+    "process": "banana.cli.process:process",
+    "import": "banana.cli.transcripts:import_",
+    "export": "banana.cli.transcripts:export",
+    "show": "banana.cli.transcripts:show",
+    "list": "banana.cli.transcripts:list_",
+    "transcribe": "banana.cli.audio:transcribe",
+    "align": "banana.cli.audio:align",
+    "segments": "banana.cli.analysis:segments",
+    "glossary": "banana.cli.analysis:glossary",
+    "teaser": "banana.cli.analysis:teaser",
+    "index": "banana.cli.search:index",
+    "search": "banana.cli.search:search",
+    "notes": "banana.cli.publish:notes",
+    "chapters": "banana.cli.publish:chapters",
+    "solve": "banana.cli.solve:solve",
+}
+
+
+def _available(target: str) -> bool:
+    return importlib.util.find_spec(target.partition(":")[0]) is not None
+
+
+class BananaGroup(click.Group):
+    """Lazy subcommands, and BananaError mapped to a clean one-line error."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, target in COMMANDS.items() if _available(target)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None or not _available(target):
+            return None
+        module, _, attr = target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BananaError as exc:
+            if os.environ.get("BANANA_DEBUG"):
+                raise
+            raise click.ClickException(str(exc)) from None
+
+
+pass_library = click.make_pass_decorator(Library, ensure=True)
+
+
+@click.group(cls=BananaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="banana")
+@click.option(
+    "--library",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar=LIBRARY_ENV,
+    help="Library folder holding one folder per episode [default: episodes/, or $BANANA_LIBRARY].",
+)
+@click.pass_context
+def main(ctx: click.Context, library: str | None) -> None:
+    """Banana: turn podcast episodes into transcripts, chapters, show notes and a
+    searchable archive, and solve the brain teasers.
+
+    \b
+    Quick tour:
+      banana process                      # the bundled sample episodes, end to end
+      banana import episode.md            # store a transcript you already have
+      banana search "federated learning"  # land on the exact moment
+      banana solve 2 2 --target 5 --ops wild
+    """
+    ctx.obj = Library(library)

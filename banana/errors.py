@@ -1,0 +1,37 @@
+"""The errors Banana raises for bad input; the CLI turns each into a one-line message."""
+
+
+class BananaError(Exception):
+    """Base class: anything the user can fix by changing their input."""
+
+
+class FormatError(BananaError):
+    """A file could not be read as the transcript format it claims to be (or any format)."""
+
+
+class EpisodeNotFound(BananaError):
+    """An episode slug or path does not name an episode."""
+
+
+class LibraryError(BananaError):
+    """The library folder cannot be read or written."""
+
+
+class PuzzleError(BananaError):
+    """A solver query is malformed or would exceed the search bounds."""
+
+
+class AudioError(BananaError):
+    """An audio file cannot be decoded."""
+
+
+class ModelError(BananaError):
+    """A whisper model cannot be found or loaded."""
+
+
+class QueryError(BananaError):
+    """A search query cannot be run."""
+
+
+class ProfileError(BananaError):
+    """A show profile is missing or malformed."""

@@ -1,0 +1,192 @@
+"""The transcript model every feature shares, and its one canonical JSON form.
+
+An utterance's *turn index* is its 0-based position in ``Transcript.utterances``;
+later stages (segments, glossary, search) report positions as turn indexes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from banana.errors import FormatError
+
+SCHEMA = 1  # version of the canonical JSON form; bump with a migration in from_dict
+
+WORDS_PER_SECOND = 2.5  # typical conversational speaking rate (150 words per minute)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One speaker turn (or one timed segment), times in seconds."""
+
+    start: float
+    end: float
+    text: str
+    speaker: str | None = None  # None when the speaker is unknown
+    estimated: bool = False  # True when times are estimated, not measured
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "speaker": self.speaker,
+            "text": self.text,
+            "estimated": self.estimated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Utterance:
+        try:
+            start = float(data["start"])
+            end = float(data["end"])
+            text = str(data["text"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"utterance is missing or has a bad field: {exc}") from None
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise FormatError("utterance times must be finite numbers")
+        speaker = data.get("speaker")
+        return cls(
+            start=start,
+            end=end,
+            text=text,
+            speaker=None if speaker in (None, "") else str(speaker),
+            estimated=bool(data.get("estimated", False)),
+        )
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """An episode's transcript: metadata plus utterances in time order."""
+
+    utterances: tuple[Utterance, ...] = ()
+    title: str = ""
+    show: str = ""
+    speakers: tuple[str, ...] = ()
+    language: str | None = None
+    duration: float = 0.0  # seconds
+    source: str = ""  # what produced it: "import:<format>:<file>", "whisper:<model>", ...
+    audio_url: str | None = None  # where listeners can play the episode, if known
+
+    def __post_init__(self) -> None:
+        # Accept lists for convenience but store tuples so the object stays immutable.
+        object.__setattr__(self, "utterances", tuple(self.utterances))
+        object.__setattr__(self, "speakers", tuple(self.speakers))
+
+    @classmethod
+    def build(cls, utterances, **fields: Any) -> Transcript:
+        """A transcript whose speakers and duration are derived from its utterances
+        unless given explicitly."""
+        utterances = tuple(utterances)
+        if "speakers" not in fields:
+            fields["speakers"] = speakers_in_order(utterances)
+        if not fields.get("duration"):
+            fields["duration"] = max((u.end for u in utterances), default=0.0)
+        return cls(utterances=utterances, **fields)
+
+    def replace(self, **changes: Any) -> Transcript:
+        return replace(self, **changes)
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.utterances)
+
+    @property
+    def word_count(self) -> int:
+        return sum(u.word_count for u in self.utterances)
+
+    @property
+    def estimated(self) -> bool:
+        """True when any utterance's times are estimated rather than measured."""
+        return any(u.estimated for u in self.utterances)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": SCHEMA,
+            "title": self.title,
+            "show": self.show,
+            "speakers": list(self.speakers),
+            "language": self.language,
+            "duration": round(self.duration, 3),
+            "source": self.source,
+        }
+        if self.audio_url:
+            data["audio_url"] = self.audio_url
+        data["utterances"] = [u.to_dict() for u in self.utterances]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Transcript:
+        if not isinstance(data, dict):
+            raise FormatError("canonical transcript JSON must be an object")
+        schema = data.get("schema")
+        if schema != SCHEMA:
+            raise FormatError(f"unsupported transcript schema {schema!r} (this Banana reads {SCHEMA})")
+        utterances = data.get("utterances")
+        if not isinstance(utterances, list) or not all(isinstance(u, dict) for u in utterances):
+            raise FormatError("'utterances' must be a list of objects")
+        speakers = data.get("speakers") or []
+        if not isinstance(speakers, list):
+            raise FormatError("'speakers' must be a list")
+        try:
+            duration = float(data.get("duration") or 0.0)
+        except (TypeError, ValueError):
+            raise FormatError("'duration' must be a number") from None
+        return cls(
+            utterances=tuple(Utterance.from_dict(u) for u in utterances),
+            title=str(data.get("title") or ""),
+            show=str(data.get("show") or ""),
+            speakers=tuple(str(s) for s in speakers),
+            language=data.get("language") or None,
+            duration=duration,
+            source=str(data.get("source") or ""),
+            audio_url=data.get("audio_url") or None,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Transcript:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
+        return cls.from_dict(data)
+
+
+def speakers_in_order(utterances) -> tuple[str, ...]:
+    """Distinct known speakers in order of first appearance."""
+    seen: dict[str, None] = {}
+    for u in utterances:
+        if u.speaker:
+            seen.setdefault(u.speaker)
+    return tuple(seen)
+
+
+def estimate_times(texts_and_speakers, *, start: float = 0.0,
+                   words_per_second: float = WORDS_PER_SECOND) -> list[Utterance]:
+    """Utterances laid end to end, each lasting its word count at a typical speaking rate."""
+    out = []
+    t = start
+    for speaker, text in texts_and_speakers:
+        seconds = max(len(text.split()), 1) / words_per_second
+        out.append(Utterance(start=t, end=t + seconds, text=text, speaker=speaker, estimated=True))
+        t += seconds
+    return out
+
+
+def format_timestamp(seconds: float, *, always_hours: bool = False) -> str:
+    """``mm:ss`` or ``h:mm:ss`` (``hh:mm:ss`` with always_hours)."""
+    total = int(max(seconds, 0.0))
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    if always_hours:
+        return f"{h:02d}:{m:02d}:{s:02d}"
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
