@@ -84,6 +84,12 @@ class Library:
             raise LibraryError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
+    def store(self, transcript: Transcript, slug: str) -> Path:
+        """What ``import``, ``transcribe`` and ``align`` call: save the episode, then
+        bring what depends on it (the search index) up to date."""
+        path = self.save(transcript, slug)
+        return path
+
     def remove(self, slug: str) -> None:
         if slug not in self:
             raise EpisodeNotFound(f"no episode {slug!r} in library {self.root}")
