@@ -28,10 +28,16 @@ class Utterance:
     speaker: str | None = None  # None when the speaker is unknown
     estimated: bool = False  # True when times are estimated, not measured
 
+    def __post_init__(self) -> None:
+        # Times are kept to the millisecond, the precision of every format we write,
+        # so that write -> read gives back an equal object.
+        object.__setattr__(self, "start", round(float(self.start), 3))
+        object.__setattr__(self, "end", round(float(self.end), 3))
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "start": round(self.start, 3),
-            "end": round(self.end, 3),
+            "start": self.start,
+            "end": self.end,
             "speaker": self.speaker,
             "text": self.text,
             "estimated": self.estimated,
@@ -78,6 +84,7 @@ class Transcript:
         # Accept lists for convenience but store tuples so the object stays immutable.
         object.__setattr__(self, "utterances", tuple(self.utterances))
         object.__setattr__(self, "speakers", tuple(self.speakers))
+        object.__setattr__(self, "duration", round(float(self.duration), 3))
 
     @classmethod
     def build(cls, utterances, **fields: Any) -> Transcript:
@@ -113,7 +120,7 @@ class Transcript:
             "show": self.show,
             "speakers": list(self.speakers),
             "language": self.language,
-            "duration": round(self.duration, 3),
+            "duration": self.duration,
             "source": self.source,
         }
         if self.audio_url:

@@ -1,0 +1,170 @@
+"""Transcript readers and writers, pluggable by name.
+
+``read_transcript(path)`` checks the file is text (not binary, empty, huge or
+mis-encoded), detects its format from the content and parses it;
+``write_transcript(transcript, "srt")`` renders one. Adding a format is one class
+and one line in ``READERS`` / ``WRITERS``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from banana.errors import FormatError
+from banana.formats.base import Reader, Writer
+from banana.formats.captions import SrtReader, SrtWriter, VttReader, VttWriter
+from banana.formats.jsonfmt import (
+    CanonicalJsonReader,
+    CanonicalJsonWriter,
+    PodcastJsonReader,
+    PodcastJsonWriter,
+    WhisperJsonReader,
+)
+from banana.formats.text import MarkdownReader, MarkdownWriter, PublishedTextReader, TextWriter
+from banana.transcript import Transcript
+
+# Detection tries readers in this order; the first whose detect() accepts wins.
+READERS: dict[str, type[Reader]] = {
+    "json": CanonicalJsonReader,
+    "podcast-json": PodcastJsonReader,
+    "whisper-json": WhisperJsonReader,
+    "vtt": VttReader,
+    "srt": SrtReader,
+    "md": MarkdownReader,
+    "txt": PublishedTextReader,
+}
+
+WRITERS: dict[str, type[Writer]] = {
+    "json": CanonicalJsonWriter,
+    "srt": SrtWriter,
+    "vtt": VttWriter,
+    "podcast-json": PodcastJsonWriter,
+    "txt": TextWriter,
+    "md": MarkdownWriter,
+}
+
+EXTENSIONS = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "podcast-json": ".json",
+              "txt": ".txt", "md": ".md"}
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_LINE_CHARS = 100_000  # a transcript line longer than this is not a transcript (JSON excepted)
+
+_MAGIC = [  # (prefix, what it is)
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"ID3", "an MP3 audio file (use 'banana transcribe')"),
+    (b"OggS", "an Ogg audio file (use 'banana transcribe')"),
+    (b"fLaC", "a FLAC audio file (use 'banana transcribe')"),
+    (b"RIFF", "a RIFF (WAV/AVI) file (use 'banana transcribe' for audio)"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+]
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Bytes of a transcript file as text, or a FormatError saying why they are not."""
+    if not data.strip():
+        raise FormatError(f"{name}: file is empty")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise FormatError(f"{name}: this is {what}, not a transcript")
+    if data[4:8] == b"ftyp":
+        raise FormatError(f"{name}: this is an MP4/M4A media file (use 'banana transcribe'), not a transcript")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FormatError(f"{name}: invalid UTF-16 text") from None
+    if b"\x00" in data[:65536]:
+        raise FormatError(f"{name}: binary data, not a transcript")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            f"{name}: not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_lines(text: str, name: str) -> None:
+    start = 0
+    lineno = 1
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        if end - start > MAX_LINE_CHARS:
+            raise FormatError(
+                f"{name}: line {lineno} is {end - start:,} characters long; not a transcript"
+            )
+        start = end + 1
+        lineno += 1
+
+
+def read_bytes(path: Path) -> bytes:
+    name = str(path)
+    if path.is_dir():
+        raise FormatError(f"{name}: is a directory, not a transcript file")
+    if not path.exists():
+        raise FormatError(f"{name}: no such file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FormatError(f"{name}: file is {size / 1e6:.0f} MB; transcripts over "
+                              f"{MAX_FILE_BYTES // 2**20} MiB are not read")
+        return path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
+def detect_format(text: str) -> str | None:
+    for fmt, reader in READERS.items():
+        if reader.detect(text):
+            return fmt
+    return None
+
+
+def parse_transcript(text: str, *, name: str = "<text>", format: str | None = None) -> Transcript:
+    """Parse transcript text (format detected unless given)."""
+    if format is not None and format not in READERS:
+        raise FormatError(f"unknown transcript format {format!r}; choose from {', '.join(READERS)}")
+    if not text.strip():
+        raise FormatError(f"{name}: file is empty")
+    if not text.lstrip().startswith(("{", "[")):
+        _check_lines(text, name)
+    fmt = format or detect_format(text)
+    if fmt is None:
+        raise FormatError(f"{name}: not a transcript in any format Banana reads "
+                          f"({', '.join(READERS)})")
+    transcript = READERS[fmt]().read(text, name=name)
+    if not transcript.utterances and fmt not in ("json", "whisper-json"):
+        raise FormatError(f"{name}: no transcript text found (read as {fmt})")
+    return transcript
+
+
+def read_transcript(path: Path | str, *, format: str | None = None) -> Transcript:
+    """Read any transcript file Banana knows; raises FormatError naming the file."""
+    path = Path(path)
+    if format is not None and format not in READERS:
+        raise FormatError(f"unknown transcript format {format!r}; choose from {', '.join(READERS)}")
+    text = decode_text(read_bytes(path), str(path))
+    transcript = parse_transcript(text, name=str(path), format=format)
+    if not transcript.title:
+        transcript = transcript.replace(title=path.stem.replace("_", " ").replace("-", " ").strip())
+    return transcript
+
+
+def write_transcript(transcript: Transcript, format: str) -> str:
+    """Render a transcript in one of ``WRITERS``' formats."""
+    try:
+        writer = WRITERS[format]()
+    except KeyError:
+        raise FormatError(f"unknown output format {format!r}; choose from {', '.join(WRITERS)}") from None
+    out = io.StringIO()
+    writer.write(transcript, out)
+    return out.getvalue()

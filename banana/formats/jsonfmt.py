@@ -1,0 +1,152 @@
+"""JSON transcripts: Banana's canonical form, whisper's output, Podcasting 2.0 JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, TextIO
+
+from banana.errors import FormatError
+from banana.formats.base import Reader, Writer, clean
+from banana.transcript import Transcript, Utterance
+
+PODCAST_JSON_VERSION = "1.0.0"
+
+
+def _load(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise FormatError(f"{name}: JSON nested too deeply") from None
+
+
+def _peek(text: str) -> Any:
+    """The parsed JSON object when ``text`` is JSON, else None (for detection)."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _seconds(value: Any, what: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise FormatError(f"{name}: {what} is not a number: {value!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise FormatError(f"{name}: {what} must be a finite, non-negative number")
+    return seconds
+
+
+def _segments(data: dict, name: str) -> list[dict]:
+    segments = data.get("segments")
+    if not isinstance(segments, list) or not all(isinstance(s, dict) for s in segments):
+        raise FormatError(f"{name}: 'segments' must be a list of objects")
+    return segments
+
+
+class CanonicalJsonReader(Reader):
+    @staticmethod
+    def detect(text: str) -> bool:
+        data = _peek(text)
+        return data is not None and "schema" in data and "utterances" in data
+
+    def read(self, text: str, *, name: str) -> Transcript:
+        try:
+            return Transcript.from_dict(_load(text, name))
+        except FormatError as exc:
+            raise FormatError(f"{name}: {exc}") from None
+
+
+class CanonicalJsonWriter(Writer):
+    def write(self, transcript: Transcript, out: TextIO) -> None:
+        out.write(transcript.to_json())
+
+
+class WhisperJsonReader(Reader):
+    """openai-whisper's ``--output_format json``: {"text", "segments": [{"start", "end", "text"}], "language"}."""
+
+    @staticmethod
+    def detect(text: str) -> bool:
+        data = _peek(text)
+        if data is None or not isinstance(data.get("segments"), list):
+            return False
+        first = next(iter(data["segments"]), None)
+        return "text" in data or (isinstance(first, dict) and "start" in first and "text" in first)
+
+    def read(self, text: str, *, name: str) -> Transcript:
+        data = _load(text, name)
+        utterances = []
+        for i, seg in enumerate(_segments(data, name)):
+            body = clean(str(seg.get("text", "")))
+            if not body:
+                continue
+            start = _seconds(seg.get("start"), f"segment {i} start", name)
+            end = max(start, _seconds(seg.get("end", start), f"segment {i} end", name))
+            speaker = seg.get("speaker")  # whisperX-style diarised output carries one
+            utterances.append(Utterance(start, end, body, speaker=str(speaker) if speaker else None))
+        language = data.get("language")
+        return Transcript.build(utterances, language=str(language) if language else None,
+                               source=f"import:whisper-json:{name}")
+
+
+class PodcastJsonReader(Reader):
+    """Podcasting 2.0 JSON: {"version", "segments": [{"speaker", "startTime", "endTime", "body"}]}.
+
+    Word-level files (one word a segment) are joined into turns: a turn ends where the
+    speaker changes or a body ends with a newline, as the spec's example shows.
+    """
+
+    @staticmethod
+    def detect(text: str) -> bool:
+        data = _peek(text)
+        if data is None or not isinstance(data.get("segments"), list):
+            return False
+        first = next(iter(data["segments"]), None)
+        return "version" in data or (isinstance(first, dict) and "body" in first)
+
+    def read(self, text: str, *, name: str) -> Transcript:
+        data = _load(text, name)
+        cues = []
+        for i, seg in enumerate(_segments(data, name)):
+            raw = str(seg.get("body", ""))
+            body = clean(raw)
+            if not body:
+                continue
+            start = _seconds(seg.get("startTime"), f"segment {i} startTime", name)
+            end = start if seg.get("endTime") is None else _seconds(seg["endTime"], f"segment {i} endTime", name)
+            speaker = seg.get("speaker")
+            cues.append((Utterance(start, max(start, end), body, speaker=str(speaker) if speaker else None),
+                         raw.endswith("\n")))
+        word_level = bool(cues) and sorted(u.word_count for u, _ in cues)[len(cues) // 2] <= 2
+        utterances: list[Utterance] = []
+        closed = True
+        for cue, ends_turn in cues:
+            prev = utterances[-1] if utterances else None
+            if word_level and prev is not None and not closed and prev.speaker == cue.speaker:
+                utterances[-1] = Utterance(prev.start, cue.end, f"{prev.text} {cue.text}", prev.speaker)
+            else:
+                utterances.append(cue)
+            closed = ends_turn
+        return Transcript.build(utterances, source=f"import:podcast-json:{name}")
+
+
+class PodcastJsonWriter(Writer):
+    """One segment per utterance (phrase-level fidelity)."""
+
+    def write(self, transcript: Transcript, out: TextIO) -> None:
+        segments = []
+        for u in transcript.utterances:
+            seg: dict[str, Any] = {}
+            if u.speaker:
+                seg["speaker"] = u.speaker
+            seg.update(startTime=round(u.start, 3), endTime=round(u.end, 3), body=u.text)
+            segments.append(seg)
+        json.dump({"version": PODCAST_JSON_VERSION, "segments": segments}, out,
+                  ensure_ascii=False, indent=2)
+        out.write("\n")

@@ -1,0 +1,204 @@
+"""Text transcripts: published web-page text, Markdown with inline timestamps, plain text.
+
+Published text (as copied from a show's site): a title line, byline and blurb, then
+one ``Full Name: text`` paragraph per turn, then a site footer. Times are estimated
+from word counts unless a paragraph starts with a ``[h:mm:ss]`` stamp.
+
+Markdown (as in the Changelog transcripts): ``**Name:** text`` turns, unlabelled
+paragraphs continuing the last speaker, inline ``\\[mm:ss\\]`` stamps that anchor the
+time of the text where they stand (interpolated between anchors by word count),
+``**Break:**`` markers, HTML entities.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections import Counter
+from typing import TextIO
+
+from banana.formats.base import SPEAKER_NAME, Reader, Writer, clean, parse_clock
+from banana.transcript import WORDS_PER_SECOND, Transcript, Utterance, format_timestamp
+
+_PARA_SPLIT = re.compile(r"\n\s*\n")
+_LEADING_STAMP = re.compile(r"^[\[(](\d{1,2}(?::\d{2}){1,2})[\])]\s*")
+_LABEL = re.compile(rf"^({SPEAKER_NAME}|[A-Z][A-Z .'-]{{1,40}}):\s+(\S.*)$", re.S)
+_FOOTER = re.compile(
+    r"^(you may also like|read more|related (posts|articles|episodes)|share this( (post|episode|article))?|"
+    r"subscribe to (our|the) newsletter|more from|recommended for you)\b", re.I)
+
+_MD_LABEL = re.compile(r"^\*\*([^*\n]+?)\*\*:?\s*(.*)$", re.S)
+_MD_STAMP = re.compile(r"\\?\[(\d{1,2}(?::\d{2}){1,2})\\?\]")
+_MD_BREAK = {"break"}
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>])")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in _PARA_SPLIT.split(text) if p.strip()]
+
+
+class PublishedTextReader(Reader):
+    """Speaker-labelled paragraphs (or plain paragraphs), with header and footer dropped."""
+
+    @staticmethod
+    def detect(text: str) -> bool:
+        return True  # the last resort: any readable text
+
+    def read(self, text: str, *, name: str) -> Transcript:
+        paras = _paragraphs(text)
+        labels = []
+        for p in paras:
+            m = _LABEL.match(_LEADING_STAMP.sub("", p))
+            labels.append(m.group(1) if m else None)
+        counts = Counter(label for label in labels if label)
+        # A label is a speaker if it recurs or is a multi-word name ("Note: ..." once is not).
+        speakers = {label for label, n in counts.items() if n >= 2 or " " in label}
+        first = next((i for i, label in enumerate(labels) if label in speakers), None)
+
+        title = ""
+        if first is None:  # plain paragraphs, no speakers: each paragraph an utterance
+            body = paras
+        else:
+            header = paras[:first]
+            title = clean(header[0].split("\n")[0]) if header else ""
+            body = paras[first:]
+            labels = labels[first:]
+        turns: list[tuple[str | None, str, float | None]] = []
+        for i, para in enumerate(body):
+            if _FOOTER.match(para):
+                break
+            stamp = _LEADING_STAMP.match(para)
+            seconds = parse_clock(stamp.group(1)) if stamp else None
+            para = _LEADING_STAMP.sub("", para)
+            label = labels[i] if first is not None else None
+            if label in speakers:
+                m = _LABEL.match(para)
+                turns.append((m.group(1), clean(m.group(2)), seconds))
+            elif turns and first is not None:  # an unlabelled paragraph continues the turn
+                speaker, prev, t = turns[-1]
+                turns[-1] = (speaker, f"{prev} {clean(para)}", t)
+            else:
+                turns.append((None, clean(para), seconds))
+        return Transcript.build(_time_turns(turns), title=title, source=f"import:txt:{name}")
+
+
+def _time_turns(turns: list[tuple[str | None, str, float | None]]) -> list[Utterance]:
+    """Utterances from (speaker, text, stamp seconds or None): stamped turns start at
+    their stamp (measured); the rest follow on at a typical speaking rate (estimated)."""
+    out: list[Utterance] = []
+    t = 0.0
+    for i, (speaker, text, stamp) in enumerate(turns):
+        start = stamp if stamp is not None and stamp >= t - 1e-9 else t
+        length = max(len(text.split()), 1) / WORDS_PER_SECOND
+        nxt = next((s for _, _, s in turns[i + 1:i + 2] if s is not None), None)
+        end = nxt if nxt is not None and nxt > start else start + length
+        out.append(Utterance(start, end, text, speaker=speaker, estimated=stamp is None))
+        t = end
+    return out
+
+
+class MarkdownReader(Reader):
+    @staticmethod
+    def detect(text: str) -> bool:
+        return sum(1 for p in _paragraphs(text)[:40] if _MD_LABEL.match(p)) >= 1
+
+    def read(self, text: str, *, name: str) -> Transcript:
+        title = ""
+        # Pieces of text with their speaker; anchors as (word offset, seconds).
+        pieces: list[tuple[str | None, list[str]]] = []
+        anchors: list[tuple[int, float]] = []
+        words_so_far = 0
+        speaker: str | None = None
+        for para in _paragraphs(text):
+            if para.startswith("#"):
+                title = title or clean(html.unescape(para.lstrip("#")))
+                continue
+            m = _MD_LABEL.match(para)
+            rest = para
+            if m:
+                label, rest = m.group(1).strip(), m.group(2)
+                if ":" in label:  # "**Chris Benson: I**" — the colon fell inside the bold
+                    label, _, spill = label.partition(":")
+                    rest = f"{spill.strip()} {rest}"
+                label = label.strip().rstrip(":")
+                if label.lower() in _MD_BREAK:
+                    for stamp in _MD_STAMP.finditer(rest):
+                        anchors.append((words_so_far, parse_clock(stamp.group(1))))
+                    continue
+                speaker = label
+            words: list[str] = []
+            for k, part in enumerate(_MD_STAMP.split(rest)):
+                if k % 2:  # the captured stamp between two runs of text
+                    anchors.append((words_so_far + len(words), parse_clock(part)))
+                else:
+                    words.extend(clean(html.unescape(_MD_ESCAPE.sub(r"\1", part))).split())
+            if words:
+                pieces.append((speaker, words))
+                words_so_far += len(words)
+        times = _Interpolator(anchors)
+        utterances = []
+        offset = 0
+        for i, (spk, words) in enumerate(pieces):
+            start, measured = times.at(offset)
+            offset += len(words)
+            end = times.at(offset)[0] if i + 1 < len(pieces) else start + len(words) / WORDS_PER_SECOND
+            utterances.append(Utterance(start, max(start, end), " ".join(words), speaker=spk,
+                                        estimated=not measured))
+        return Transcript.build(utterances, title=title, source=f"import:md:{name}")
+
+
+class _Interpolator:
+    """Time at a word offset, linear between anchors; before the first anchor from 0 s,
+    after the last at a typical speaking rate. Anchors that go back in time are dropped."""
+
+    def __init__(self, anchors: list[tuple[int, float]]) -> None:
+        kept: list[tuple[int, float]] = [(0, 0.0)]
+        for word, seconds in sorted(anchors, key=lambda a: a[0]):
+            if seconds < kept[-1][1]:
+                continue  # a stamp that goes back in time is a typo
+            if word == kept[-1][0]:
+                kept[-1] = (word, seconds)
+            else:
+                kept.append((word, seconds))
+        self.words = [w for w, _ in kept]
+        self.anchors = kept
+        self.exact = {w for w, _ in anchors} & set(self.words)
+
+    def at(self, word: int) -> tuple[float, bool]:
+        i = bisect.bisect_right(self.words, word) - 1
+        w0, t0 = self.anchors[i]
+        if i + 1 < len(self.anchors):
+            w1, t1 = self.anchors[i + 1]
+            seconds = t0 + (t1 - t0) * (word - w0) / (w1 - w0)
+        else:
+            seconds = t0 + (word - w0) / WORDS_PER_SECOND
+        return seconds, word in self.exact
+
+
+class TextWriter(Writer):
+    """Plain text: the title, then ``[h:mm:ss] Name: text`` paragraphs (reads back with times)."""
+
+    def write(self, transcript: Transcript, out: TextIO) -> None:
+        if transcript.title:
+            out.write(f"{transcript.title}\n\n")
+        for u in transcript.utterances:
+            label = f"{u.speaker}: " if u.speaker else ""
+            out.write(f"[{format_timestamp(u.start, always_hours=True)}] {label}{u.text}\n\n")
+
+
+class MarkdownWriter(Writer):
+    """``# Title`` then ``**Name:** \\[mm:ss\\] text`` per utterance."""
+
+    def write(self, transcript: Transcript, out: TextIO) -> None:
+        if transcript.title:
+            out.write(f"# {transcript.title}\n\n")
+        for u in transcript.utterances:
+            text = _md_escape(u.text)
+            label = f"**{u.speaker}:** " if u.speaker else ""
+            out.write(f"{label}\\[{format_timestamp(u.start)}\\] {text}\n\n")
+
+
+def _md_escape(text: str) -> str:
+    """Escape Markdown syntax, and ``&`` so the reader's entity decoding gives the text back."""
+    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text.replace("&", "&amp;"))
