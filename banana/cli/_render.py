@@ -1,10 +1,13 @@
-"""Shared rich consoles and small rendering helpers for the CLI."""
+"""Shared rich consoles and rendering helpers for the CLI."""
 
 from __future__ import annotations
 
 import json
 
+import click
 from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -12,10 +15,19 @@ err_console = Console(stderr=True, highlight=False)
 
 def print_json(data) -> None:
     """Machine-readable JSON on stdout, never wrapped or coloured."""
-    click_echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def click_echo(text: str) -> None:
-    import click
-
-    click.echo(text)
+def progress_bar(enabled: bool = True, *, unit_column=None) -> Progress:
+    """A rich progress bar on stderr (a no-op when disabled or not a terminal)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        unit_column or MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not enabled,
+        transient=True,
+    )

@@ -88,6 +88,10 @@ def decode_text(data: bytes, name: str) -> str:
         raise FormatError(
             f"{name}: not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(2, len(sample) // 100):
+        raise FormatError(f"{name}: binary data (control characters), not a transcript")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
