@@ -47,6 +47,9 @@ OPTIMIZE_MIN_EPISODES = 50  # merge FTS segments after re-indexing at least this
 
 # What ``--in`` accepts -> the entry kind stored in the database.
 KINDS = {"transcript": "utterance", "segments": "segment", "glossary": "glossary"}
+KIND_CODES = {"utterance": 0, "segment": 1, "glossary": 2}
+KIND_SHIFT = 19  # up to 2**19 entries of one kind per episode
+EPISODE_SHIFT = 21  # 2 bits of kind code above the position
 
 # Episode-level evidence joins utterance-level bm25 in the ranking: a hit in an
 # episode that talks about the query a lot outranks an equally good hit in an
@@ -72,10 +75,10 @@ MIGRATIONS: list[list[str]] = [
             entries INTEGER NOT NULL DEFAULT 0,
             indexed_at REAL NOT NULL
         )""",
+        # id = episode id << EPISODE_SHIFT | kind code << KIND_SHIFT | position: an
+        # FTS hit's episode and kind come from its rowid without a join.
         """CREATE TABLE entries (
             id INTEGER PRIMARY KEY,
-            episode_id INTEGER NOT NULL REFERENCES episodes(id),
-            kind TEXT NOT NULL,
             speaker TEXT,
             start REAL NOT NULL,
             end REAL NOT NULL,
@@ -83,7 +86,6 @@ MIGRATIONS: list[list[str]] = [
             last_turn INTEGER,
             text TEXT NOT NULL
         )""",
-        "CREATE INDEX entries_episode ON entries(episode_id)",
         """CREATE VIRTUAL TABLE entries_fts USING fts5(
             text, content='entries', content_rowid='id', tokenize='porter unicode61'
         )""",
@@ -445,6 +447,10 @@ class SearchIndex:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    conn.execute("SELECT log2(1)")
+                except sqlite3.OperationalError:  # SQLite built without math functions
+                    conn.create_function("log2", 1, math.log2, deterministic=True)
                 self._migrate(conn)
             except sqlite3.DatabaseError as exc:
                 raise LibraryError(f"search index {self.path} is unusable ({exc}); "
@@ -580,17 +586,24 @@ class SearchIndex:
                 (slug, title, transcript.audio_url, state[0], state[1], digest, int(analysed),
                  len(entries), now)).lastrowid
         else:
-            conn.execute("DELETE FROM entries WHERE episode_id = ?", (episode_id,))
+            conn.execute("DELETE FROM entries WHERE id BETWEEN ? AND ?", _id_range(episode_id))
             conn.execute(
                 "UPDATE episodes SET title = ?, audio_url = ?, mtime_ns = ?, size = ?, sha256 = ?,"
                 " analysed = ?, entries = ?, indexed_at = ? WHERE id = ?",
                 (title, transcript.audio_url, state[0], state[1], digest, int(analysed),
                  len(entries), now, episode_id))
+        positions = dict.fromkeys(KIND_CODES, 0)
+        rows = []
+        for e in entries:
+            position = positions[e.kind]
+            if position >= 1 << KIND_SHIFT:
+                raise LibraryError(f"{slug}: more than {1 << KIND_SHIFT} {e.kind}s in one episode")
+            positions[e.kind] += 1
+            rows.append((_entry_id(episode_id, e.kind, position), e.speaker, e.start, e.end,
+                         e.first_turn, e.last_turn, e.text))
         conn.executemany(
-            "INSERT INTO entries (episode_id, kind, speaker, start, end, first_turn, last_turn, text)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(episode_id, e.kind, e.speaker, e.start, e.end, e.first_turn, e.last_turn, e.text)
-             for e in entries])
+            "INSERT INTO entries (id, speaker, start, end, first_turn, last_turn, text)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     @staticmethod
     def _remove(conn: sqlite3.Connection, slug: str) -> bool:
@@ -598,7 +611,7 @@ class SearchIndex:
             row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (slug,)).fetchone()
             if row is None:
                 return False
-            conn.execute("DELETE FROM entries WHERE episode_id = ?", (row[0],))
+            conn.execute("DELETE FROM entries WHERE id BETWEEN ? AND ?", _id_range(row[0]))
             conn.execute("DELETE FROM episodes WHERE id = ?", (row[0],))
             return True
 
@@ -609,22 +622,26 @@ class SearchIndex:
     # -- reading --
 
     def stats(self) -> dict[str, int]:
-        """Episodes and entries in the index, entries by kind."""
+        """Episodes and entries in the index, and entries by kind."""
+        names = {code: kind for kind, code in KIND_CODES.items()}
         with self.connect() as conn:
-            episodes, entries = conn.execute(
-                "SELECT count(*), coalesce(sum(entries), 0) FROM episodes").fetchone()
-            by_kind = dict(conn.execute("SELECT kind, count(*) FROM entries GROUP BY kind"))
-        return {"episodes": episodes, "entries": entries, **by_kind}
+            episodes = conn.execute("SELECT count(*) FROM episodes").fetchone()[0]
+            by_kind = {names[code]: n for code, n in conn.execute(
+                f"SELECT (id >> {KIND_SHIFT}) & 3, count(*) FROM entries GROUP BY 1")}
+        return {"episodes": episodes, "entries": sum(by_kind.values()),
+                **{kind: by_kind.get(kind, 0) for kind in KIND_CODES}}
 
     def episode_counts(self) -> dict[str, int]:
         """slug -> number of entries actually stored for it."""
         with self.connect() as conn:
             return dict(conn.execute(
-                "SELECT ep.slug, count(en.id) FROM episodes ep"
-                " LEFT JOIN entries en ON en.episode_id = ep.id GROUP BY ep.id"))
+                "SELECT ep.slug, (SELECT count(*) FROM entries"
+                f" WHERE id BETWEEN ep.id << {EPISODE_SHIFT} AND ((ep.id + 1) << {EPISODE_SHIFT}) - 1)"
+                " FROM episodes ep"))
 
     def integrity_check(self) -> None:
-        """Raise LibraryError unless SQLite and FTS5 both find the index sound."""
+        """Raise LibraryError unless SQLite and FTS5 both find the index sound and every
+        episode's recorded entry count matches its rows."""
         with self.connect() as conn:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if result != "ok":
@@ -633,42 +650,53 @@ class SearchIndex:
                 conn.execute("INSERT INTO entries_fts(entries_fts, rank) VALUES ('integrity-check', 1)")
             except sqlite3.DatabaseError as exc:
                 raise LibraryError(f"search index is out of sync: {exc}") from None
+            recorded = dict(conn.execute("SELECT slug, entries FROM episodes"))
+            orphans = conn.execute(
+                f"SELECT count(*) FROM entries WHERE id >> {EPISODE_SHIFT} NOT IN (SELECT id FROM episodes)"
+            ).fetchone()[0]
+        stored = self.episode_counts()
+        bad = sorted(slug for slug in recorded if recorded[slug] != stored.get(slug))
+        if bad or orphans:
+            raise LibraryError(f"search index rows do not match: {len(bad)} episodes with wrong "
+                               f"counts ({', '.join(bad[:3])}), {orphans} orphan rows")
 
     def search(self, query: str, *, episode: str | None = None, speaker: str | None = None,
                within: str = "transcript", limit: int = DEFAULT_LIMIT) -> SearchResults:
-        """Entries matching ``query``, best first (see ``parse_query`` for syntax)."""
+        """Entries matching ``query``, best first (see ``parse_query`` for syntax).
+
+        ``episode`` is a slug; ``speaker`` matches any part of the speaker's name,
+        ignoring case; ``within`` is "transcript", "segments" or "glossary"."""
         if within not in KINDS:
             raise QueryError(f"--in must be one of {', '.join(KINDS)}, not {within!r}")
         if limit < 1:
             raise QueryError("--limit must be at least 1")
         parsed = parse_query(query)
-        where = ["e.kind = :kind"]
-        params: dict[str, Any] = {"q": parsed.fts, "kind": KINDS[within], "limit": limit,
-                                  "w": EPISODE_WEIGHT}
+        joins, where = "", [f"(f.rowid >> {KIND_SHIFT}) & 3 = :kind"]
+        params: dict[str, Any] = {"q": parsed.fts, "kind": KIND_CODES[KINDS[within]],
+                                  "limit": limit, "w": EPISODE_WEIGHT}
         with self.connect() as conn:
             if episode is not None:
                 row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (episode,)).fetchone()
                 if row is None:
                     raise EpisodeNotFound(f"no episode {episode!r} in the search index of "
                                           f"{self.library.root} (run `banana index`?)")
-                where.append("e.episode_id = :episode_id")
-                params["episode_id"] = row[0]
+                where.append("f.rowid BETWEEN :lo AND :hi")
+                params["lo"], params["hi"] = _id_range(row[0])
             if speaker is not None:
+                joins = "JOIN entries e ON e.id = f.rowid"
                 where.append("e.speaker LIKE :speaker ESCAPE '\\'")
                 params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
+            # Every match is scored (bm25), then boosted by how much its episode as a
+            # whole matches; the window functions avoid a second pass.
             sql = f"""
-                WITH m AS (
-                    SELECT rowid AS id, -bm25(entries_fts) AS s FROM entries_fts
-                    WHERE entries_fts MATCH :q
-                ), h AS (
-                    SELECT e.id, e.episode_id, m.s FROM m JOIN entries e ON e.id = m.id
-                    WHERE {' AND '.join(where)}
-                ), ep AS (
-                    SELECT episode_id, sum(s) AS es FROM h GROUP BY episode_id
+                WITH h AS (
+                    SELECT f.rowid AS id, f.rowid >> {EPISODE_SHIFT} AS ep, -bm25(entries_fts) AS s
+                    FROM entries_fts f {joins}
+                    WHERE entries_fts MATCH :q AND {' AND '.join(where)}
                 )
-                SELECT h.id, h.s + :w * log2(1 + ep.es) AS score, count(*) OVER () AS total
-                FROM h JOIN ep USING (episode_id)
-                ORDER BY score DESC, h.id LIMIT :limit
+                SELECT id, s + :w * log2(1 + sum(s) OVER (PARTITION BY ep)) AS score,
+                       count(*) OVER () AS total
+                FROM h ORDER BY score DESC, id LIMIT :limit
             """
             try:
                 top = conn.execute(sql, params).fetchall()
@@ -682,16 +710,26 @@ class SearchIndex:
     @staticmethod
     def _hit(conn: sqlite3.Connection, fts: str, entry_id: int, score: float) -> Hit:
         row = conn.execute(
-            "SELECT ep.slug, ep.title, ep.audio_url, e.kind, e.speaker, e.start, e.end,"
+            "SELECT ep.slug, ep.title, ep.audio_url, e.speaker, e.start, e.end,"
             " e.first_turn, snippet(entries_fts, 0, char(2), char(3), '…', ?)"
             " FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid"
-            " JOIN episodes ep ON ep.id = e.episode_id"
+            " JOIN episodes ep ON ep.id = ?"
             " WHERE entries_fts MATCH ? AND entries_fts.rowid = ?",
-            (SNIPPET_TOKENS, fts, entry_id)).fetchone()
-        slug, title, audio_url, kind, speaker, start, end, turn, snippet = row
+            (SNIPPET_TOKENS, entry_id >> EPISODE_SHIFT, fts, entry_id)).fetchone()
+        slug, title, audio_url, speaker, start, end, turn, snippet = row
+        kind = {code: kind for kind, code in KIND_CODES.items()}[(entry_id >> KIND_SHIFT) & 3]
         url = f"{audio_url}#t={int(math.floor(start))}" if audio_url else None
         return Hit(episode=slug, title=title, kind=kind, speaker=speaker, start=start, end=end,
                    turn=turn, snippet=_highlight(snippet), url=url, score=score)
+
+
+def _entry_id(episode_id: int, kind: str, position: int) -> int:
+    return (episode_id << EPISODE_SHIFT) | (KIND_CODES[kind] << KIND_SHIFT) | position
+
+
+def _id_range(episode_id: int) -> tuple[int, int]:
+    """The first and last entry id an episode can own."""
+    return episode_id << EPISODE_SHIFT, ((episode_id + 1) << EPISODE_SHIFT) - 1
 
 
 def _highlight(snippet: str) -> str:

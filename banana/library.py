@@ -88,6 +88,9 @@ class Library:
         """What ``import``, ``transcribe`` and ``align`` call: save the episode, then
         bring what depends on it (the search index) up to date."""
         path = self.save(transcript, slug)
+        from banana.index import update_episode  # lazy: keeps `banana --help` fast
+
+        update_episode(self, slug)
         return path
 
     def remove(self, slug: str) -> None:
