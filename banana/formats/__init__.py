@@ -9,6 +9,7 @@ and one line in ``READERS`` / ``WRITERS``.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from banana.errors import FormatError
@@ -142,6 +143,16 @@ def parse_transcript(text: str, *, name: str = "<text>", format: str | None = No
     if not text.lstrip().startswith(("{", "[")):
         _check_lines(text, name)
     fmt = format or detect_format(text)
+    if format is None and text.lstrip().startswith(("{", "[")) and fmt not in (
+            "json", "podcast-json", "whisper-json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        except RecursionError:
+            raise FormatError(f"{name}: JSON nested too deeply") from None
+        raise FormatError(f"{name}: JSON, but not a transcript format Banana reads "
+                          "(canonical, whisper or Podcasting 2.0 JSON)")
     if fmt is None:
         raise FormatError(f"{name}: not a transcript in any format Banana reads "
                           f"({', '.join(READERS)})")

@@ -25,7 +25,8 @@ _TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})(?:\s.*)?$")
 _SRT_SPEAKER = re.compile(rf"^({SPEAKER_NAME}):\s+(.*)$", re.S)
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
+_VTT_TAG = re.compile(r"</?(?:c|i|b|u|v|ruby|rt|lang)\b[^>]*>|<\d[\d:.]*>")
+SRT_TAG = re.compile(r"</?(?:i|b|u|font)\b[^>]*>|\{\\[^}]*\}")
 
 
 def wrap_cues(text: str, line_chars: int, *, first_prefix: str = "") -> list[list[str]]:
@@ -122,7 +123,7 @@ class SrtReader(Reader):
     def read(self, text: str, *, name: str) -> Transcript:
         cues = []
         for start, end, raw in _cues(text, name):
-            body = clean(html.unescape(_TAG.sub("", raw)))
+            body = clean(SRT_TAG.sub("", raw))
             m = _SRT_SPEAKER.match(body)
             if m:
                 cues.append((start, end, m.group(1), clean(m.group(2)), True))
@@ -144,7 +145,7 @@ class VttReader(Reader):
         cues = []
         for start, end, raw in _cues(text, name):
             voice = _VOICE.search(raw)
-            body = clean(html.unescape(_TAG.sub("", raw)))
+            body = clean(html.unescape(_VTT_TAG.sub("", raw)))
             if voice:
                 cues.append((start, end, clean(html.unescape(voice.group(1))), body, True))
             else:

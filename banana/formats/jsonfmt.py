@@ -137,7 +137,7 @@ class PodcastJsonReader(Reader):
 
 
 class PodcastJsonWriter(Writer):
-    """One segment per utterance (phrase-level fidelity)."""
+    """One segment per utterance (phrase-level fidelity), each body ending in a newline."""
 
     def write(self, transcript: Transcript, out: TextIO) -> None:
         segments = []
@@ -145,7 +145,9 @@ class PodcastJsonWriter(Writer):
             seg: dict[str, Any] = {}
             if u.speaker:
                 seg["speaker"] = u.speaker
-            seg.update(startTime=round(u.start, 3), endTime=round(u.end, 3), body=u.text)
+            # A body ending in a newline closes the turn, as in the spec's example, so
+            # readers that join word-level segments keep our utterances apart.
+            seg.update(startTime=u.start, endTime=u.end, body=u.text + "\n")
             segments.append(seg)
         json.dump({"version": PODCAST_JSON_VERSION, "segments": segments}, out,
                   ensure_ascii=False, indent=2)

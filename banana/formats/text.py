@@ -47,13 +47,16 @@ class PublishedTextReader(Reader):
 
     def read(self, text: str, *, name: str) -> Transcript:
         paras = _paragraphs(text)
-        labels = []
+        labels, stamped = [], set()
         for p in paras:
             m = _LABEL.match(_LEADING_STAMP.sub("", p))
             labels.append(m.group(1) if m else None)
+            if m and _LEADING_STAMP.match(p):
+                stamped.add(m.group(1))
         counts = Counter(label for label in labels if label)
-        # A label is a speaker if it recurs or is a multi-word name ("Note: ..." once is not).
-        speakers = {label for label, n in counts.items() if n >= 2 or " " in label}
+        # A label is a speaker if it recurs, is a multi-word name or follows a time stamp
+        # ("Note: ..." once is not).
+        speakers = {label for label, n in counts.items() if n >= 2 or " " in label} | stamped
         first = next((i for i, label in enumerate(labels) if label in speakers), None)
 
         title = ""
@@ -89,11 +92,12 @@ def _time_turns(turns: list[tuple[str | None, str, float | None]]) -> list[Utter
     out: list[Utterance] = []
     t = 0.0
     for i, (speaker, text, stamp) in enumerate(turns):
-        start = stamp if stamp is not None and stamp >= t - 1e-9 else t
+        measured = stamp is not None and stamp >= (out[-1].start if out else 0.0)
+        start = stamp if measured else t
         length = max(len(text.split()), 1) / WORDS_PER_SECOND
         nxt = next((s for _, _, s in turns[i + 1:i + 2] if s is not None), None)
-        end = nxt if nxt is not None and nxt > start else start + length
-        out.append(Utterance(start, end, text, speaker=speaker, estimated=stamp is None))
+        end = nxt if nxt is not None and nxt >= start else start + length
+        out.append(Utterance(start, end, text, speaker=speaker, estimated=not measured))
         t = end
     return out
 
