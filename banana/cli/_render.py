@@ -10,7 +10,13 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+
+
+def print_error(message: str) -> None:
+    """``Error: message`` on stderr, on one line, for a failure that does not stop a batch."""
+    click.secho("Error: ", fg="red", err=True, nl=False)
+    click.echo(message, err=True)
 
 
 def print_json(data) -> None:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from banana.cli import pass_library
-from banana.cli._render import console, err_console, print_json, progress_bar
+from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import BananaError, FormatError
 from banana.formats import READERS, WRITERS, read_transcript, write_transcript
 from banana.fsutil import atomic_write_text
@@ -61,7 +61,7 @@ def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: s
                 click.echo(episode)
             except BananaError as exc:
                 failures += 1
-                err_console.print(f"[red]Error:[/red] {escape(str(exc))}")
+                print_error(str(exc))
             progress.advance(task)
     if failures:
         raise click.exceptions.Exit(1)

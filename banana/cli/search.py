@@ -1,0 +1,148 @@
+"""``banana index`` and ``banana search``: the searchable archive."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.text import Text
+
+from banana.cli import pass_library
+from banana.cli._render import console, err_console, print_json, progress_bar
+from banana.errors import LibraryError
+from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
+                          IndexReport, SearchIndex)
+from banana.library import Library
+
+PROGRESS_MIN_EPISODES = 10  # show a progress bar when at least this many episodes need work
+
+
+def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
+    """``ix.update()`` with a progress bar once the work turns out to be big enough."""
+    with progress_bar(True) as progress:
+        task = None
+
+        def advance(done: int, total: int, slug: str) -> None:
+            nonlocal task
+            if total < PROGRESS_MIN_EPISODES:
+                return
+            if task is None:
+                task = progress.add_task("Indexing", total=total)
+            progress.update(task, completed=done)
+
+        return ix.update(rebuild=rebuild, progress=advance)
+
+
+@click.command()
+@click.option("--rebuild", is_flag=True, help="Re-index every episode, not only new and changed ones.")
+@pass_library
+def index(library: Library, rebuild: bool) -> None:
+    """Bring the search index up to date with the library.
+
+    Only new and changed episodes are (re)indexed and removed ones are dropped, so
+    running it again is cheap. 'banana import', 'transcribe' and 'align' keep the
+    index current on their own; run this after copying or deleting episode folders
+    by hand, or after an interrupted run. The index is LIBRARY/index.sqlite3.
+
+    \b
+    Examples:
+      banana index
+      banana --library ~/podcasts index --rebuild
+    """
+    ix = SearchIndex(library)
+    report = _run_update(ix, rebuild=rebuild)
+    for slug, message in report.failed:
+        err_console.print(f"[red]Error:[/red] {escape(slug)}: {escape(message)}")
+    parts = [f"{len(report.added)} added", f"{len(report.updated)} updated",
+             f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    err_console.print(f"Indexed {report.episodes} episodes ({', '.join(parts)}): "
+                      f"{report.entries:,} entries in {escape(str(ix.path))} "
+                      f"[dim]({report.seconds:.1f} s)[/dim]")
+    if not report.analysed:
+        err_console.print("[dim]Segments and glossary are not indexed: banana.analysis is "
+                          "not installed.[/dim]")
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--episode", metavar="SLUG", help="Search only this episode.")
+@click.option("--speaker", metavar="NAME", help="Only what this speaker said (any part of the name, any case).")
+@click.option("--in", "within", type=click.Choice(list(KINDS)), default="transcript",
+              show_default=True, help="Search what was said, segment titles, or glossary entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True,
+              help="Show at most this many results.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Machine-readable: {"query", "total", "results": [...]}.')
+@pass_library
+def search(library: Library, query: tuple[str, ...], episode: str | None, speaker: str | None,
+           within: str, limit: int, as_json: bool) -> None:
+    """Find the moments in the archive where QUERY is said, best match first.
+
+    Words are matched by stem ("explaining" finds "explained"). Use quotes for a
+    phrase, a trailing * for a prefix, and AND, OR, NOT (upper case) with
+    parentheses; anything malformed is searched as plain words. Each result shows
+    the episode, speaker, hh:mm:ss and the matching words, plus URL#t=SECONDS when
+    the episode has an audio URL.
+
+    \b
+    Examples:
+      banana search federated learning
+      banana search '"federated learning"' --speaker chris --limit 5
+      banana search 'deep* NOT (reinforcement OR robotics)'
+      banana search GAN --in glossary --json
+    """
+    text = " ".join(query)
+    ix = SearchIndex(library)
+    if not ix.exists():
+        if not library.slugs():
+            raise LibraryError(f"no episodes in {library.root} to search; "
+                               f"add some with 'banana import FILE'")
+        err_console.print("[dim]Building the search index first…[/dim]")
+        _run_update(ix)
+    results = ix.search(text, episode=episode, speaker=speaker, within=within, limit=limit)
+    if results.note:
+        err_console.print(f"[yellow]Note:[/yellow] {escape(results.note)}")
+    if as_json:
+        print_json(results.to_dict())
+        return
+    if not results.hits:
+        err_console.print(f"No matches for {escape(text)!r}.")
+        return
+    for number, hit in enumerate(results.hits, 1):
+        console.print(_render_hit(number, hit))
+    shown = len(results.hits)
+    console.print(f"[dim]{shown} of {results.total:,} matches[/dim]" if results.total > shown
+                  else f"[dim]{shown} match{'es' if shown != 1 else ''}[/dim]")
+
+
+def _render_hit(number: int, hit: Hit) -> Text:
+    head = Text(f"{number:>2}. ", style="dim")
+    head.append(hit.title, style="bold")
+    head.append(f"  {hit.episode}", style="dim")
+    who = hit.speaker or ("segment" if hit.kind == "segment" else "")
+    head.append(f"\n    {hit.timestamp}", style="cyan")
+    if who:
+        head.append(f"  {who}", style="green")
+    head.append("\n    ")
+    head.append_text(_snippet_text(hit.snippet))
+    if hit.url:
+        head.append(f"\n    {hit.url}", style="blue")
+    head.append("\n")
+    return head
+
+
+def _snippet_text(snippet: str) -> Text:
+    """Matched words in bold yellow; the highlight markers come from banana.index."""
+    out = Text()
+    rest, marked = snippet, False
+    while rest:
+        marker = HIGHLIGHT_CLOSE if marked else HIGHLIGHT_OPEN
+        piece, found, rest = rest.partition(marker)
+        out.append(piece, style="bold yellow" if marked else None)
+        if not found:
+            break
+        marked = not marked
+    return out
