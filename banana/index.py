@@ -236,7 +236,7 @@ def _tokenize(query: str) -> list[_Tok]:
                 continue
             stem, stars = word.rstrip("*"), len(word) - len(word.rstrip("*"))
             if "*" in stem or stars > 1:
-                raise _SyntaxProblem(f"'*' belongs at the end of a word, as in deep*: {word!r}")
+                raise _SyntaxProblem(f"one '*' goes at the end of a word, as in deep*: {word!r}")
             if not _has_token_chars(stem):
                 if stars:
                     raise _SyntaxProblem("a lone '*' needs a word before it, as in deep*")
@@ -265,8 +265,8 @@ class _Parser:
         if not self.toks:
             raise _SyntaxProblem("nothing to search for")
         expr = self.or_()
-        if self.peek() is not None:
-            raise _SyntaxProblem(f"unexpected {self.peek().text!r}")
+        if self.peek() is not None:  # only a stray ')' can stop the parser early
+            raise _SyntaxProblem("unbalanced parenthesis")
         return expr
 
     def or_(self) -> str:
@@ -301,7 +301,9 @@ class _Parser:
             return _quote(tok.text, tok.prefix)
         if tok.kind == "(":
             self.take()
-            if (nxt := self.peek()) is not None and nxt.kind == ")":
+            if (nxt := self.peek()) is None:
+                raise _SyntaxProblem("unbalanced parenthesis")
+            if nxt.kind == ")":
                 raise _SyntaxProblem("empty parentheses")
             expr = self.or_()
             if (close := self.peek()) is None or close.kind != ")":
@@ -461,13 +463,14 @@ class SearchIndex:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
-        if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LibraryError(f"search index schema {version} is newer than this Banana's "
+                               f"({SCHEMA_VERSION}); upgrade Banana or delete {INDEX_FILE}")
+        if version == SCHEMA_VERSION:
             return
         with _write(conn):
             version = conn.execute("PRAGMA user_version").fetchone()[0]  # re-read under lock
-            if version > SCHEMA_VERSION:
-                raise LibraryError(f"search index schema {version} is newer than this Banana's "
-                                   f"({SCHEMA_VERSION})")
             for number in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[number]:
                     conn.execute(statement)

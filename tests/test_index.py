@@ -1,0 +1,463 @@
+"""The search index (banana/index.py) on real SQLite: incremental updates, stemming,
+query syntax, filters, concurrency and recovery from a killed indexer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from banana import index as index_module
+from banana.errors import EpisodeNotFound, LibraryError, QueryError
+from banana.index import (INDEX_FILE, SCHEMA_VERSION, SearchIndex, analysis_available,
+                          parse_query)
+from banana.library import Library
+from banana.transcript import Transcript, Utterance
+from tests.conftest import PRACTICAL_AI, need
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def episode(*turns: tuple[str, str], title: str = "", audio_url: str | None = None,
+            seconds_per_turn: float = 10.0) -> Transcript:
+    """A transcript from (speaker, text) pairs, one turn every ``seconds_per_turn``."""
+    utterances = [Utterance(start=i * seconds_per_turn, end=(i + 1) * seconds_per_turn,
+                            text=text, speaker=speaker)
+                  for i, (speaker, text) in enumerate(turns)]
+    return Transcript.build(utterances, title=title, audio_url=audio_url)
+
+
+ANNA, BEN = "Anna Alvarez", "Ben Brooks"
+
+EPISODES = {
+    "ep-1": episode(
+        (ANNA, "Welcome to the show about bananas and gardening."),
+        (BEN, "Today we explained how federated learning keeps data on your phone."),
+        (ANNA, "Deep learning models need lots of data."),
+        (BEN, "A banana split is a dessert, not a data split."),
+        title="Federated bananas", audio_url="https://example.com/ep1.mp3"),
+    "ep-2": episode(
+        (BEN, "Deepfakes are made with generative models."),
+        (ANNA, "Explaining a model to a regulator is hard."),
+        (BEN, "Learning rates, learning curves, deep nets."),
+        title="Deepfakes"),
+    "ep-3": episode(
+        (ANNA, "Reinforcement learning trains agents with rewards."),
+        (ANNA, "The learning signal is sparse; exploration is the deep problem here."),
+        title="Rewards"),
+}
+
+
+@pytest.fixture
+def lib(library) -> Library:
+    """The test's library with EPISODES saved (not yet indexed)."""
+    lib = Library(library)
+    for slug, transcript in EPISODES.items():
+        lib.save(transcript, slug)
+    return lib
+
+
+@pytest.fixture
+def ix(lib) -> SearchIndex:
+    ix = SearchIndex(lib)
+    ix.update()
+    return ix
+
+
+def where(results) -> list[tuple[str, int]]:
+    return [(h.episode, h.turn) for h in results.hits]
+
+
+# --- incremental updates ------------------------------------------------------------
+
+
+def test_update_indexes_new_then_only_changes(lib):
+    ix = SearchIndex(lib)
+    first = ix.update()
+    assert sorted(first.added) == ["ep-1", "ep-2", "ep-3"]
+    assert (first.updated, first.removed, first.unchanged) == ([], [], 0)
+    assert ix.stats()["entries"] == 9 and ix.stats()["episodes"] == 3
+    assert ix.path == lib.root / INDEX_FILE
+
+    again = ix.update()
+    assert (again.added, again.updated, again.removed, again.unchanged) == ([], [], [], 3)
+
+    # A changed episode is re-indexed: old words gone, new words found.
+    lib.save(episode((BEN, "Now this episode is about quantum annealing.")), "ep-2")
+    changed = ix.update()
+    assert (changed.added, changed.updated, changed.unchanged) == ([], ["ep-2"], 2)
+    assert ix.search("annealing").total == 1
+    assert ix.search("deepfakes").total == 0
+    assert ix.episode_counts() == {"ep-1": 4, "ep-2": 1, "ep-3": 2}
+
+    # Same bytes rewritten (new mtime): hashed, found unchanged, rows untouched.
+    lib.save(EPISODES["ep-1"], "ep-1")
+    rewritten = ix.update()
+    assert rewritten.changed == 0 and rewritten.unchanged == 3
+
+    # A removed episode is dropped with its rows.
+    lib.remove("ep-3")
+    removed = ix.update()
+    assert removed.removed == ["ep-3"]
+    assert ix.search("reinforcement").total == 0
+    assert ix.stats() == {"episodes": 2, "entries": 5, "utterance": 5, "segment": 0, "glossary": 0}
+    ix.integrity_check()
+
+
+def test_rebuild_reindexes_everything(ix):
+    report = ix.update(rebuild=True)
+    assert sorted(report.updated) == ["ep-1", "ep-2", "ep-3"]
+    assert ix.stats()["entries"] == 9
+
+
+def test_store_updates_the_index(library):
+    lib = Library(library)
+    lib.store(episode((ANNA, "Pineapples on pizza are controversial.")), "pizza")
+    assert [h.episode for h in SearchIndex(lib).search("pineapple").hits] == ["pizza"]
+    lib.store(episode((ANNA, "Anchovies on pizza are worse.")), "pizza")
+    ix = SearchIndex(lib)
+    assert ix.search("pineapple").total == 0 and ix.search("anchovies").total == 1
+    assert ix.update().changed == 0  # store left nothing for `banana index` to do
+
+
+def test_unreadable_episode_is_reported_and_others_indexed(lib):
+    lib.transcript_path("ep-2").write_text("{ not json", encoding="utf-8")
+    report = SearchIndex(lib).update()
+    assert [slug for slug, _ in report.failed] == ["ep-2"]
+    assert "invalid JSON" in report.failed[0][1]
+    assert sorted(report.added) == ["ep-1", "ep-3"]
+
+
+def test_fresh_index_is_migrated_and_wal(ix):
+    with sqlite3.connect(ix.path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tokenizer = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'entries_fts'").fetchone()[0]
+    assert "porter unicode61" in tokenizer
+
+
+def test_index_from_a_newer_banana_is_refused(ix):
+    with sqlite3.connect(ix.path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(LibraryError, match="newer"):
+        ix.search("banana")
+
+
+def test_garbage_index_file_is_a_clear_error(lib):
+    (lib.root / INDEX_FILE).write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LibraryError, match="delete it and run `banana index`"):
+        SearchIndex(lib).update()
+
+
+# --- matching and ranking -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("explaining", [("ep-2", 1), ("ep-1", 1)]),  # explaining ~ explained
+    ("explained", [("ep-2", 1), ("ep-1", 1)]),
+    ("models", [("ep-2", 0), ("ep-1", 2), ("ep-2", 1)]),  # model ~ models
+    ("curve", [("ep-2", 2)]),
+])
+def test_stemming(ix, query, expected):
+    assert sorted(where(ix.search(query))) == sorted(expected)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"federated learning"', {("ep-1", 1)}),
+    ('"learning federated"', set()),
+    ("federated learning", {("ep-1", 1)}),
+    ("deep*", {("ep-1", 2), ("ep-2", 0), ("ep-2", 2), ("ep-3", 1)}),  # deep, deepfakes
+    ("deep", {("ep-1", 2), ("ep-2", 2), ("ep-3", 1)}),
+    ('"deep learn"*', {("ep-1", 2)}),
+    ("banana AND data", {("ep-1", 3)}),
+    ("banana OR rewards", {("ep-1", 0), ("ep-1", 3), ("ep-3", 0)}),
+    ("learning NOT deep", {("ep-1", 1), ("ep-3", 0)}),
+    ("learning NOT (deep OR federated)", {("ep-3", 0)}),
+    ("(banana OR reinforcement) learning", {("ep-3", 0)}),
+    ("and", {("ep-1", 0)}),  # lower-case operators are words
+    ("self-driving", set()),
+])
+def test_phrase_prefix_boolean(ix, query, expected):
+    results = ix.search(query, limit=50)
+    assert set(where(results)) == expected
+    assert results.total == len(expected)
+    assert results.note is None
+
+
+def test_filters(ix):
+    assert {h.speaker for h in ix.search("learning", speaker="anna").hits} == {ANNA}
+    assert {h.speaker for h in ix.search("learning", speaker="BROOKS").hits} == {BEN}
+    assert ix.search("learning", speaker="nobody").total == 0
+    assert ix.search("learning", speaker="%").total == 0  # LIKE wildcards are literal
+    assert {h.episode for h in ix.search("learning", episode="ep-3").hits} == {"ep-3"}
+    assert ix.search("learning", episode="ep-3", speaker="ben").total == 0
+    with pytest.raises(EpisodeNotFound, match="no episode 'ep-99'"):
+        ix.search("learning", episode="ep-99")
+    with pytest.raises(QueryError, match="--in"):
+        ix.search("learning", within="everything")
+    assert ix.search("learning", within="glossary").total == 0  # no analysis rows here
+
+
+def test_hit_fields_snippet_and_url(ix):
+    results = ix.search('"federated learning"')
+    (hit,) = results.hits
+    assert (hit.episode, hit.title, hit.speaker, hit.start, hit.end) == (
+        "ep-1", "Federated bananas", BEN, 10.0, 20.0)
+    assert hit.timestamp == "00:00:10"
+    assert hit.url == "https://example.com/ep1.mp3#t=10"
+    assert "**federated learning**" in hit.snippet  # phrase highlighted as one run
+    assert list(results.to_dict()) == ["query", "total", "results"]
+    assert list(results.to_dict()["results"][0]) == [
+        "episode", "title", "speaker", "start", "end", "snippet", "url"]
+    assert ix.search("deepfakes").hits[0].url is None  # no audio URL, no link
+
+
+def test_limit_and_total(ix):
+    results = ix.search("learning", limit=2)
+    assert len(results.hits) == 2 and results.total == 5
+    with pytest.raises(QueryError):
+        ix.search("learning", limit=0)
+
+
+def test_episode_that_is_about_the_query_ranks_first(library):
+    lib = Library(library)
+    # One passing mention in a short turn (which bm25 alone would favour) ...
+    lib.save(episode((ANNA, "Quantum computing!"), (BEN, "Anyway, back to cooking.")), "cooking")
+    # ... against an episode that is about it.
+    lib.save(episode(*[(BEN, f"Quantum computing point {i}: qubits decohere, so error "
+                             f"correction matters for quantum computing at scale.")
+                       for i in range(12)]), "quantum")
+    ix = SearchIndex(lib)
+    ix.update()
+    assert ix.search("quantum computing").hits[0].episode == "quantum"
+
+
+# --- query syntax ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, fts", [
+    ("deep learning", '("deep" AND "learning")'),
+    ('"deep learning"', '"deep learning"'),
+    ("deep*", '"deep"*'),
+    ("a OR b c", '("a" OR ("b" AND "c"))'),
+    ("a NOT b", '("a" NOT "b")'),
+    ('say "hi"" there', None),  # unbalanced quote -> plain words
+])
+def test_parse_query(query, fts):
+    parsed = parse_query(query)
+    if fts is None:
+        assert parsed.note and "plain words" in parsed.note
+    else:
+        assert parsed.fts == fts and parsed.note is None
+
+
+@pytest.mark.parametrize("query, words, reason", [
+    ('"deep learning', '"deep" AND "learning"', "unbalanced quote"),
+    ("deep AND", '"deep"', "ends with an operator"),
+    ("AND", '"AND"', "needs a word on each side"),
+    ("NEAR(", '"NEAR"', "unbalanced parenthesis"),
+    ("deep )", '"deep"', "unbalanced parenthesis"),
+    ("a OR OR b", '"a" AND "b"', "needs a word on each side"),
+    ("de*ep", '"de" AND "ep"', "'*'"),
+])
+def test_malformed_queries_fall_back_to_plain_words(query, words, reason):
+    parsed = parse_query(query)
+    assert parsed.fts == words
+    assert reason in parsed.note
+
+
+@pytest.mark.parametrize("query, message", [
+    ("*", "nothing to search for"),
+    ("  ", "nothing to search for"),
+    ('"" ()', "nothing to search for"),
+    ("NOT deep", "NOT needs a word on its left"),
+])
+def test_queries_that_are_rejected(query, message):
+    with pytest.raises(QueryError, match=message):
+        parse_query(query)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(list('ab "*()-:^+~é_') + ["AND", "OR", "NOT", "NEAR", " AND ",
+                                                         " OR ", " NOT ", "deep", "learn*"]),
+                max_size=12).map("".join)
+       | st.text(max_size=30))
+def test_any_query_is_searched_or_rejected_never_an_sqlite_error(ix, query):
+    try:
+        results = ix.search(query)
+    except QueryError as exc:
+        assert "\n" not in str(exc)
+        assert "fts5" not in str(exc).lower()
+    else:
+        assert results.total >= len(results.hits)
+
+
+# --- analysis rows (segments, glossary) -------------------------------------------------------
+
+
+def test_segments_and_glossary_from_analysis(library):
+    if not analysis_available():
+        pytest.skip("banana.analysis is not installed yet")
+    from banana.analysis import analyse
+
+    lib = Library(library)
+    transcript = EPISODES["ep-1"]
+    lib.save(transcript, "ep-1")
+    SearchIndex(lib).update()
+    result = analyse(transcript)
+    stats = SearchIndex(lib).stats()
+    assert stats["segment"] == sum(1 for s in result.segments if s.title.strip())
+    assert stats["glossary"] == sum(1 for g in result.glossary if g.term.strip())
+    for entry in result.glossary[:3]:
+        hits = SearchIndex(lib).search(f'"{entry.term}"', within="glossary").hits
+        assert any(h.start == pytest.approx(entry.start) for h in hits)
+
+
+# --- concurrency and faults ------------------------------------------------------------------
+
+SEARCHER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from banana.library import Library
+    from banana.index import SearchIndex
+    stop = Path(sys.argv[1])
+    ix = SearchIndex(Library())
+    searches = 0
+    while not stop.exists():
+        ix.search("banana OR import*", limit=5)
+        ix.search('"shared words"', speaker="writer")
+        searches += 2
+    print(searches)
+""")
+
+
+def _run_env(library: Path) -> dict[str, str]:
+    env = dict(os.environ, BANANA_LIBRARY=str(library), PYTHONPATH=str(REPO))
+    env.pop("BANANA_DEBUG", None)
+    return env
+
+
+def test_two_importers_and_a_searcher_run_concurrently(library, tmp_path):
+    per_writer = 25
+    batches = []
+    for writer in ("a", "b"):
+        folder = tmp_path / writer
+        folder.mkdir()
+        for n in range(per_writer):
+            t = episode(*[(f"Writer {writer}", f"Turn {k} of import {n}: banana shared words "
+                                               f"number {k * n} from writer {writer}.")
+                          for k in range(30)], title=f"{writer} {n}")
+            (folder / f"{writer}-{n}.json").write_text(t.to_json(), encoding="utf-8")
+        batches.append(sorted(folder.glob("*.json")))
+    env = _run_env(library)
+    stop = tmp_path / "stop"
+    searcher = subprocess.Popen([sys.executable, "-c", SEARCHER, str(stop)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    importers = [subprocess.Popen([sys.executable, "-m", "banana", "import", *map(str, files)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for files in batches]
+    outputs = [p.communicate(timeout=120) for p in importers]
+    stop.touch()
+    search_out, search_err = searcher.communicate(timeout=60)
+    for p, (out, err) in zip(importers, outputs):
+        assert p.returncode == 0, err
+        assert len(out.split()) == per_writer
+    assert searcher.returncode == 0, search_err
+    assert int(search_out) > 0
+
+    ix = SearchIndex(Library(library))
+    ix.integrity_check()
+    assert ix.stats()["episodes"] == 2 * per_writer
+    assert ix.stats()["entries"] == 2 * per_writer * 30
+    assert ix.update().changed == 0  # nothing left for `banana index` to do
+    assert ix.search('"shared words"', speaker="writer b").total == per_writer * 30
+
+
+def _episode_count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_killed_indexer_leaves_an_index_that_banana_index_repairs(library, cli):
+    lib = Library(library)
+    total = 300
+    words = "model data banana learning federated deep neural podcast episode".split()
+    for n in range(total):
+        lib.save(episode(*[("Host" if k % 2 else "Guest",
+                            " ".join(words[(n + k + j) % len(words)] for j in range(40)))
+                           for k in range(60)]), f"ep-{n}")
+    proc = subprocess.Popen([sys.executable, "-m", "banana", "index"], env=_run_env(library),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = library / INDEX_FILE
+    deadline = time.monotonic() + 60
+    while _episode_count(db) < total // 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    ix = SearchIndex(lib)
+    partial = ix.stats()["episodes"]
+    assert total // 5 <= partial < total, "the indexer finished before it could be killed"
+    ix.integrity_check()  # consistent already: every indexed episode has all its rows
+
+    result = cli("index")
+    assert result.exit_code == 0, result.output
+    assert f"{total - partial} added" in result.output
+    ix.integrity_check()
+    assert ix.stats()["episodes"] == total == len(lib.slugs())
+    assert ix.episode_counts() == {slug: 60 for slug in lib.slugs()}
+
+
+# --- the Practical AI corpus -----------------------------------------------------------------
+
+# Every episode that mentions federated learning (grep -il), plus some that do not.
+FEDERATED = ["practical-ai-153", "practical-ai-160"]  # the two episodes about it
+CORPUS_SUBSET = FEDERATED + [f"practical-ai-{n}" for n in (
+    1, 2, 3, 10, 24, 42, 61, 69, 71, 90, 91, 97, 155, 159, 161, 191, 220, 249, 272, 273)]
+
+
+@pytest.fixture
+def practical_ai(cli, library) -> SearchIndex:
+    need(PRACTICAL_AI)
+    files = [PRACTICAL_AI / f"{slug}.md" for slug in CORPUS_SUBSET]
+    result = cli("import", *files)
+    assert result.exit_code == 0, result.output
+    return SearchIndex(Library(library))
+
+
+def test_practical_ai_federated_learning_episode_ranks_first(practical_ai):
+    results = practical_ai.search("federated learning")
+    assert results.hits[0].episode in FEDERATED
+    assert {h.episode for h in results.hits[:5]} <= set(FEDERATED)
+    assert {h.episode for h in results.hits} == set(FEDERATED)  # both, ahead of passing mentions
+    assert "**federated learning**" in results.hits[0].snippet.lower()
+
+
+def test_practical_ai_stemming_and_speaker(practical_ai):
+    hits = practical_ai.search("explaining", limit=50).hits
+    assert any("**explained**" in h.snippet.lower() for h in hits)
+    chris = practical_ai.search("federated learning", speaker="Chris Benson", limit=50)
+    assert chris.total > 0 and {h.speaker for h in chris.hits} == {"Chris Benson"}
+    everyone = practical_ai.search("federated learning", limit=50)
+    assert chris.total < everyone.total
+    assert len({h.speaker for h in everyone.hits}) > 1
+
+
+def test_index_module_has_no_cli_imports():
+    source = Path(index_module.__file__).read_text(encoding="utf-8")
+    assert "import click" not in source and "import rich" not in source and "print(" not in source
+    json.dumps(index_module.__all__)
