@@ -321,9 +321,15 @@ class _Parser:
 _PLAIN_WORD_RE = re.compile(r"[^\s\"()*]+")
 
 
+_NEAR_RE = re.compile(r"\bNEAR\s*\(")
+_NEAR_DISTANCE_RE = re.compile(r",\s*\d+\s*(?=\))")
+
+
 def _plain_words(query: str) -> list[str]:
+    """The words of a query, without operators (unless that leaves nothing)."""
+    query = _NEAR_DISTANCE_RE.sub(" ", query)  # NEAR(a b, 5): 5 is not a word to find
     words = [w for w in _PLAIN_WORD_RE.findall(query) if _has_token_chars(w)]
-    content = [w for w in words if w not in OPERATORS]
+    content = [w for w in words if w not in OPERATORS and w != "NEAR"]
     return content or words
 
 
@@ -332,11 +338,13 @@ def parse_query(query: str) -> ParsedQuery:
 
     ``deep learning`` (both words), ``"deep learning"`` (the phrase), ``deep*``
     (prefix), ``a AND b``, ``a OR b``, ``a NOT b``, parentheses. Malformed syntax
-    (an unbalanced quote or parenthesis, a bare operator, a lone ``*``) is searched
-    as its plain words, with a ``note`` saying so; a query with no words at all, or
-    one starting with ``NOT``, raises ``QueryError``.
+    (an unbalanced quote or parenthesis, a bare operator, ``NEAR(``) is searched
+    as its plain words, with a ``note`` saying so; a query with no words at all
+    (a lone ``*``), or one starting with ``NOT``, raises ``QueryError``.
     """
     try:
+        if _NEAR_RE.search(query):
+            raise _SyntaxProblem("NEAR(...) is not supported")
         return ParsedQuery(_Parser(_tokenize(query)).parse())
     except _SyntaxProblem as problem:
         if not problem.plain:

@@ -51,14 +51,14 @@ def index(library: Library, rebuild: bool) -> None:
     ix = SearchIndex(library)
     report = _run_update(ix, rebuild=rebuild)
     for slug, message in report.failed:
-        err_console.print(f"[red]Error:[/red] {escape(slug)}: {escape(message)}")
+        err_console.print(f"[red]Error:[/red] {escape(slug)}: {escape(message)}", soft_wrap=True)
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated",
              f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     err_console.print(f"Indexed {report.episodes} episodes ({', '.join(parts)}): "
                       f"{report.entries:,} entries in {escape(str(ix.path))} "
-                      f"[dim]({report.seconds:.1f} s)[/dim]")
+                      f"[dim]({report.seconds:.1f} s)[/dim]", soft_wrap=True)
     if not report.analysed:
         err_console.print("[dim]Segments and glossary are not indexed: banana.analysis is "
                           "not installed.[/dim]")
@@ -104,12 +104,12 @@ def search(library: Library, query: tuple[str, ...], episode: str | None, speake
         _run_update(ix)
     results = ix.search(text, episode=episode, speaker=speaker, within=within, limit=limit)
     if results.note:
-        err_console.print(f"[yellow]Note:[/yellow] {escape(results.note)}")
+        err_console.print(f"[yellow]Note:[/yellow] {escape(results.note)}", soft_wrap=True)
     if as_json:
         print_json(results.to_dict())
         return
     if not results.hits:
-        err_console.print(f"No matches for {escape(text)!r}.")
+        err_console.print(f"No matches for {escape(text)!r}.", soft_wrap=True)
         return
     for number, hit in enumerate(results.hits, 1):
         console.print(_render_hit(number, hit))
