@@ -35,3 +35,7 @@ class QueryError(BananaError):
 
 class ProfileError(BananaError):
     """A show profile is missing or malformed."""
+
+
+class ChapterError(BananaError):
+    """Chapters or notes cannot be made as asked (an episode too short, no segments)."""
