@@ -136,16 +136,18 @@ def load_audio(path: Path | str, *, progress: Callable[[float], None] | None = N
     with _open(path) as container:
         stream = container.streams.audio[0]
         declared = _declared_seconds(container, stream)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE_HZ)
+        # Resample each channel, then average them: FFmpeg's own downmix adds two
+        # identical channels at -3 dB each, so a loud stereo file would clip.
+        resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE_HZ)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    chunks.append(out.to_ndarray().mean(axis=0, dtype=np.float32))
                     decoded += out.samples
                 if progress is not None:
                     progress(decoded / SAMPLE_RATE_HZ)
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(out.to_ndarray().mean(axis=0, dtype=np.float32))
                 decoded += out.samples
         except av.FFmpegError as exc:
             at = decoded / SAMPLE_RATE_HZ
