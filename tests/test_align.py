@@ -271,7 +271,8 @@ def test_words_from_whisper_split_hyphenated_words_and_skip_bad_entries():
 def test_utterances_without_matches_are_interpolated_and_marked_estimated():
     published = Transcript.build(estimate_times([
         ("A", "alpha beta gamma delta"), ("B", "zzz qqq xxx"), ("A", "epsilon zeta eta theta")]))
-    timed = Transcript.build([Utterance(10, 12, "alpha beta gamma delta"), Utterance(20, 22, "epsilon zeta eta theta")])
+    timed = Transcript.build([Utterance(10, 12, "alpha beta gamma delta"),
+                              Utterance(20, 22, "epsilon zeta eta theta")])
     result = align(published, timed)
     first, middle, last = result.transcript.utterances
     assert (first.start, last.start) == (10, 20) and not first.estimated and not last.estimated

@@ -1,7 +1,8 @@
 """Test material for audio and whisper: audio files written through PyAV, and a tiny
 randomly initialised whisper checkpoint (no downloaded weights).
 
-Import the fixtures into a test module: ``from whisper_fixtures import tiny_checkpoint``.
+Import the fixtures into a test module: ``from whisper_fixtures import tiny_checkpoint``,
+and use ``one_torch_thread`` in modules that run the model.
 """
 
 from __future__ import annotations
@@ -74,6 +75,18 @@ def make_checkpoint(path: Path, *, seed: int = CHECKPOINT_SEED, **dims) -> Path:
     model = Whisper(model_dims)
     torch.save({"dims": asdict(model_dims), "model_state_dict": model.state_dict()}, path)
     return path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """A 64-wide model decodes several times faster on one thread than on two that
+    contend with the rest of the machine; put the setting back afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

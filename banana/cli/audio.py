@@ -123,7 +123,8 @@ def _report_alignment(alignment) -> None:
 @pass_library
 def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, model_dir: Path | None,
                device: str, language: str | None, prompt: str | None, prompt_from_library: bool,
-               word_timestamps: bool, temperature: float | None, max_tokens: int | None, slug: str | None, title: str | None,
+               word_timestamps: bool, temperature: float | None, max_tokens: int | None,
+               slug: str | None, title: str | None,
                show_name: str | None, audio_url: str | None, exports: tuple[str, ...],
                align_to: str | None) -> None:
     """Transcribe audio files with whisper and store the transcripts in the library.
@@ -178,6 +179,8 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
                         progress.update(task, description=f"Loading {escape(spec.label)}")
                         loaded = tr.load_model(spec, device=device)
                         initial_prompt = _prompt(loaded, library, prompt, prompt_from_library)
+                    err_console.print(f"Transcribing {escape(str(path))} ({format_timestamp(duration)} "
+                                      f"of audio) with {escape(spec.label)} on {device}")
                     progress.update(task, description=f"Transcribing {escape(path.name)}",
                                     total=duration, completed=0)
                     result = tr.transcribe(

@@ -1,0 +1,227 @@
+"""``banana.transcribe``: model resolution and loading, the prompt, and whisper's
+output turned into a Transcript — with a tiny random checkpoint, never real weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import whisper
+
+from banana import transcribe as tr
+from banana.audio import SAMPLE_RATE_HZ, load_audio
+from banana.errors import ModelError
+from banana.library import Library
+from banana.transcript import Transcript, Utterance, estimate_times
+from whisper_fixtures import noise, one_torch_thread, tiny_checkpoint, tone, write_audio  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+OFFLINE_PROXY = "http://127.0.0.1:9"  # the discard port: every download is refused at once
+
+
+@pytest.fixture(scope="module")
+def model(tiny_checkpoint):  # noqa: F811
+    return tr.load_model(tr.resolve_model(str(tiny_checkpoint)), device="cpu")
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    for var in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(var, OFFLINE_PROXY)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+
+
+# -- resolving and loading models ---------------------------------------------------
+
+@pytest.mark.parametrize("name, file", [("tiny", "tiny.pt"), ("base.en", "base.en.pt"),
+                                        ("large", "large-v3.pt"), ("turbo", "large-v3-turbo.pt")])
+def test_official_names_expect_whispers_file_in_the_model_dir(tmp_path, name, file):
+    spec = tr.resolve_model(name, model_dir=tmp_path)
+    assert spec.checkpoint is None and spec.expected_file == tmp_path / file
+    assert spec.label == f"whisper:{name}" and spec.url.endswith("/" + file)
+
+
+def test_default_model_and_cache_follow_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(tr.MODEL_ENV, raising=False)
+    assert tr.resolve_model().name == tr.DEFAULT_MODEL
+    monkeypatch.setenv(tr.MODEL_ENV, "small.en")
+    assert tr.resolve_model().name == "small.en"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert tr.resolve_model().download_root == tmp_path / "whisper"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert tr.default_download_root() == tmp_path / "home" / ".cache" / "whisper"
+
+
+def test_checkpoints_by_path_or_by_name_in_the_model_dir(tmp_path, tiny_checkpoint):  # noqa: F811
+    by_path = tr.resolve_model(str(tiny_checkpoint))
+    assert by_path.checkpoint == tiny_checkpoint and by_path.label == f"whisper:{tiny_checkpoint}"
+    by_name = tr.resolve_model("tiny-random", model_dir=tiny_checkpoint.parent)
+    assert by_name.checkpoint == tiny_checkpoint.parent / "tiny-random.pt"
+
+
+@pytest.mark.parametrize("model, words", [
+    ("tiniest", "unknown whisper model 'tiniest'"),
+    ("models/nope.pt", "no such checkpoint file"),
+    (".", "is a directory"),
+])
+def test_unknown_models_are_model_errors(model, words):
+    with pytest.raises(ModelError, match=words):
+        tr.resolve_model(model)
+
+
+def test_a_missing_model_offline_names_the_file_and_where_to_put_it(tmp_path, offline):
+    spec = tr.resolve_model("tiny", model_dir=tmp_path / "models")
+    with pytest.raises(ModelError) as info:
+        tr.load_model(spec, device="cpu")
+    message = str(info.value)
+    assert "\n" not in message and "could not be downloaded" in message
+    assert f"put it at {tmp_path / 'models' / 'tiny.pt'}" in message
+    assert "openaipublic" in message and "--model-dir" in message
+    assert not (tmp_path / "models" / "tiny.pt").exists()  # no partial download left behind
+
+
+def test_a_corrupt_checkpoint_is_a_model_error(tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"PK\x03\x04 definitely not torch")
+    with pytest.raises(ModelError, match="not a whisper checkpoint"):
+        tr.load_model(tr.resolve_model(str(bad)), device="cpu")
+
+
+def test_cuda_is_refused_when_absent():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert tr.pick_device(None) == "cpu" and tr.pick_device("auto") == "cpu"
+    with pytest.raises(ModelError, match="CUDA is not available"):
+        tr.pick_device("cuda")
+
+
+def test_checkpoint_loads_on_cpu(model):
+    assert str(model.device) == "cpu" and model.dims.n_text_state == 64
+
+
+@pytest.mark.parametrize("given, code", [("en", "en"), ("English", "en"), (" german ", "de"), (None, None)])
+def test_languages(given, code):
+    assert tr.normalise_language(given) == code
+
+
+def test_unknown_language():
+    with pytest.raises(ValueError, match="klingon"):
+        tr.normalise_language("klingon")
+
+
+# -- the prompt ---------------------------------------------------------------------
+
+def test_prompt_budget_is_half_the_text_context(model):
+    assert tr.prompt_budget_tokens(model) == 448 // 2 - 1
+
+
+def test_prompt_tokens_are_counted_with_the_models_tokenizer(model):
+    from whisper.tokenizer import get_tokenizer
+
+    text = "Triveni Gandhi, Will Nowak, autoencoder, deepfakes"
+    tokenizer = get_tokenizer(True, num_languages=model.num_languages)
+    assert tr.count_prompt_tokens(model, text) == len(tokenizer.encode(" " + text))
+
+
+def test_fit_prompt_stays_within_budget_keeping_order_and_dropping_repeats(model):
+    terms = ["Ana Lima", "Bo Chen", "ana lima"] + [f"term{i} with several extra words" for i in range(200)]
+    prompt = tr.fit_prompt(model, terms, lead="Banana Data podcast")
+    assert prompt.startswith("Banana Data podcast, Ana Lima, Bo Chen, term0 with")
+    assert prompt.lower().count("ana lima") == 1
+    used = tr.count_prompt_tokens(model, prompt)
+    assert tr.prompt_budget_tokens(model) - 10 < used <= tr.prompt_budget_tokens(model)
+
+
+def episode(*speakers: str) -> Transcript:
+    return Transcript.build(estimate_times((s, "hello there") for s in speakers))
+
+
+def test_hosts_are_the_speakers_of_most_episodes(library):
+    lib = Library(library)
+    for i in range(8):
+        lib.save(episode("Ana Lima", "Bo Chen", f"Guest {i}"), f"ep-{i}")
+    lib.save(episode("Ana Lima", "Cy Dee"), "ep-8")
+    lib.save(episode("Cy Dee"), "ep-9")
+    assert tr.host_names(lib) == ["Ana Lima", "Bo Chen"]  # Cy Dee: 2 of 10, below a quarter
+
+
+def test_one_episode_library_makes_all_its_speakers_hosts(library):
+    lib = Library(library)
+    lib.save(episode("Ana Lima", "Guest One"), "ep")
+    assert tr.host_names(lib) == ["Ana Lima", "Guest One"]
+    assert tr.host_names(Library(library / "empty")) == []
+
+
+def test_library_prompt_names_the_hosts(model, library):
+    lib = Library(library)
+    lib.save(episode("Ana Lima", "Bo Chen"), "ep")
+    prompt = tr.library_prompt(model, lib)
+    assert prompt.startswith("Ana Lima, Bo Chen")
+    assert set(tr.glossary_terms(lib)) <= set(prompt.split(", "))
+
+
+# -- transcription ------------------------------------------------------------------
+
+FAST = dict(language="en", temperature=0.0, max_tokens=24)
+
+
+def test_transcript_is_whispers_segments_with_the_audio_duration(model, tiny_checkpoint):  # noqa: F811
+    samples = noise(35.0, rate=SAMPLE_RATE_HZ, amplitude=0.2, seed=3)  # two 30-second windows
+    seen: list[float] = []
+    result = tr.transcribe(model, samples, source="whisper:test", title="Noise", progress=seen.append, **FAST)
+    expected = whisper.transcribe(model, samples, fp16=False, language="en", temperature=0.0,
+                                  sample_len=24)
+    segments = [s for s in expected["segments"] if s["text"].strip()]
+    assert segments, "the random model produced no text; the test would prove nothing"
+    t = result.transcript
+    assert [u.text for u in t.utterances] == [" ".join(s["text"].split()) for s in segments]
+    assert [(u.start, u.end) for u in t.utterances] == [
+        (pytest.approx(s["start"]), pytest.approx(min(s["end"], 35.0))) for s in segments]
+    assert t.duration == 35.0 and t.source == "whisper:test" and t.title == "Noise" and t.language == "en"
+    assert all(u.speaker is None and not u.estimated for u in t.utterances)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(35.0)  # progress in audio seconds
+    assert result.words == ()
+
+
+def test_word_timestamps_give_words_inside_the_segments(model):
+    samples = tone(4.0, rate=SAMPLE_RATE_HZ, freq_hz=300.0)
+    result = tr.transcribe(model, samples, source="s", word_timestamps=True, **FAST)
+    assert result.words, "word timestamps were asked for"
+    assert all(0.0 <= w.start <= w.end <= 4.0 for w in result.words)
+    spans = [(u.start, u.end) for u in result.transcript.utterances]
+    assert all(any(s - 0.01 <= w.start <= e + 0.01 for s, e in spans) for w in result.words)
+
+
+def test_silence_gives_an_empty_transcript_without_running_the_model(tmp_path):
+    path = write_audio(tmp_path / "quiet.wav", np.zeros(3 * 16000, dtype=np.float32), rate=16000)
+    samples = load_audio(path)
+    result = tr.transcribe(None, samples, source="whisper:none")  # model is never touched
+    assert result.transcript.utterances == () and result.transcript.duration == 3.0
+
+
+def test_segments_are_clamped_to_the_audio_and_blank_ones_dropped():
+    result = {"language": "en", "segments": [
+        {"start": 0.0, "end": 1.0, "text": "  hello  world "},
+        {"start": 1.0, "end": 1.0, "text": ""},
+        {"start": 1.5, "end": 9.0, "text": "runs past the end"}]}
+    t = tr.to_transcript(result, duration=2.0, source="whisper:x")
+    assert t.utterances == (Utterance(0.0, 1.0, "hello world"), Utterance(1.5, 2.0, "runs past the end"))
+    assert t.duration == 2.0 and t.language == "en"
+
+
+def test_progress_hook_is_removed_after_a_failure(model):
+    import importlib
+
+    module = importlib.import_module("whisper.transcribe")
+    original = module.tqdm
+
+    def stop(seconds):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tr.transcribe(model, noise(2.0, rate=SAMPLE_RATE_HZ, amplitude=0.2), source="s", progress=stop, **FAST)
+    assert module.tqdm is original
