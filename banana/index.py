@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from banana.errors import EpisodeNotFound, FormatError, LibraryError, QueryError
+from banana.errors import BananaError, EpisodeNotFound, FormatError, LibraryError, QueryError
 from banana.transcript import Transcript, format_timestamp
 
 INDEX_FILE = "index.sqlite3"
@@ -171,6 +171,7 @@ class IndexReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (slug, message)
     episodes: int = 0  # in the index afterwards
     entries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)  # "utterance" -> rows, ...
     analysed: bool = False  # segments and glossary were indexed
     seconds: float = 0.0
 
@@ -368,24 +369,29 @@ def transcript_entries(transcript: Transcript) -> list[Entry]:
     ]
 
 
-def analysis_entries(transcript: Transcript) -> list[Entry] | None:
-    """Segments and glossary entries from ``banana.analysis``, or None when that
-    module is not installed. The only place the index touches analysis."""
+def analysis_entries(transcript: Transcript, *, library_root: Path | str,
+                     slug: str) -> list[Entry] | None:
+    """Segments and glossary entries from ``banana.analysis`` (with the show's own
+    profile), or None when that module is not installed or the analysis cannot run
+    (a malformed profile): the transcript is then indexed without them and the next
+    ``update()`` tries again. The only place the index touches analysis."""
     try:
-        from banana.analysis import analyse
+        from banana.analysis import analyse, profile_for
     except ImportError:
         return None
-    result = analyse(transcript)
+    try:
+        result = analyse(transcript, profile=profile_for(library_root, transcript), episode=slug)
+    except BananaError:
+        return None
     entries: list[Entry] = []
-    for seg in getattr(result, "segments", ()) or ():
+    for seg in result.segments:
         text = seg.title or ""
-        term = getattr(seg, "term", None)
-        if term and term.lower() not in text.lower():
-            text = f"{text}: {term}" if text else term
+        if seg.term and seg.term.lower() not in text.lower():
+            text = f"{text}: {seg.term}" if text else seg.term
         if text.strip():
             entries.append(Entry("segment", text, seg.start, seg.end, None,
                                  seg.first_turn, seg.last_turn))
-    for item in getattr(result, "glossary", ()) or ():
+    for item in result.glossary:
         text = f"{item.term}: {item.explanation}" if item.explanation else item.term
         if text.strip():
             turn = _turn_at(transcript, item.start)
@@ -431,9 +437,10 @@ def _file_state(path: Path) -> tuple[int, int] | None:
 class SearchIndex:
     """The FTS5 index of one library. Cheap to construct; connects per operation."""
 
-    def __init__(self, library, *, path: Path | str | None = None) -> None:
+    def __init__(self, library, *, path: Path | str | None = None, analysis: bool = True) -> None:
         self.library = library
         self.path = Path(path) if path is not None else Path(library.root) / INDEX_FILE
+        self.analysis = analysis  # index segments and glossary (when banana.analysis exists)
 
     def __repr__(self) -> str:
         return f"SearchIndex({str(self.path)!r})"
@@ -492,7 +499,7 @@ class SearchIndex:
         episodes, drop removed ones. ``progress(done, total, slug)`` is called after
         each episode that needed work. ``rebuild`` re-indexes everything."""
         began = time.perf_counter()
-        report = IndexReport(analysed=analysis_available())
+        report = IndexReport(analysed=self.analysis and analysis_available())
         slugs = self.library.slugs()
         with self.connect() as conn:
             known = {row[0]: (row[1], row[2], row[3], row[4]) for row in conn.execute(
@@ -535,8 +542,9 @@ class SearchIndex:
             if len(report.added) + len(report.updated) >= OPTIMIZE_MIN_EPISODES:
                 with _write(conn):
                     conn.execute("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')")
-            report.episodes, report.entries = conn.execute(
-                "SELECT count(*), coalesce(sum(entries), 0) FROM episodes").fetchone()
+        counts = self.stats()
+        report.episodes, report.entries = counts.pop("episodes"), counts.pop("entries")
+        report.by_kind = counts
         report.seconds = time.perf_counter() - began
         return report
 
@@ -552,6 +560,12 @@ class SearchIndex:
 
     def _index_episode(self, conn: sqlite3.Connection, slug: str, *, force: bool = False) -> str:
         path = self.library.transcript_path(slug)
+        analyse = self.analysis and analysis_available()
+
+        def current(row, digest) -> bool:
+            return (row is not None and row[1] == digest and not force
+                    and (bool(row[2]) or not analyse))
+
         while True:
             try:
                 data = path.read_bytes()
@@ -561,27 +575,30 @@ class SearchIndex:
                 raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
             digest = hashlib.sha256(data).hexdigest()
             state = _file_state(path)
-            try:
-                transcript = Transcript.from_json(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise FormatError(f"{path}: not UTF-8") from None
-            entries = None  # built lazily: an unchanged episode costs no analysis
+            select = "SELECT id, sha256, analysed FROM episodes WHERE slug = ?"
+            entries = None
+            if not current(conn.execute(select, (slug,)).fetchone(), digest):
+                # Parse and analyse outside the write lock: other writers keep going.
+                try:
+                    transcript = Transcript.from_json(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise FormatError(f"{path}: not UTF-8") from None
+                entries = transcript_entries(transcript)
+                extra = (analysis_entries(transcript, library_root=self.library.root, slug=slug)
+                         if analyse else None)
+                entries.extend(extra or ())
             with _write(conn):
-                # Under the write lock: nobody else can index this episode now, and
-                # we index exactly the bytes whose hash we record.
+                # Under the write lock nobody else can change this episode's rows, and
+                # we record the hash of exactly the bytes we indexed.
                 if _read_or_none(path) != data:
-                    continue  # replaced or removed while we parsed it: start again
-                row = conn.execute("SELECT id, sha256, analysed FROM episodes WHERE slug = ?",
-                                   (slug,)).fetchone()
-                analyse = analysis_available()
-                if row is not None and row[1] == digest and not force and (row[2] or not analyse):
+                    continue  # replaced or removed meanwhile: start again
+                row = conn.execute(select, (slug,)).fetchone()
+                if current(row, digest):  # (perhaps another process just indexed it)
                     conn.execute("UPDATE episodes SET mtime_ns = ?, size = ? WHERE id = ?",
                                  (state[0], state[1], row[0]))
                     return "unchanged"
-                entries = transcript_entries(transcript)
-                extra = analysis_entries(transcript) if analyse else None
-                if extra is not None:
-                    entries.extend(extra)
+                if entries is None:
+                    continue  # indexed when we looked, changed since: build the rows
                 self._write_episode(conn, row[0] if row else None, slug, transcript,
                                     entries, state, digest, analysed=extra is not None)
                 return "updated" if row is not None else "added"
@@ -634,21 +651,25 @@ class SearchIndex:
 
     def stats(self) -> dict[str, int]:
         """Episodes and entries in the index, and entries by kind."""
-        names = {code: kind for kind, code in KIND_CODES.items()}
         with self.connect() as conn:
             episodes = conn.execute("SELECT count(*) FROM episodes").fetchone()[0]
-            by_kind = {names[code]: n for code, n in conn.execute(
+            by_kind = {_KIND_NAMES[code]: n for code, n in conn.execute(
                 f"SELECT (id >> {KIND_SHIFT}) & 3, count(*) FROM entries GROUP BY 1")}
         return {"episodes": episodes, "entries": sum(by_kind.values()),
                 **{kind: by_kind.get(kind, 0) for kind in KIND_CODES}}
 
-    def episode_counts(self) -> dict[str, int]:
-        """slug -> number of entries actually stored for it."""
+    def episode_counts(self, kind: str | None = None) -> dict[str, int]:
+        """slug -> number of entries (of one kind, e.g. "utterance") stored for it."""
+        if kind is None:
+            lo, hi = 0, (1 << EPISODE_SHIFT) - 1
+        else:
+            lo = KIND_CODES[kind] << KIND_SHIFT
+            hi = lo + (1 << KIND_SHIFT) - 1
         with self.connect() as conn:
             return dict(conn.execute(
-                "SELECT ep.slug, (SELECT count(*) FROM entries"
-                f" WHERE id BETWEEN ep.id << {EPISODE_SHIFT} AND ((ep.id + 1) << {EPISODE_SHIFT}) - 1)"
-                " FROM episodes ep"))
+                "SELECT ep.slug, (SELECT count(*) FROM entries WHERE id BETWEEN"
+                f" (ep.id << {EPISODE_SHIFT}) + ? AND (ep.id << {EPISODE_SHIFT}) + ?)"
+                " FROM episodes ep", (lo, hi)))
 
     def integrity_check(self) -> None:
         """Raise LibraryError unless SQLite and FTS5 both find the index sound and every
@@ -697,41 +718,43 @@ class SearchIndex:
                 joins = "JOIN entries e ON e.id = f.rowid"
                 where.append("e.speaker LIKE :speaker ESCAPE '\\'")
                 params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
-            # Every match is scored (bm25), then boosted by how much its episode as a
-            # whole matches; the window functions avoid a second pass.
+            # Every match is scored (bm25) and boosted by how much its episode as a whole
+            # matches (window functions, one pass); only the top rows get snippets.
             sql = f"""
                 WITH h AS (
                     SELECT f.rowid AS id, f.rowid >> {EPISODE_SHIFT} AS ep, -bm25(entries_fts) AS s
                     FROM entries_fts f {joins}
                     WHERE entries_fts MATCH :q AND {' AND '.join(where)}
+                ), top AS (
+                    SELECT id, s + :w * log2(1 + sum(s) OVER (PARTITION BY ep)) AS score,
+                           count(*) OVER () AS total
+                    FROM h ORDER BY score DESC, id LIMIT :limit
                 )
-                SELECT id, s + :w * log2(1 + sum(s) OVER (PARTITION BY ep)) AS score,
-                       count(*) OVER () AS total
-                FROM h ORDER BY score DESC, id LIMIT :limit
+                SELECT top.total, top.score, ep.slug, ep.title, ep.audio_url, top.id, e.speaker,
+                       e.start, e.end, e.first_turn,
+                       snippet(entries_fts, 0, char(2), char(3), '…', {SNIPPET_TOKENS})
+                FROM top JOIN entries_fts ON entries_fts.rowid = top.id
+                JOIN entries e ON e.id = top.id
+                JOIN episodes ep ON ep.id = top.id >> {EPISODE_SHIFT}
+                WHERE entries_fts MATCH :q
+                ORDER BY top.score DESC, top.id
             """
             try:
-                top = conn.execute(sql, params).fetchall()
-                hits = tuple(self._hit(conn, parsed.fts, entry_id, score)
-                             for entry_id, score, _ in top)
+                rows = conn.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:  # a safety net: parse_query should prevent it
                 raise QueryError(f"cannot search {query!r}: {exc}") from None
-        return SearchResults(query=query, total=top[0][2] if top else 0, hits=hits,
-                             note=parsed.note)
+        return SearchResults(query=query, total=rows[0][0] if rows else 0,
+                             hits=tuple(_hit(*row[1:]) for row in rows), note=parsed.note)
 
-    @staticmethod
-    def _hit(conn: sqlite3.Connection, fts: str, entry_id: int, score: float) -> Hit:
-        row = conn.execute(
-            "SELECT ep.slug, ep.title, ep.audio_url, e.speaker, e.start, e.end,"
-            " e.first_turn, snippet(entries_fts, 0, char(2), char(3), '…', ?)"
-            " FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid"
-            " JOIN episodes ep ON ep.id = ?"
-            " WHERE entries_fts MATCH ? AND entries_fts.rowid = ?",
-            (SNIPPET_TOKENS, entry_id >> EPISODE_SHIFT, fts, entry_id)).fetchone()
-        slug, title, audio_url, speaker, start, end, turn, snippet = row
-        kind = {code: kind for kind, code in KIND_CODES.items()}[(entry_id >> KIND_SHIFT) & 3]
-        url = f"{audio_url}#t={int(math.floor(start))}" if audio_url else None
-        return Hit(episode=slug, title=title, kind=kind, speaker=speaker, start=start, end=end,
-                   turn=turn, snippet=_highlight(snippet), url=url, score=score)
+
+_KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
+
+
+def _hit(score, slug, title, audio_url, entry_id, speaker, start, end, turn, snippet) -> Hit:
+    url = f"{audio_url}#t={int(math.floor(start))}" if audio_url else None
+    return Hit(episode=slug, title=title, kind=_KIND_NAMES[(entry_id >> KIND_SHIFT) & 3],
+               speaker=speaker, start=start, end=end, turn=turn, snippet=_highlight(snippet),
+               url=url, score=score)
 
 
 def _entry_id(episode_id: int, kind: str, position: int) -> int:

@@ -156,7 +156,7 @@ def test_index_command_reports_changes(cli, library):
     first = cli("index")
     assert first.exit_code == 0
     assert "Indexed 12 episodes (12 added, 0 updated, 0 removed, 0 unchanged)" in first.output
-    assert "30 entries" in first.output
+    assert "30 utterances, " in first.output
     lib.remove("ep-3")
     lib.save(transcript(TURNS), "ep-0")
     second = cli("index")

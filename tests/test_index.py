@@ -69,7 +69,8 @@ def lib(library) -> Library:
 
 @pytest.fixture
 def ix(lib) -> SearchIndex:
-    ix = SearchIndex(lib)
+    """EPISODES indexed: utterances only, so counts are exact (analysis is tested below)."""
+    ix = SearchIndex(lib, analysis=False)
     ix.update()
     return ix
 
@@ -82,7 +83,7 @@ def where(results) -> list[tuple[str, int]]:
 
 
 def test_update_indexes_new_then_only_changes(lib):
-    ix = SearchIndex(lib)
+    ix = SearchIndex(lib, analysis=False)
     first = ix.update()
     assert sorted(first.added) == ["ep-1", "ep-2", "ep-3"]
     assert (first.updated, first.removed, first.unchanged) == ([], [], 0)
@@ -132,7 +133,7 @@ def test_store_updates_the_index(library):
 
 def test_unreadable_episode_is_reported_and_others_indexed(lib):
     lib.transcript_path("ep-2").write_text("{ not json", encoding="utf-8")
-    report = SearchIndex(lib).update()
+    report = SearchIndex(lib, analysis=False).update()
     assert [slug for slug, _ in report.failed] == ["ep-2"]
     assert "invalid JSON" in report.failed[0][1]
     assert sorted(report.added) == ["ep-1", "ep-3"]
@@ -237,7 +238,7 @@ def test_episode_that_is_about_the_query_ranks_first(library):
     lib.save(episode(*[(BEN, f"Quantum computing point {i}: qubits decohere, so error "
                              f"correction matters for quantum computing at scale.")
                        for i in range(12)]), "quantum")
-    ix = SearchIndex(lib)
+    ix = SearchIndex(lib, analysis=False)
     ix.update()
     assert ix.search("quantum computing").hits[0].episode == "quantum"
 
@@ -318,8 +319,12 @@ def test_segments_and_glossary_from_analysis(library):
     SearchIndex(lib).update()
     result = analyse(transcript)
     stats = SearchIndex(lib).stats()
-    assert stats["segment"] == sum(1 for s in result.segments if s.title.strip())
+    assert stats["utterance"] == len(transcript.utterances)
+    assert stats["segment"] == sum(1 for s in result.segments if s.title.strip()) > 0
     assert stats["glossary"] == sum(1 for g in result.glossary if g.term.strip())
+    for segment in result.segments:
+        hits = SearchIndex(lib).search(f'"{segment.title}"', within="segments").hits
+        assert any((h.start, h.turn) == (segment.start, segment.first_turn) for h in hits)
     for entry in result.glossary[:3]:
         hits = SearchIndex(lib).search(f'"{entry.term}"', within="glossary").hits
         assert any(h.start == pytest.approx(entry.start) for h in hits)
@@ -380,7 +385,7 @@ def test_two_importers_and_a_searcher_run_concurrently(library, tmp_path):
     ix = SearchIndex(Library(library))
     ix.integrity_check()
     assert ix.stats()["episodes"] == 2 * per_writer
-    assert ix.stats()["entries"] == 2 * per_writer * 30
+    assert ix.stats()["utterance"] == 2 * per_writer * 30
     assert ix.update().changed == 0  # nothing left for `banana index` to do
     assert ix.search('"shared words"', speaker="writer b").total == per_writer * 30
 
@@ -395,12 +400,12 @@ def _episode_count(db: Path) -> int:
 
 def test_killed_indexer_leaves_an_index_that_banana_index_repairs(library, cli):
     lib = Library(library)
-    total = 300
+    total, turns = 150, 20
     words = "model data banana learning federated deep neural podcast episode".split()
     for n in range(total):
         lib.save(episode(*[("Host" if k % 2 else "Guest",
-                            " ".join(words[(n + k + j) % len(words)] for j in range(40)))
-                           for k in range(60)]), f"ep-{n}")
+                            " ".join(words[(n + k + j) % len(words)] for j in range(20)))
+                           for k in range(turns)]), f"ep-{n}")
     proc = subprocess.Popen([sys.executable, "-m", "banana", "index"], env=_run_env(library),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = library / INDEX_FILE
@@ -414,14 +419,14 @@ def test_killed_indexer_leaves_an_index_that_banana_index_repairs(library, cli):
     ix = SearchIndex(lib)
     partial = ix.stats()["episodes"]
     assert total // 5 <= partial < total, "the indexer finished before it could be killed"
-    ix.integrity_check()  # consistent already: every indexed episode has all its rows
+    ix.integrity_check()  # consistent already: each indexed episode has all its rows
 
     result = cli("index")
     assert result.exit_code == 0, result.output
     assert f"{total - partial} added" in result.output
     ix.integrity_check()
     assert ix.stats()["episodes"] == total == len(lib.slugs())
-    assert ix.episode_counts() == {slug: 60 for slug in lib.slugs()}
+    assert ix.episode_counts("utterance") == {slug: turns for slug in lib.slugs()}
 
 
 # --- the Practical AI corpus -----------------------------------------------------------------
@@ -432,13 +437,20 @@ CORPUS_SUBSET = FEDERATED + [f"practical-ai-{n}" for n in (
     1, 2, 3, 10, 24, 42, 61, 69, 71, 90, 91, 97, 155, 159, 161, 191, 220, 249, 272, 273)]
 
 
-@pytest.fixture
-def practical_ai(cli, library) -> SearchIndex:
+@pytest.fixture(scope="module")
+def practical_ai(tmp_path_factory) -> SearchIndex:
+    """The subset imported once per module with `banana --library DIR import FILES...`."""
+    from click.testing import CliRunner
+
+    from banana.cli import main
+
     need(PRACTICAL_AI)
-    files = [PRACTICAL_AI / f"{slug}.md" for slug in CORPUS_SUBSET]
-    result = cli("import", *files)
+    folder = tmp_path_factory.mktemp("practical-ai")
+    files = [str(PRACTICAL_AI / f"{slug}.md") for slug in CORPUS_SUBSET]
+    result = CliRunner().invoke(main, ["--library", str(folder), "import", *files],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return SearchIndex(Library(library))
+    return SearchIndex(Library(folder))
 
 
 def test_practical_ai_federated_learning_episode_ranks_first(practical_ai):

@@ -56,8 +56,10 @@ def index(library: Library, rebuild: bool) -> None:
              f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
+    rows = report.by_kind
     err_console.print(f"Indexed {report.episodes} episodes ({', '.join(parts)}): "
-                      f"{report.entries:,} entries in {escape(str(ix.path))} "
+                      f"{rows['utterance']:,} utterances, {rows['segment']:,} segments and "
+                      f"{rows['glossary']:,} glossary entries in {escape(str(ix.path))} "
                       f"[dim]({report.seconds:.1f} s)[/dim]", soft_wrap=True)
     if not report.analysed:
         err_console.print("[dim]Segments and glossary are not indexed: banana.analysis is "

@@ -1,0 +1,333 @@
+"""Benchmark for the searchable archive (banana index / banana search).
+
+Two archives, in one run:
+
+1. The 299 Practical AI transcripts (../shared/corpus/practicalai): import them all
+   (``Library.store`` = save + index that episode), then ``--rebuild`` the index.
+2. A synthetic archive of 2,000 episodes (about 20 M words) generated here: a Zipf
+   vocabulary (real function words at the top, pseudo-words below), topic phrases
+   planted in their episodes, hosts and guests, short and long turns, times at
+   2.5 words per second.
+
+For each: index time, database size, and the latency (p50/p95) of a fixed query set
+through ``SearchIndex.search`` (connect, rank, snippets), against the same queries
+answered by ``grep -ril`` over the raw files, in the same run.
+
+    python bench/bench_search.py            # full: 299 + 2,000 episodes (a few minutes)
+    python bench/bench_search.py --quick    # 40 real + 200 synthetic episodes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from banana.index import INDEX_FILE, SearchIndex  # noqa: E402
+from banana.library import Library  # noqa: E402
+from banana.transcript import Transcript, Utterance  # noqa: E402
+
+PRACTICAL_AI = REPO.parent / "shared" / "corpus" / "practicalai"
+WORDS_PER_SECOND = 2.5
+REPEATS = 7  # runs of each query; latencies are taken over all runs of all queries
+GREP_REPEATS = 3
+
+# (search query, grep -ril pipeline over {dir} answering the same question per file)
+PRACTICAL_AI_QUERIES = [
+    ("federated learning", "grep -ril federated {dir} | xargs -r grep -il learning"),
+    ('"federated learning"', "grep -ril -F 'federated learning' {dir}"),
+    ("explaining", "grep -ril -e explaining -e explained -e explains {dir}"),
+    ("deep*", "grep -ril deep {dir}"),
+    ("GPU OR TPU", "grep -ril -e gpu -e tpu {dir}"),
+    ("bias NOT gender", "grep -ril bias {dir} | xargs -r grep -iL gender"),
+    ('"reinforcement learning"', "grep -ril -F 'reinforcement learning' {dir}"),
+    ("transformers attention", "grep -ril transformers {dir} | xargs -r grep -il attention"),
+    ("kubernetes", "grep -ril kubernetes {dir}"),
+    ('"data scientist"', "grep -ril -F 'data scientist' {dir}"),
+    ('"hugging face"', "grep -ril -F 'hugging face' {dir}"),
+    ("ethics AND privacy", "grep -ril ethics {dir} | xargs -r grep -il privacy"),
+]
+
+FUNCTION_WORDS = ("the and to of a i you that it is in we like so know this for was "
+                  "think but what they be have on just with about yeah there are do "
+                  "not one can really if some or at as all my right it's get things "
+                  "well people from me an thing more how kind going when which your").split()
+TOPICS = ["federated learning", "protein folding", "speech recognition", "graph neural networks",
+          "edge devices", "model compression", "data labeling", "synthetic data",
+          "machine translation", "reinforcement learning", "computer vision", "recommender systems",
+          "anomaly detection", "time series forecasting", "autonomous vehicles", "medical imaging",
+          "language models", "knowledge graphs", "active learning", "differential privacy",
+          "model monitoring", "feature stores", "vector databases", "prompt engineering",
+          "robotic grasping", "satellite imagery", "fraud detection", "climate modeling",
+          "music generation", "code generation", "sign language", "crop yields",
+          "drug discovery", "chip design", "energy forecasting", "legal documents",
+          "quantum annealing", "sports analytics", "wildlife tracking", "search ranking"]
+HOSTS = ["Morgan Reyes", "Sam Okafor"]
+FIRST = "Alex Priya Jonas Mei Tomasz Aisha Carlos Hannah Kenji Fatima Lars Noor Diego Ingrid Kwame Yuki".split()
+LAST = "Nakamura Schmidt Haddad Lindqvist Osei Moreau Petrov Castillo Brennan Iyer Kowalski Abe".split()
+
+
+# --- the synthetic archive --------------------------------------------------------------
+
+
+def _pseudo_words(count: int, rng: random.Random) -> list[str]:
+    onsets = "b c d f g h j k l m n p r s t v w z br cr dr fl gr pl st tr ch sh th".split()
+    vowels = "a e i o u ai ea io ou".split()
+    codas = ["", "", "n", "r", "s", "l", "m", "t", "nd", "st", "ck"]
+    seen = set(FUNCTION_WORDS) | {w for t in TOPICS for w in t.split()}
+    out = []
+    while len(out) < count:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.choice((1, 2, 2, 3))))
+        word += rng.choice(codas)
+        if word not in seen:
+            seen.add(word)
+            out.append(word)
+    return out
+
+
+class Synthetic:
+    """Deterministic synthetic episodes: ``episode(n)`` is the same for the same seed."""
+
+    def __init__(self, *, vocabulary: int = 60_000, seed: int = 2024) -> None:
+        import numpy as np
+
+        self.np = np
+        rng = random.Random(seed)
+        self.seed = seed
+        self.words = np.array(FUNCTION_WORDS + _pseudo_words(vocabulary - len(FUNCTION_WORDS), rng))
+        weights = 1.0 / np.arange(1, len(self.words) + 1) ** 1.05  # Zipf
+        self.cdf = np.cumsum(weights / weights.sum())
+        self.guests = [f"{f} {l}" for f in FIRST for l in LAST]
+
+    def rank(self, r: int) -> str:
+        return str(self.words[r])
+
+    def episode(self, n: int, *, words: int) -> Transcript:
+        np = self.np
+        rng = np.random.default_rng((self.seed, n))
+        topic = TOPICS[n % len(TOPICS)]
+        guest = self.guests[int(rng.integers(len(self.guests)))]
+        speakers = [*HOSTS, guest]
+        utterances, t, total = [], 0.0, 0
+        while total < words:
+            short = rng.random() < 0.2
+            length = int(rng.integers(1, 5)) if short else int(min(400, max(5, rng.lognormal(4.0, 0.7))))
+            idx = np.searchsorted(self.cdf, rng.random(length))
+            idx[idx >= len(self.words)] = len(self.words) - 1
+            tokens = self.words[idx].tolist()
+            if not short and rng.random() < 0.25:
+                tokens.insert(int(rng.integers(len(tokens))), topic)
+            elif not short and rng.random() < 0.004:
+                tokens.insert(int(rng.integers(len(tokens))), TOPICS[int(rng.integers(len(TOPICS)))])
+            for cut in range(12, len(tokens), 14):  # sentences
+                tokens[cut] += "."
+            text = " ".join(tokens)
+            text = text[0].upper() + text[1:] + ("?" if rng.random() < 0.15 else ".")
+            seconds = max(length, 1) / WORDS_PER_SECOND
+            speaker = speakers[int(rng.integers(3))] if utterances else HOSTS[0]
+            utterances.append(Utterance(start=round(t, 2), end=round(t + seconds, 2), text=text,
+                                        speaker=speaker))
+            t += seconds + 0.3
+            total += length
+        return Transcript.build(utterances, title=f"Episode {n}: {topic.title()}", show="Synthetic Show",
+                                audio_url=f"https://example.com/audio/{n}.mp3",
+                                source="bench:synthetic")
+
+    def queries(self) -> list[tuple[str, str]]:
+        """A fixed mix: topic words and phrases, rare and mid-frequency words,
+        prefixes and boolean combinations, each with its grep -ril equivalent."""
+        rare = [self.rank(r) for r in (4_000, 9_000, 20_000, 40_000)]
+        mid = [self.rank(r) for r in (600, 1_500)]
+        return [
+            ("federated learning", "grep -ril federated {dir} | xargs -r grep -il learning"),
+            ('"protein folding"', "grep -ril -F 'protein folding' {dir}"),
+            ('"graph neural networks"', "grep -ril -F 'graph neural networks' {dir}"),
+            ("quantum annealing", "grep -ril quantum {dir} | xargs -r grep -il annealing"),
+            *[(w, f"grep -ril -w {w} {{dir}}") for w in rare],
+            *[(w, f"grep -ril -w {w} {{dir}}") for w in mid],
+            (f"{rare[0][:4]}*", f"grep -ril -w -E '{rare[0][:4]}[a-z]*' {{dir}}"),
+            ("satell*", "grep -ril satell {dir}"),
+            (f"{rare[1]} OR {rare[2]}", f"grep -ril -w -e {rare[1]} -e {rare[2]} {{dir}}"),
+            (f"fraud NOT {mid[0]}", f"grep -ril fraud {{dir}} | xargs -r grep -iLw {mid[0]}"),
+            (f'"sign language" AND {mid[1]}',
+             f"grep -ril -F 'sign language' {{dir}} | xargs -r grep -ilw {mid[1]}"),
+        ]
+
+
+def write_synthetic(library: Library, synth: Synthetic, *, episodes: int, words: int) -> int:
+    total = 0
+    for n in range(episodes):
+        t = synth.episode(n, words=words)
+        total += t.word_count
+        library.save(t, f"synthetic-{n}")
+    return total
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def db_size(library: Library) -> int:
+    return sum(p.stat().st_size for p in library.root.glob(INDEX_FILE + "*"))
+
+
+def measure_queries(ix: SearchIndex, queries, raw_dir: Path) -> dict:
+    rows, all_fts = [], []
+    for query, grep in queries:
+        times = []
+        for _ in range(REPEATS):
+            began = time.perf_counter()
+            results = ix.search(query, limit=10)
+            times.append(time.perf_counter() - began)
+        all_fts.extend(times)
+        command = grep.format(dir=raw_dir)
+        grep_times = []
+        for _ in range(GREP_REPEATS):
+            began = time.perf_counter()
+            out = subprocess.run(command, shell=True, capture_output=True, text=True)
+            grep_times.append(time.perf_counter() - began)
+        rows.append({"query": query, "hits": results.total,
+                     "episodes_top10": len({h.episode for h in results.hits}),
+                     "fts_ms": statistics.median(times) * 1000,
+                     "grep_files": len(out.stdout.split()),
+                     "grep_ms": statistics.median(grep_times) * 1000})
+    fts_p50 = percentile(all_fts, 0.5) * 1000
+    fts_p95 = percentile(all_fts, 0.95) * 1000
+    grep_median = statistics.median(r["grep_ms"] for r in rows)
+    return {"queries": rows, "fts_p50_ms": fts_p50, "fts_p95_ms": fts_p95,
+            "grep_p50_ms": grep_median,
+            "speedup_p50": grep_median / fts_p50,
+            "speedup_per_query_min": min(r["grep_ms"] / r["fts_ms"] for r in rows)}
+
+
+def common_word(ix: SearchIndex, word: str) -> float:
+    """Latency of a word in most utterances: the worst case, not in the query set."""
+    ix.search(word)
+    began = time.perf_counter()
+    ix.search(word)
+    return (time.perf_counter() - began) * 1000
+
+
+def bench_practical_ai(work: Path, *, limit: int | None) -> dict | None:
+    if not PRACTICAL_AI.is_dir():
+        print(f"skipping Practical AI: {PRACTICAL_AI} not found")
+        return None
+    from banana.formats import read_transcript
+
+    files = sorted(PRACTICAL_AI.glob("*.md"))
+    if limit:
+        files = [f for f in files if f.stem in ("practical-ai-153", "practical-ai-160")] + \
+                [f for f in files if f.stem not in ("practical-ai-153", "practical-ai-160")][:limit - 2]
+    library = Library(work / "practical-ai")
+    began = time.perf_counter()
+    words = 0
+    for path in files:
+        transcript = read_transcript(path)
+        words += transcript.word_count
+        library.store(transcript, path.stem)
+    import_seconds = time.perf_counter() - began
+    ix = SearchIndex(library)
+    report = ix.update(rebuild=True)
+    utterance_words = [u.word_count for slug in library.slugs() for u in library.load(slug).utterances]
+    result = {
+        "episodes": len(files), "words": words, "entries": report.entries,
+        "import_and_index_s": import_seconds, "rebuild_index_s": report.seconds,
+        "db_mb": db_size(library) / 1e6,
+        "raw_mb": sum(f.stat().st_size for f in files) / 1e6,
+        "utterance_words_median": statistics.median(utterance_words),
+        "utterances_under_5_words": sum(w < 5 for w in utterance_words) / len(utterance_words),
+        "federated_first": ix.search("federated learning").hits[0].episode,
+        "common_word_ms": common_word(ix, "the"),
+    }
+    raw = work / "practical-ai-raw"  # the same files grep reads, copied (grep -r skips symlinks)
+    raw.mkdir()
+    for f in files:
+        shutil.copyfile(f, raw / f.name)
+    result.update(measure_queries(ix, PRACTICAL_AI_QUERIES, raw))
+    return result
+
+
+def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
+    synth = Synthetic()
+    library = Library(work / "synthetic")
+    began = time.perf_counter()
+    total_words = write_synthetic(library, synth, episodes=episodes, words=words)
+    generate_seconds = time.perf_counter() - began
+    ix = SearchIndex(library)
+    report = ix.update()
+    raw_bytes = sum(library.transcript_path(s).stat().st_size for s in library.slugs())
+    again = ix.update()
+    # One changed episode: what `banana import` pays per episode on a big archive.
+    library.save(synth.episode(episodes + 1, words=words), "synthetic-0")
+    began = time.perf_counter()
+    ix.update()
+    one_changed = time.perf_counter() - began
+    result = {
+        "episodes": episodes, "words": total_words, "entries": report.entries,
+        "generate_s": generate_seconds, "index_s": report.seconds,
+        "noop_update_s": again.seconds, "one_changed_update_s": one_changed,
+        "db_mb": db_size(library) / 1e6, "raw_mb": raw_bytes / 1e6,
+        "common_word_ms": common_word(ix, "the"),
+    }
+    result.update(measure_queries(ix, synth.queries(), library.root))
+    return result
+
+
+def print_report(name: str, r: dict) -> None:
+    print(f"\n## {name}")
+    for key, value in r.items():
+        if key != "queries":
+            print(f"- {key}: {value:.3f}" if isinstance(value, float) else f"- {key}: {value}")
+    print("\n| query | hits | fts ms (p50) | grep -ril ms | files | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for q in r["queries"]:
+        print(f"| `{q['query']}` | {q['hits']} | {q['fts_ms']:.2f} | {q['grep_ms']:.0f} | "
+              f"{q['grep_files']} | {q['grep_ms'] / q['fts_ms']:.0f}× |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="40 real + 200 synthetic episodes")
+    parser.add_argument("--episodes", type=int, help="synthetic episodes [2000; quick 200]")
+    parser.add_argument("--words", type=int, default=10_000, help="words per synthetic episode")
+    parser.add_argument("--work", type=Path, help="keep the libraries here instead of a temp dir")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--skip-practical-ai", action="store_true", help="only the synthetic archive")
+    args = parser.parse_args(argv)
+    episodes = args.episodes or (200 if args.quick else 2000)
+    words = 2_000 if args.quick and args.words == 10_000 else args.words
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-search-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = {}
+    try:
+        results["practical_ai"] = None if args.skip_practical_ai else bench_practical_ai(
+            work, limit=40 if args.quick else None)
+        results["synthetic"] = bench_synthetic(work, episodes=episodes, words=words)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    if results["practical_ai"]:
+        print_report("Practical AI", results["practical_ai"])
+    print_report("Synthetic", results["synthetic"])
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
