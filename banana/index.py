@@ -23,6 +23,7 @@ FTS5 with the Porter stemmer so "explaining" finds "explained".
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import sqlite3
@@ -43,6 +44,7 @@ SNIPPET_TOKENS = 18  # words of context in a snippet
 DEFAULT_LIMIT = 10
 HIGHLIGHT_OPEN = "**"  # marks a matched word in a snippet
 HIGHLIGHT_CLOSE = "**"
+MAX_RANKED = 20_000  # a query matching more entries ranks only the first this many
 OPTIMIZE_MIN_EPISODES = 50  # merge FTS segments after re-indexing at least this many
 
 # What ``--in`` accepts -> the entry kind stored in the database.
@@ -464,10 +466,6 @@ class SearchIndex:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-                try:
-                    conn.execute("SELECT log2(1)")
-                except sqlite3.OperationalError:  # SQLite built without math functions
-                    conn.create_function("log2", 1, math.log2, deterministic=True)
                 self._migrate(conn)
             except sqlite3.DatabaseError as exc:
                 raise LibraryError(f"search index {self.path} is unusable ({exc}); "
@@ -704,53 +702,76 @@ class SearchIndex:
             raise QueryError("--limit must be at least 1")
         parsed = parse_query(query)
         joins, where = "", [f"(f.rowid >> {KIND_SHIFT}) & 3 = :kind"]
-        params: dict[str, Any] = {"q": parsed.fts, "kind": KIND_CODES[KINDS[within]],
-                                  "limit": limit, "w": EPISODE_WEIGHT}
-        with self.connect() as conn:
-            if episode is not None:
-                row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (episode,)).fetchone()
-                if row is None:
-                    raise EpisodeNotFound(f"no episode {episode!r} in the search index of "
-                                          f"{self.library.root} (run `banana index`?)")
-                where.append("f.rowid BETWEEN :lo AND :hi")
-                params["lo"], params["hi"] = _id_range(row[0])
-            if speaker is not None:
-                joins = "JOIN entries e ON e.id = f.rowid"
-                where.append("e.speaker LIKE :speaker ESCAPE '\\'")
-                params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
-            # Every match is scored (bm25) and boosted by how much its episode as a whole
-            # matches (window functions, one pass); only the top rows get snippets.
-            sql = f"""
-                WITH h AS (
-                    SELECT f.rowid AS id, f.rowid >> {EPISODE_SHIFT} AS ep, -bm25(entries_fts) AS s
-                    FROM entries_fts f {joins}
-                    WHERE entries_fts MATCH :q AND {' AND '.join(where)}
-                ), top AS (
-                    SELECT id, s + :w * log2(1 + sum(s) OVER (PARTITION BY ep)) AS score,
-                           count(*) OVER () AS total
-                    FROM h ORDER BY score DESC, id LIMIT :limit
-                )
-                SELECT top.total, top.score, ep.slug, ep.title, ep.audio_url, top.id, e.speaker,
-                       e.start, e.end, e.first_turn,
+        params: dict[str, Any] = {"q": parsed.fts, "kind": KIND_CODES[KINDS[within]]}
+        note = parsed.note
+        try:
+            with self.connect() as conn:
+                if episode is not None:
+                    row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (episode,)).fetchone()
+                    if row is None:
+                        raise EpisodeNotFound(f"no episode {episode!r} in the search index of "
+                                              f"{self.library.root} (run `banana index`?)")
+                    where.append("f.rowid BETWEEN :lo AND :hi")  # FTS5 seeks to the range
+                    params["lo"], params["hi"] = _id_range(row[0])
+                if speaker is not None:
+                    joins = "JOIN entries e ON e.id = f.rowid"
+                    where.append("e.speaker LIKE :speaker ESCAPE '\\'")
+                    params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
+                matching = f"FROM entries_fts f {joins} WHERE entries_fts MATCH :q AND {' AND '.join(where)}"
+                scored = conn.execute(f"SELECT f.rowid, -bm25(entries_fts) {matching}"
+                                      f" LIMIT {MAX_RANKED + 1}", params).fetchall()
+                total = len(scored)
+                if total > MAX_RANKED:
+                    scored = scored[:MAX_RANKED]
+                    total = conn.execute(f"SELECT count(*) {matching}", params).fetchone()[0]
+                    note = _join_notes(note, f"{total:,} matches: ranked the first {MAX_RANKED:,} "
+                                             f"in library order; add words to narrow it")
+                top = _rank(scored, limit)
+                rows = self._details(conn, parsed.fts, top) if top else []
+        except sqlite3.OperationalError as exc:  # a safety net: parse_query should prevent it
+            raise QueryError(f"cannot search {query!r}: {exc}") from None
+        return SearchResults(query=query, total=total, hits=tuple(_hit(*row) for row in rows),
+                             note=note)
+
+    @staticmethod
+    def _details(conn: sqlite3.Connection, fts: str, top: list[tuple[int, float]]) -> list[tuple]:
+        """Episode, speaker, times and snippet of the chosen entries, best first."""
+        values = ", ".join(f"({entry_id}, {rank}, {score!r})"
+                           for rank, (entry_id, score) in enumerate(top))
+        return conn.execute(
+            f"""WITH top(id, rank, score) AS (VALUES {values})
+                SELECT top.score, ep.slug, ep.title, ep.audio_url, top.id, e.speaker, e.start,
+                       e.end, e.first_turn,
                        snippet(entries_fts, 0, char(2), char(3), '…', {SNIPPET_TOKENS})
                 FROM top JOIN entries_fts ON entries_fts.rowid = top.id
                 JOIN entries e ON e.id = top.id
                 JOIN episodes ep ON ep.id = top.id >> {EPISODE_SHIFT}
-                WHERE entries_fts MATCH :q
-                ORDER BY top.score DESC, top.id
-            """
-            try:
-                rows = conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:  # a safety net: parse_query should prevent it
-                raise QueryError(f"cannot search {query!r}: {exc}") from None
-        return SearchResults(query=query, total=rows[0][0] if rows else 0,
-                             hits=tuple(_hit(*row[1:]) for row in rows), note=parsed.note)
+                WHERE entries_fts MATCH ? ORDER BY top.rank""", (fts,)).fetchall()
+
+
+def _rank(scored: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` (entry id, score) pairs: each entry's bm25 plus a boost for
+    how much its episode as a whole matches (see EPISODE_WEIGHT)."""
+    per_episode: dict[int, float] = {}
+    for entry_id, s in scored:
+        episode_id = entry_id >> EPISODE_SHIFT
+        per_episode[episode_id] = per_episode.get(episode_id, 0.0) + s
+    boost = {ep: EPISODE_WEIGHT * math.log2(1.0 + max(total, 0.0))
+             for ep, total in per_episode.items()}
+    ranked = ((s + boost[entry_id >> EPISODE_SHIFT], entry_id) for entry_id, s in scored)
+    return [(entry_id, score)
+            for score, entry_id in heapq.nsmallest(limit, ranked, key=lambda p: (-p[0], p[1]))]
+
+
+def _join_notes(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 _KIND_NAMES = {code: kind for kind, code in KIND_CODES.items()}
 
 
 def _hit(score, slug, title, audio_url, entry_id, speaker, start, end, turn, snippet) -> Hit:
+    """A Hit from one row of ``SearchIndex._details``."""
     url = f"{audio_url}#t={int(math.floor(start))}" if audio_url else None
     return Hit(episode=slug, title=title, kind=_KIND_NAMES[(entry_id >> KIND_SHIFT) & 3],
                speaker=speaker, start=start, end=end, turn=turn, snippet=_highlight(snippet),

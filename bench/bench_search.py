@@ -267,7 +267,10 @@ def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
     began = time.perf_counter()
     total_words = write_synthetic(library, synth, episodes=episodes, words=words)
     generate_seconds = time.perf_counter() - began
-    ix = SearchIndex(library)
+    # The FTS index of 20 M words; segments and glossary (banana.analysis) are timed
+    # on a sample below, since analysing 2,000 episodes would take the shared cores
+    # for minutes and tells nothing about search.
+    ix = SearchIndex(library, analysis=False)
     report = ix.update()
     raw_bytes = sum(library.transcript_path(s).stat().st_size for s in library.slugs())
     again = ix.update()
@@ -282,9 +285,26 @@ def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
         "noop_update_s": again.seconds, "one_changed_update_s": one_changed,
         "db_mb": db_size(library) / 1e6, "raw_mb": raw_bytes / 1e6,
         "common_word_ms": common_word(ix, "the"),
+        "analysis_s_per_episode": analysis_seconds(library, sample=ANALYSIS_SAMPLE),
     }
     result.update(measure_queries(ix, synth.queries(), library.root))
     return result
+
+
+ANALYSIS_SAMPLE = 20
+
+
+def analysis_seconds(library: Library, *, sample: int) -> float | None:
+    """Mean time to build one episode's segment and glossary rows."""
+    from banana.index import analysis_available, analysis_entries
+
+    if not analysis_available():
+        return None
+    slugs = library.slugs()[:sample]
+    began = time.perf_counter()
+    for slug in slugs:
+        analysis_entries(library.load(slug), library_root=library.root, slug=slug)
+    return (time.perf_counter() - began) / len(slugs)
 
 
 def print_report(name: str, r: dict) -> None:

@@ -230,6 +230,13 @@ def test_limit_and_total(ix):
         ix.search("learning", limit=0)
 
 
+def test_huge_result_sets_rank_only_the_first_matches(ix, monkeypatch):
+    monkeypatch.setattr(index_module, "MAX_RANKED", 2)
+    results = ix.search("learning", limit=10)
+    assert results.total == 5  # counted in full
+    assert len(results.hits) == 2 and "ranked the first 2" in results.note
+
+
 def test_episode_that_is_about_the_query_ranks_first(library):
     lib = Library(library)
     # One passing mention in a short turn (which bm25 alone would favour) ...
