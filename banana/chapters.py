@@ -105,14 +105,14 @@ def chapters_from_segments(segments: Sequence[Any], *, duration: float | None = 
     out: list[Chapter] = []
     for seg in ordered:
         title = clean_title(segment_title(seg)) or "Chapter"
-        start = max(float(seg.start), 0.0)
+        start = max(round(float(seg.start), 3), 0.0)  # to the millisecond, as written
         if out and start <= out[-1].start:
             continue
         out.append(Chapter(start=start, end=start, title=title))
     if not out:
         return []
     out[0] = replace(out[0], start=0.0)
-    last_end = max([float(s.end) for s in ordered] + [out[-1].start, float(duration or 0.0)])
+    last_end = round(max([float(s.end) for s in ordered] + [out[-1].start, float(duration or 0.0)]), 3)
     ends = [c.start for c in out[1:]] + [last_end]
     return [replace(c, end=e) for c, e in zip(out, ends)]
 
@@ -129,7 +129,7 @@ def youtube_chapters(chapters: Sequence[Chapter]) -> list[Chapter]:
     least 10 s, titles under 40 characters (and no angle brackets, which YouTube
     refuses in descriptions). A chapter under 10 s merges into its shorter
     neighbour (shortest first; the merged chapter keeps the longer one's title);
-    with too few chapters the longest is split at its middle, "(continued)"."""
+    with too few, the longest is split into equal parts ("… (continued)")."""
     if not chapters:
         raise ChapterError("no chapters: the episode has no segments")
     total = chapters[-1].end
@@ -155,16 +155,33 @@ def youtube_chapters(chapters: Sequence[Chapter]) -> list[Chapter]:
         a, b = sorted((i, j))
         keep = items[j] if items[j].seconds >= items[i].seconds else items[i]
         items[a:b + 1] = [Chapter(start=items[a].start, end=items[b].end, title=keep.title)]
-    # split the longest chapter until there are enough
+    # too few: split the longest chapter into equal parts while that keeps them >= 10 s
     while len(items) < YOUTUBE_MIN_CHAPTERS:
         i = max(range(len(items)), key=lambda k: (items[k].seconds, -k))
         c = items[i]
-        if c.seconds < 2 * YOUTUBE_MIN_SECONDS:  # cannot happen when total >= needed
-            raise ChapterError("cannot split the episode into three chapters of 10 s")
-        middle = round(c.start + c.seconds / 2, 3)
-        second = _youtube_title(f"{c.title} (continued)")
-        items[i:i + 1] = [replace(c, end=middle), Chapter(start=middle, end=c.end, title=second)]
+        parts = min(YOUTUBE_MIN_CHAPTERS - len(items) + 1, int(c.seconds // YOUTUBE_MIN_SECONDS))
+        if parts < 2:
+            break
+        items[i:i + 1] = _split(c, parts)
+    if len(items) < YOUTUBE_MIN_CHAPTERS:
+        # the boundaries leave no chapter long enough to split (e.g. 14 s + 16 s): three
+        # equal parts, each titled by the chapter it starts in
+        whole = Chapter(start=0.0, end=total, title="")
+        items = [replace(p, title=_youtube_title(_title_at(items, p.start, n)))
+                 for n, p in enumerate(_split(whole, YOUTUBE_MIN_CHAPTERS))]
     return items
+
+
+def _split(c: Chapter, parts: int) -> list[Chapter]:
+    cuts = [round(c.start + c.seconds * k / parts, 3) for k in range(parts)] + [c.end]
+    return [Chapter(start=a, end=b, title=c.title if k == 0 else _youtube_title(f"{c.title} (continued)"))
+            for k, (a, b) in enumerate(zip(cuts, cuts[1:]))]
+
+
+def _title_at(items: Sequence[Chapter], t: float, n: int) -> str:
+    title = next(c.title for c in reversed(items) if c.start <= t)
+    first = next(c for c in reversed(items) if c.start <= t).start
+    return title if first == t or n == 0 else f"{title} (continued)"
 
 
 def _youtube_title(title: str) -> str:

@@ -37,7 +37,7 @@ from banana.transcript import Transcript, format_timestamp
 SCHEMA = 1
 FORMATS = ("md", "html", "json")
 DEFAULT_MAX_CHARS = 4000  # Markdown stays under this many characters
-MIN_MAX_CHARS = 300  # below this not even a title and a few chapters fit
+MIN_MAX_CHARS = 500  # below this not even a title, a few chapters and the trim note fit
 SUMMARY_SENTENCES = 3
 SOLUTIONS_SHOWN = 5
 MENTIONS_SHOWN = 20
@@ -485,18 +485,19 @@ class _Budget:
     summary: int = SUMMARY_SENTENCES
     quote_chars: int = 100_000  # glossary explanation, teaser statement, announced answer
     chapters: int = 100_000
-    title_chars: int = 100_000
+    title_chars: int = 100_000  # title, show name and episode slug
+    dropped: set[str] = field(default_factory=set)  # whole sections left out
     trimmed: list[str] = field(default_factory=list)
 
 
 def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
     url = notes.audio_url
     out = [f"# {md_escape(shorten(notes.title, b.title_chars))}", ""]
-    meta = [md_escape(notes.show)] if notes.show else []
+    meta = [md_escape(shorten(notes.show, b.title_chars))] if notes.show else []
     if notes.duration:
         meta.append(format_timestamp(notes.duration))
     if notes.episode:
-        meta.append(f"`{notes.episode}`")
+        meta.append(md_escape(shorten(notes.episode, b.title_chars)))
     if meta:
         out += [" · ".join(meta), ""]
     summary = notes.summary[:b.summary]
@@ -516,8 +517,8 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
         if notes.estimated:
             out += ["", "*Times are estimated from the text.*"]
         out.append("")
-    for g in notes.glossary:
-        out += [f"## In English Please: {md_escape(g.term)}", ""]
+    for g in () if "glossary" in b.dropped else notes.glossary:
+        out += [f"## In English Please: {md_escape(shorten(g.term, b.quote_chars))}", ""]
         out += [f"> {md_escape(shorten(g.explanation, b.quote_chars))}", ""]
         if g.speaker or g.start is not None:
             who = f"Explained by {md_escape(g.speaker)}" if g.speaker else "Explained"
@@ -538,7 +539,7 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
         if len(links) < len(notes.links):
             out.append(f"- … and {len(notes.links) - len(links)} more links")
         out.append("")
-    t = notes.teaser
+    t = None if "teaser" in b.dropped else notes.teaser
     if t is not None:
         out += ["## Brain teaser", ""]
         at = f" — {_md_stamp(t.start, url)}" if t.start is not None else ""
@@ -555,7 +556,7 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
             out += ["", "</details>", ""]
         else:
             out += ["The solver found no verified answer within its bounds.", ""]
-    p = notes.previous_answer
+    p = None if "previous answer" in b.dropped else notes.previous_answer
     if p is not None:
         out += ["## Last episode's brain teaser", ""]
         if p.puzzle:
@@ -598,11 +599,19 @@ def _steps(notes: Notes) -> list[tuple[str, Callable[[_Budget], bool]]]:
         return True
 
     def title(b: _Budget) -> bool:
-        value = min(b.title_chars, len(notes.title))
+        value = min(b.title_chars, max(len(notes.title), len(notes.show), len(notes.episode or "")))
         if value <= 40:
             return False
         b.title_chars = max(int(value * 0.8), 40)
         return True
+
+    def drop(section: str, present: bool):
+        def step(b: _Budget) -> bool:
+            if not present or section in b.dropped:
+                return False
+            b.dropped.add(section)
+            return True
+        return step
 
     return [
         ("links", down("links", 0, len(notes.links))),
@@ -614,6 +623,9 @@ def _steps(notes: Notes) -> list[tuple[str, Callable[[_Budget], bool]]]:
         ("answers", down("solutions", 0, len(notes.teaser.verified) if notes.teaser else 0)),
         ("chapters", down("chapters", 3, len(notes.chapters))),
         ("title", title),
+        ("previous answer", drop("previous answer", notes.previous_answer is not None)),
+        ("glossary", drop("glossary", bool(notes.glossary))),
+        ("teaser", drop("teaser", notes.teaser is not None)),
         ("chapters", down("chapters", 0, len(notes.chapters))),
     ]
 
