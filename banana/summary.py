@@ -65,7 +65,7 @@ def sentences(transcript: Transcript, turns: Iterable[int] | None = None) -> lis
         total = max(u.word_count, 1)
         done = 0
         for text in split_sentences(u.text):
-            start = u.start + (u.end - u.start) * done / total
+            start = round(u.start + (u.end - u.start) * done / total, 3)
             out.append(Sentence(text=text, turn=turn, start=start, speaker=u.speaker))
             done += len(text.split())
     return out
