@@ -24,6 +24,7 @@ SILENCE_WINDOW_SECONDS = 0.1
 SHORTFALL_TOLERANCE_SECONDS = 0.5
 SHORTFALL_TOLERANCE_SHARE = 0.05
 SNIFF_BYTES = 512
+RESAMPLED_FRAME_SAMPLES = SAMPLE_RATE_HZ  # decode in one-second blocks
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def load_audio(path: Path | str, *, progress: Callable[[float], None] | None = N
         declared = _declared_seconds(container, stream)
         # Resample each channel, then average them: FFmpeg's own downmix adds two
         # identical channels at -3 dB each, so a loud stereo file would clip.
-        resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE_HZ)
+        # One-second output frames: far fewer Python round trips than one per packet.
+        resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE_HZ, frame_size=RESAMPLED_FRAME_SAMPLES)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -149,6 +151,8 @@ def load_audio(path: Path | str, *, progress: Callable[[float], None] | None = N
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().mean(axis=0, dtype=np.float32))
                 decoded += out.samples
+            if progress is not None:
+                progress(decoded / SAMPLE_RATE_HZ)
         except av.FFmpegError as exc:
             at = decoded / SAMPLE_RATE_HZ
             raise AudioError(f"{path}: corrupt audio data after {at:.1f} s ({_reason(exc)})") from None

@@ -55,8 +55,8 @@ def test_progress_reports_seconds_decoded(tmp_path):
     path = write_audio(tmp_path / "ep.flac", noise(3.0, rate=22050))
     seen: list[float] = []
     samples = load_audio(path, progress=seen.append)
-    assert seen == sorted(seen) and len(seen) > 3
-    assert seen[-1] == pytest.approx(len(samples) / SAMPLE_RATE_HZ, abs=0.1)
+    assert seen == sorted(seen) and len(set(seen)) >= 3  # whole seconds as they are resampled
+    assert seen[-1] == len(samples) / SAMPLE_RATE_HZ
 
 
 def truncated(path, share=0.5):

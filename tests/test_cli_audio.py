@@ -187,10 +187,12 @@ def test_an_over_long_prompt_is_refused(cli, library, tmp_path, tiny_checkpoint)
 
 
 def test_ctrl_c_leaves_no_partial_transcript(library, tmp_path, tiny_checkpoint):  # noqa: F811
-    """A real SIGINT to a real ``banana transcribe`` while whisper is running."""
+    """A real SIGINT to a real ``banana transcribe`` while whisper is running (with no
+    ffmpeg on PATH: the first file is transcribed from PyAV's decoding alone)."""
     done = audio_file(tmp_path, "first.wav", seconds=2.0)
     long = write_audio(tmp_path / "second.wav", noise(480.0, rate=16000, amplitude=0.2), rate=16000)
-    env = {**os.environ, "BANANA_LIBRARY": str(library), "OMP_NUM_THREADS": "1"}
+    # an empty PATH: no ffmpeg (or anything else) to fall back on; PyAV decodes
+    env = {**os.environ, "BANANA_LIBRARY": str(library), "OMP_NUM_THREADS": "1", "PATH": str(tmp_path / "bin")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "banana", "transcribe", str(done), str(long), "--model", str(tiny_checkpoint),
          *FAST],

@@ -73,6 +73,11 @@ def make_checkpoint(path: Path, *, seed: int = CHECKPOINT_SEED, **dims) -> Path:
     torch.manual_seed(seed)
     model_dims = ModelDimensions(**{**TINY_DIMS, **dims})
     model = Whisper(model_dims)
+    # whisper leaves the decoder's positional embedding as torch.empty (a real
+    # checkpoint overwrites it); fill it so the checkpoint does not depend on
+    # whatever memory it was given
+    with torch.no_grad():
+        model.decoder.positional_embedding.normal_(0.0, 0.01)
     torch.save({"dims": asdict(model_dims), "model_state_dict": model.state_dict()}, path)
     return path
 
