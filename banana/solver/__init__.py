@@ -1,0 +1,40 @@
+"""Expression-search solver: numbers, a target, the operators allowed -> exact, verified answers.
+
+    >>> from banana.solver import solve, resolve_ops
+    >>> solve([3, 3, 8, 8], 24, ops=resolve_ops("arithmetic")).solutions[0].text
+    '8/(3-8/3)'
+
+Modules: ``ops`` (the operator table, costs and presets), ``literals`` (22, .2, .2̄),
+``search`` (dynamic programming over sub-multisets), ``verify`` (exact proof of every
+printed answer), ``render`` (text, Unicode, LaTeX, canonical forms), ``puzzle``
+(parsing), ``api`` (solve, tabulate, solve_batch).
+"""
+
+from banana.solver.api import (
+    BatchItem,
+    RangeResult,
+    Solution,
+    SolveResult,
+    solve,
+    solve_batch,
+    tabulate,
+)
+from banana.solver.ops import DEFAULT_PRESET, OPERATORS, PRESETS, Operator, resolve_ops
+from banana.solver.search import Bounds, TableCache
+
+__all__ = [
+    "BatchItem",
+    "Bounds",
+    "DEFAULT_PRESET",
+    "OPERATORS",
+    "Operator",
+    "PRESETS",
+    "RangeResult",
+    "Solution",
+    "SolveResult",
+    "TableCache",
+    "resolve_ops",
+    "solve",
+    "solve_batch",
+    "tabulate",
+]

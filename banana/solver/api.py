@@ -1,0 +1,426 @@
+"""The solver's public entry points: ``solve``, ``tabulate`` and ``solve_batch``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Iterator
+
+from banana.errors import PuzzleError
+from banana.solver.ops import OPERATORS, ordered, resolve_ops
+from banana.solver.puzzle import format_value, parse_batch_line, parse_numbers, parse_target
+from banana.solver.render import canonical, render
+from banana.solver.search import COST, EXACT, VALUE, Bounds, Engine, TableCache
+from banana.solver.verify import exact_value, verify
+
+USES = ("all", "some")
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One verified answer, in three notations."""
+
+    text: str  # sqrt(.2)^-2
+    unicode: str  # (√.2)⁻²
+    latex: str  # \left(\sqrt{.2}\right)^{-2}
+    value: str  # exact value, "5" or "7/3" (or a sympy form for an irrational nearest value)
+    cost: int  # sum of operator and number costs (banana solve --list-ops)
+    verified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "unicode": self.unicode,
+            "latex": self.latex,
+            "value": self.value,
+            "cost": self.cost,
+            "verified": self.verified,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Solution:
+        try:
+            return cls(
+                text=str(data["text"]),
+                unicode=str(data["unicode"]),
+                latex=str(data["latex"]),
+                value=str(data["value"]),
+                cost=int(data["cost"]),
+                verified=bool(data["verified"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PuzzleError(f"solution is missing or has a bad field: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The answers to one puzzle, simplest first."""
+
+    numbers: tuple[int, ...]
+    target: Fraction
+    ops: tuple[str, ...]
+    solutions: tuple[Solution, ...]
+    nearest: tuple[Solution, ...] | None = None  # closest values, when asked and unsolved
+    use: str = "all"
+    integer_steps: bool = False
+    work: int = 0  # candidate combinations the search evaluated
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.solutions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "numbers": list(self.numbers),
+            "target": format_value(self.target),
+            "ops": list(self.ops),
+            "solutions": [solution.to_dict() for solution in self.solutions],
+            "nearest": None
+            if self.nearest is None
+            else [solution.to_dict() for solution in self.nearest],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SolveResult:
+        try:
+            nearest = data.get("nearest")
+            return cls(
+                numbers=tuple(int(n) for n in data["numbers"]),
+                target=parse_target(data["target"]),
+                ops=tuple(str(op) for op in data["ops"]),
+                solutions=tuple(Solution.from_dict(s) for s in data["solutions"]),
+                nearest=None if nearest is None else tuple(Solution.from_dict(s) for s in nearest),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PuzzleError(f"solve result is missing or has a bad field: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RangeResult:
+    """Every integer of a range with its simplest expression, or missing."""
+
+    numbers: tuple[int, ...]
+    ops: tuple[str, ...]
+    start: int
+    stop: int
+    found: dict[int, Solution] = field(hash=False)
+    missing: tuple[int, ...] = ()
+
+    @property
+    def first_missing(self) -> int | None:
+        return self.missing[0] if self.missing else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "found": {str(n): self.found[n].text for n in sorted(self.found)},
+            "missing": list(self.missing),
+            "first_missing": self.first_missing,
+        }
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One line of a batch: the puzzle's result, or the error that line raised."""
+
+    line_number: int
+    line: str
+    result: SolveResult | None = None
+    error: str | None = None
+
+
+# ----- the entry points ------------------------------------------------------------------
+
+
+def solve(
+    numbers: Iterable[int | str],
+    target: int | str | Fraction,
+    *,
+    ops: str | Iterable[str] | None = None,
+    use: str = "all",
+    integer_steps: bool = False,
+    limit: int = 5,
+    all_solutions: bool = False,
+    nearest: bool = False,
+    cache: TableCache | None = None,
+    **bounds: int,
+) -> SolveResult:
+    """Solve one puzzle: expressions over ``numbers`` equal to ``target``.
+
+    ``use="all"``: every number exactly once; ``"some"``: each at most once.
+    Returns the simplest verified answer (``all_solutions``: up to ``limit`` distinct
+    ones); with ``nearest``, an unsolved puzzle also reports the closest values.
+    ``bounds``: the fields of ``Bounds`` (max_unary_depth, max_factorial, ...).
+    """
+    numbers = parse_numbers(numbers)
+    target = parse_target(target)
+    op_names = _check_ops(ops)
+    _check_use(use)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise PuzzleError(f"limit must be a positive integer, not {limit!r}")
+    settings = Bounds.from_options(bounds)
+    return _solve_checked(
+        numbers, target, op_names, settings,
+        use=use, integer_steps=integer_steps, wanted=limit if all_solutions else 1,
+        nearest=nearest, cache=cache,
+    )
+
+
+def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, wanted, nearest, cache):
+    """``solve`` after its arguments were parsed and validated."""
+    _check_size(numbers, target, settings)
+    engine = Engine(numbers, op_names, integer_steps=integer_steps, bounds=settings, cache=cache)
+    goal = target.numerator if target.denominator == 1 else target
+    if target.denominator != 1:
+        engine.float_goals = [goal]
+    hits = _collect(engine, {goal}, use)
+    solutions = _select(hits, goal, wanted)
+    closest = None
+    if nearest and not solutions:
+        closest = _nearest(engine, target, use, wanted)
+    return SolveResult(
+        numbers=numbers,
+        target=target,
+        ops=tuple(ordered(op_names)),
+        solutions=tuple(solutions),
+        nearest=closest,
+        use=use,
+        integer_steps=integer_steps,
+        work=engine.work,
+    )
+
+
+def tabulate(
+    numbers: Iterable[int | str],
+    start: int,
+    stop: int,
+    *,
+    ops: str | Iterable[str] | None = None,
+    use: str = "all",
+    integer_steps: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    **bounds: int,
+) -> RangeResult:
+    """The simplest verified expression for every integer in ``start..stop`` (inclusive).
+
+    ``progress(done, total)`` is called as the work advances (tables built, then
+    integers verified); the library never prints.
+    """
+    numbers = parse_numbers(numbers)
+    op_names = _check_ops(ops)
+    _check_use(use)
+    if start > stop:
+        raise PuzzleError(f"empty range {start}..{stop}: the start must not be larger than the end")
+    settings = Bounds.from_options(bounds)
+    for end in (start, stop):
+        _check_size(numbers, Fraction(end), settings)
+    n_targets = stop - start + 1
+    engine = Engine(numbers, op_names, integer_steps=integer_steps, bounds=settings)
+    total = engine.n_codes - 1 + n_targets
+    if progress is not None:
+        engine.progress = lambda done, _total: progress(done, total)
+    goals = set(range(start, stop + 1))
+    engine.lookup_ok = False  # a range is tabulated from the tables themselves
+    hits = _collect(engine, goals, use)
+    by_value: dict[int, list] = {}
+    for node in hits:
+        by_value.setdefault(node[VALUE], []).append(node)
+    found: dict[int, Solution] = {}
+    missing: list[int] = []
+    for i, n in enumerate(range(start, stop + 1)):
+        chosen = _select(by_value.get(n, []), n, 1)
+        if chosen:
+            found[n] = chosen[0]
+        else:
+            missing.append(n)
+        if progress is not None:
+            progress(engine.n_codes - 1 + i + 1, total)
+    return RangeResult(
+        numbers=numbers,
+        ops=tuple(ordered(op_names)),
+        start=start,
+        stop=stop,
+        found=found,
+        missing=tuple(missing),
+    )
+
+
+def solve_batch(lines: Iterable[str], **options: Any) -> Iterator[BatchItem]:
+    """Solve one ``"1 3 4 6 -> 24"`` puzzle per line with the same ``solve`` options.
+
+    Blank lines and ``#`` comments are skipped. Tables of sub-multisets are shared
+    between lines, so a thousand puzzles cost little more than their distinct parts.
+    A bad line yields a BatchItem with ``error`` set; the other lines still run.
+    """
+    op_names = _check_ops(options.pop("ops", None))
+    use = options.pop("use", "all")
+    _check_use(use)
+    integer_steps = bool(options.pop("integer_steps", False))
+    limit = options.pop("limit", 5)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise PuzzleError(f"limit must be a positive integer, not {limit!r}")
+    wanted = limit if options.pop("all_solutions", False) else 1
+    nearest = bool(options.pop("nearest", False))
+    cache = options.pop("cache", None) or TableCache()
+    settings = Bounds.from_options(options)
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            numbers, target = parse_batch_line(line)
+            result = _solve_checked(
+                numbers, target, op_names, settings, use=use, integer_steps=integer_steps,
+                wanted=wanted, nearest=nearest, cache=cache,
+            )
+        except PuzzleError as exc:
+            yield BatchItem(number, line, error=str(exc))
+            continue
+        yield BatchItem(number, line, result=result)
+
+
+# ----- helpers ----------------------------------------------------------------------
+
+
+def _check_ops(ops) -> frozenset[str]:
+    if ops is None or isinstance(ops, str):
+        return resolve_ops(ops)
+    names = frozenset(ops)
+    unknown = sorted(names - set(OPERATORS))
+    if unknown:
+        return resolve_ops(",".join(names))  # raises with the standard message
+    if not names:
+        raise PuzzleError("no operators given")
+    return names
+
+
+def _check_use(use: str) -> None:
+    if use not in USES:
+        raise PuzzleError(f"use must be 'all' or 'some', not {use!r}")
+
+
+def _check_size(numbers: tuple[int, ...], target: Fraction, bounds: Bounds) -> None:
+    limit = bounds.max_magnitude
+    big = [n for n in numbers if n > limit]
+    if big:
+        raise PuzzleError(f"number {big[0]} is larger than the bound --max-value {limit}")
+    if abs(target.numerator) > limit or target.denominator > limit:
+        raise PuzzleError(f"target {target} is beyond the bound --max-value {limit}")
+
+
+def _collect(engine: Engine, goals: set, use: str) -> list:
+    """Every expression found whose value is a goal (the cheapest and its alternatives)."""
+    codes = [engine.full] if use == "all" else engine.codes_by_size()
+    hits: list = []
+    lookups = engine.lookup_ok
+    keep = None if lookups else engine.preimages(goals)
+    for code in codes:
+        if lookups:
+            engine.finish(code, goals, hits)
+        elif code == engine.full:
+            engine.build(code, goals=goals, hits=hits, keep=keep)
+        else:
+            engine.build(code, goals=goals, hits=hits)
+    return hits
+
+
+def _solution(node: tuple, value, verified: bool) -> Solution:
+    return Solution(
+        text=render(node, "text"),
+        unicode=render(node, "unicode"),
+        latex=render(node, "latex"),
+        value=format_value(value),
+        cost=node[COST],
+        verified=verified,
+    )
+
+
+def _select(hits: list, claimed, wanted: int) -> list[Solution]:
+    """The ``wanted`` cheapest distinct hits that verify, cheapest first.
+
+    Ties in cost are broken by the plain-text form (shorter, then alphabetical) when
+    several answers are wanted; a single answer is the first cheapest one found.
+    """
+    if not hits:
+        return []
+    hits = sorted(hits, key=_by_cost)
+    if wanted == 1:
+        for node in hits:
+            if verify(node, claimed):
+                return [_solution(node, claimed, True)]
+        return []
+    out: list[Solution] = []
+    seen: set = set()
+    i = 0
+    while i < len(hits) and len(out) < wanted:
+        j = i
+        cost = hits[i][COST]
+        while j < len(hits) and hits[j][COST] == cost:
+            j += 1
+        group = sorted(((render(node, "text"), node) for node in hits[i:j]), key=_text_order)
+        for text, node in group:
+            key = canonical(node)
+            if key in seen:
+                continue
+            seen.add(key)
+            if not verify(node, claimed):
+                continue
+            out.append(_solution(node, claimed, True))
+            if len(out) >= wanted:
+                break
+        i = j
+    return out
+
+
+def _text_order(pair: tuple) -> tuple:
+    return (len(pair[0]), pair[0])
+
+
+def _by_cost(node: tuple) -> int:
+    return node[COST]
+
+
+def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[Solution, ...]:
+    """The reachable values closest to ``target`` and their simplest expressions."""
+    codes = [engine.full] if use == "all" else engine.codes_by_size()
+    best = None
+    candidates: list[tuple] = []
+    for code in codes:
+        for node in engine.table(code).entries:
+            value = node[VALUE]
+            distance = abs(float(value) - float(target)) if type(value) is float else abs(value - target)
+            if best is None or distance < best - 1e-12:
+                best = distance
+                candidates = [node]
+            elif abs(distance - best) <= 1e-12:
+                candidates.append(node)
+    candidates.sort(key=lambda node: (float(node[VALUE]), node[COST]))
+    out: list[Solution] = []
+    seen_values: dict = {}
+    for node in sorted(candidates, key=_by_cost):
+        value = exact_value(node) if not node[EXACT] else verify_rational(node)
+        if value is None:
+            continue
+        key = str(value)
+        if seen_values.get(key, 0) >= wanted:
+            continue
+        if node[EXACT] or verify(node, value if isinstance(value, Fraction) else value):
+            seen_values[key] = seen_values.get(key, 0) + 1
+            out.append(_solution(node, _plain(value), True))
+    out.sort(key=lambda s: (s.cost, s.text))
+    return tuple(out[: max(wanted, 2)])
+
+
+def verify_rational(node: tuple):
+    from banana.solver.verify import rational_value
+
+    try:
+        return rational_value(node)
+    except Exception:  # noqa: BLE001 - any failure means "not provable here"
+        return None
+
+
+def _plain(value):
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return value

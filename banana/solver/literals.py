@@ -1,0 +1,108 @@
+"""Numbers written from the puzzle's digits: 22, .2, 2.2, .22, .2̄ (= 2/9).
+
+A literal uses one or more of the puzzle's numbers. Joining several numbers needs
+``concat``; a decimal point needs ``decimal``; a repeating tail needs ``repeating``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+
+from banana.solver.ops import NUMBER_COST, OPERATORS
+
+OVERLINE = "\u0304"  # combining macron, as in .2̄
+
+
+@dataclass(frozen=True)
+class Literal:
+    """``whole.fraction(repeat)``: the digits before the point, after it, and the repeating tail."""
+
+    whole: str
+    fraction: str = ""
+    repeat: str = ""
+    point: bool = False
+    parts: int = 1  # how many of the puzzle's numbers it joins
+
+    @property
+    def value(self) -> int | Fraction:
+        value = Fraction(int(self.whole or "0"))
+        if self.fraction:
+            value += Fraction(int(self.fraction), 10 ** len(self.fraction))
+        if self.repeat:
+            scale = (10 ** len(self.repeat) - 1) * 10 ** len(self.fraction)
+            value += Fraction(int(self.repeat), scale)
+        return value.numerator if value.denominator == 1 else value
+
+    @property
+    def cost(self) -> int:
+        cost = NUMBER_COST * self.parts + OPERATORS["concat"].cost * (self.parts - 1)
+        if self.repeat:
+            cost += OPERATORS["repeating"].cost
+        elif self.point:
+            cost += OPERATORS["decimal"].cost
+        return cost
+
+    @property
+    def is_integer(self) -> bool:
+        return not self.point
+
+    @property
+    def text(self) -> str:
+        if not self.point:
+            return self.whole
+        tail = f"({self.repeat})" if self.repeat else ""
+        return f"{self.whole}.{self.fraction}{tail}"
+
+    @property
+    def unicode(self) -> str:
+        if not self.point:
+            return self.whole
+        tail = "".join(digit + OVERLINE for digit in self.repeat)
+        return f"{self.whole}.{self.fraction}{tail}"
+
+    @property
+    def latex(self) -> str:
+        if not self.point:
+            return self.whole
+        tail = f"\\overline{{{self.repeat}}}" if self.repeat else ""
+        return f"{self.whole}.{self.fraction}{tail}"
+
+
+def literal_forms(
+    numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int, integers_only: bool = False
+) -> list[Literal]:
+    """Every literal that uses exactly ``numbers`` (a sorted multiset), under ``ops``.
+
+    ``max_digits`` bounds the digit string; longer ones are never built.
+    """
+    if len(numbers) > 1 and "concat" not in ops:
+        return []
+    pieces = [str(n) for n in numbers]
+    if sum(len(piece) for piece in pieces) > max_digits:
+        return []
+    if len(pieces) == 1:
+        orders = [tuple(pieces)]
+    else:
+        orders = sorted(set(itertools.permutations(pieces)))
+    decimal = "decimal" in ops and not integers_only
+    repeating = "repeating" in ops and not integers_only
+    out: list[Literal] = []
+    parts = len(pieces)
+    for order in orders:
+        digits = "".join(order)
+        if len(digits) == 1 or digits[0] != "0":
+            out.append(Literal(digits, parts=parts))
+        for point in range(len(digits)):  # the point goes before digits[point]
+            whole, after = digits[:point], digits[point:]
+            if len(whole) > 1 and whole[0] == "0":
+                continue
+            if decimal and after[-1] != "0":
+                out.append(Literal(whole, after, point=True, parts=parts))
+            if repeating:
+                for start in range(len(after)):
+                    fraction, repeat = after[:start], after[start:]
+                    if set(repeat) != {"0"}:
+                        out.append(Literal(whole, fraction, repeat, point=True, parts=parts))
+    return out

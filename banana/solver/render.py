@@ -1,0 +1,255 @@
+"""Expressions as plain text (``sqrt(.2)^-2``), Unicode (``(√.2)⁻²``) and LaTeX.
+
+Also the canonical form used to count answers once when they differ only by
+commutativity, associativity or trivial identities (×1, ÷1, +0, double negation).
+"""
+
+from __future__ import annotations
+
+from banana.solver.search import COST, LEFT, OP, RIGHT, VALUE
+
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+# binding strength: higher binds tighter
+SUM, PRODUCT, PREFIX, ROOT_SIGN, POWER, POSTFIX, ATOM = 1, 2, 3, 3.5, 4, 5, 6
+
+_INFIX = {"add": SUM, "sub": SUM, "mul": PRODUCT, "div": PRODUCT}
+_SYMBOLS = {
+    "text": {"add": "+", "sub": "-", "mul": "*", "div": "/"},
+    "unicode": {"add": "+", "sub": "−", "mul": "×", "div": "÷"},
+    "latex": {"add": " + ", "sub": " - ", "mul": " \\times ", "div": " \\div "},
+}
+_FUNCTIONS = {"sqrt": "sqrt", "floor": "floor", "ceil": "ceil", "gamma": "gamma"}
+
+
+def render(node: tuple, style: str = "text") -> str:
+    """Render an expression tuple in ``style``: "text", "unicode" or "latex"."""
+    return _render(node, style)[0]
+
+
+def _ordered(node: tuple) -> tuple[tuple, tuple]:
+    """Operands of a commutative operator, larger value first (6×4, (1+2+3)×4)."""
+    left, right = node[LEFT], node[RIGHT]
+    if node[OP] in ("add", "mul") and _sort_value(right) > _sort_value(left):
+        return right, left
+    return left, right
+
+
+def _sort_value(node: tuple) -> tuple:
+    value = node[VALUE]
+    return (float(value), -node[COST])
+
+
+def _paren(text: str, style: str) -> str:
+    return f"\\left({text}\\right)" if style == "latex" else f"({text})"
+
+
+def _is_int_literal(node: tuple) -> bool:
+    return node[OP] == "lit" and node[LEFT].is_integer
+
+
+def _render(node: tuple, style: str) -> tuple[str, float]:
+    """Return (rendered text, binding strength of its outermost operator)."""
+    op = node[OP]
+    if op == "lit":
+        return getattr(node[LEFT], style), ATOM
+    if op in _INFIX:
+        return _infix(node, style)
+    if op == "pow":
+        return _power(node, style)
+    if op == "neg":
+        inner, strength = _render(node[LEFT], style)
+        if strength < PREFIX:
+            inner = _paren(inner, style)
+        sign = "−" if style == "unicode" else "-"
+        return f"{sign}{inner}", PREFIX
+    if op in ("fact", "dfact", "percent"):
+        inner, strength = _render(node[LEFT], style)
+        if strength < ATOM:
+            inner = _paren(inner, style)
+        mark = {"fact": "!", "dfact": "!!", "percent": "\\%" if style == "latex" else "%"}[op]
+        return f"{inner}{mark}", POSTFIX
+    if op == "sqrt":
+        inner, strength = _render(node[LEFT], style)
+        if style == "text":
+            return f"sqrt({inner})", ATOM
+        if style == "latex":
+            return f"\\sqrt{{{inner}}}", ATOM
+        if not (strength == ATOM or node[LEFT][OP] == "sqrt"):
+            inner = f"({inner})"
+        return f"√{inner}", ROOT_SIGN
+    if op in ("floor", "ceil"):
+        inner, _ = _render(node[LEFT], style)
+        if style == "text":
+            return f"{op}({inner})", ATOM
+        if style == "latex":
+            return f"\\left\\l{op}{inner}\\right\\r{op}", ATOM
+        brackets = "⌊⌋" if op == "floor" else "⌈⌉"
+        return f"{brackets[0]}{inner}{brackets[1]}", ATOM
+    if op == "gamma":
+        inner, _ = _render(node[LEFT], style)
+        if style == "text":
+            return f"gamma({inner})", ATOM
+        if style == "latex":
+            return f"\\Gamma\\left({inner}\\right)", ATOM
+        return f"Γ({inner})", ATOM
+    if op == "root":
+        x, _ = _render(node[LEFT], style)
+        y, _ = _render(node[RIGHT], style)
+        if style == "latex":
+            return f"\\sqrt[{y}]{{{x}}}", ATOM
+        if style == "unicode" and _is_int_literal(node[RIGHT]):
+            inner, strength = _render(node[LEFT], style)
+            if strength != ATOM:
+                inner = f"({inner})"
+            return f"{y.translate(SUPERSCRIPT)}√{inner}", ROOT_SIGN
+        return f"root({x}, {y})", ATOM
+    if op == "log":
+        x, _ = _render(node[LEFT], style)
+        base, _ = _render(node[RIGHT], style)
+        if style == "latex":
+            return f"\\log_{{{base}}}\\left({x}\\right)", ATOM
+        if style == "unicode" and _is_int_literal(node[RIGHT]):
+            return f"log{base.translate(SUBSCRIPT)}({x})", ATOM
+        return f"log({x}, {base})", ATOM
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def _infix(node: tuple, style: str) -> tuple[str, float]:
+    op = node[OP]
+    strength = _INFIX[op]
+    left, right = _ordered(node)
+    if style == "latex" and op == "div":
+        top, _ = _render(left, style)
+        bottom, _ = _render(right, style)
+        return f"\\frac{{{top}}}{{{bottom}}}", ATOM
+    left_text, left_strength = _render(left, style)
+    right_text, right_strength = _render(right, style)
+    if left_strength < strength:
+        left_text = _paren(left_text, style)
+    # a - (b + c), a / (b * c) keep their parentheses; a + (b - c) does not need them
+    if right_strength < strength or (right_strength == strength and op in ("sub", "div")):
+        right_text = _paren(right_text, style)
+    elif right[OP] == "neg":
+        right_text = _paren(right_text, style)
+    return f"{left_text}{_SYMBOLS[style][op]}{right_text}", strength
+
+
+def _power(node: tuple, style: str) -> tuple[str, float]:
+    base, exponent = node[LEFT], node[RIGHT]
+    base_text, base_strength = _render(base, style)
+    if base_strength <= POWER:
+        base_text = _paren(base_text, style)
+    negated_literal = exponent[OP] == "neg" and _is_int_literal(exponent[LEFT])
+    exp_text, exp_strength = _render(exponent, style)
+    if style == "latex":
+        return f"{base_text}^{{{exp_text}}}", POWER
+    if style == "unicode" and (_is_int_literal(exponent) or negated_literal):
+        plain, _ = _render(exponent, "text")
+        return f"{base_text}{plain.translate(SUPERSCRIPT)}", POWER
+    if not (exp_strength == ATOM or negated_literal):
+        exp_text = f"({exp_text})"
+    return f"{base_text}^{exp_text}", POWER
+
+
+# ----- canonical form ------------------------------------------------------------------
+
+
+def canonical(node: tuple) -> tuple:
+    """A key equal for answers that differ only by commutativity, associativity or
+    trivial identities: sums and products are flattened and sorted, signs are pulled
+    out, and literal 1 factors / literal 0 terms count wherever they sit."""
+    bag: list[str] = []
+    sign, form = _canon(node, bag)
+    return (sign, form, tuple(sorted(bag)))
+
+
+def _canon(node: tuple, bag: list[str]) -> tuple[int, tuple]:
+    op = node[OP]
+    if op == "lit":
+        return 1, ("lit", node[LEFT].text)
+    if op == "neg":
+        sign, form = _canon(node[LEFT], bag)
+        return -sign, form
+    if op in ("add", "sub"):
+        terms: list[tuple[tuple, int]] = []
+        _collect_sum(node, 1, terms, bag)
+        return _make_sum(terms)
+    if op in ("mul", "div"):
+        factors: list[tuple[tuple, int]] = []
+        sign = _collect_product(node, 1, factors, bag)
+        if not factors:
+            return sign, ("lit", "1")
+        factors.sort()
+        if len(factors) == 1 and factors[0][1] == 1:
+            return sign, factors[0][0]
+        return sign, ("product", tuple(factors))
+    if op == "pow" and node[RIGHT][OP] == "lit" and node[RIGHT][LEFT].text == "1":
+        bag.append("1")
+        return _canon(node[LEFT], bag)
+    children = [node[LEFT]] if node[RIGHT] is None else [node[LEFT], node[RIGHT]]
+    return 1, (op, *(_signed(child, bag) for child in children))
+
+
+def _signed(node: tuple, bag: list[str]) -> tuple:
+    sign, form = _canon(node, bag)
+    return (sign, form)
+
+
+def _collect_sum(node: tuple, sign: int, terms: list, bag: list[str]) -> None:
+    op = node[OP]
+    if op == "add":
+        _collect_sum(node[LEFT], sign, terms, bag)
+        _collect_sum(node[RIGHT], sign, terms, bag)
+    elif op == "sub":
+        _collect_sum(node[LEFT], sign, terms, bag)
+        _collect_sum(node[RIGHT], -sign, terms, bag)
+    elif op == "neg":
+        _collect_sum(node[LEFT], -sign, terms, bag)
+    elif op == "lit" and node[VALUE] == 0:
+        bag.append(node[LEFT].text)  # +0 and -0 are the same trivial identity
+    else:
+        inner_sign, form = _canon(node, bag)
+        if form[0] == "sum":
+            for term_form, term_sign in form[1]:
+                terms.append((term_form, term_sign * sign * inner_sign))
+        else:
+            terms.append((form, sign * inner_sign))
+
+
+def _make_sum(terms: list) -> tuple[int, tuple]:
+    if not terms:
+        return 1, ("lit", "0")
+    terms.sort()
+    sign = 1
+    if terms[0][1] < 0:  # -(a+b) and (-a)-b are the same: first term positive
+        sign = -1
+        terms = [(form, -s) for form, s in terms]
+    if len(terms) == 1:
+        return sign * terms[0][1], terms[0][0]
+    return sign, ("sum", tuple(terms))
+
+
+def _collect_product(node: tuple, power: int, factors: list, bag: list[str]) -> int:
+    """Flatten products and quotients into (form, ±1) factors; returns the sign pulled out."""
+    op = node[OP]
+    if op == "mul":
+        return _collect_product(node[LEFT], power, factors, bag) * _collect_product(
+            node[RIGHT], power, factors, bag
+        )
+    if op == "div":
+        return _collect_product(node[LEFT], power, factors, bag) * _collect_product(
+            node[RIGHT], -power, factors, bag
+        )
+    if op == "neg":
+        return -_collect_product(node[LEFT], power, factors, bag)
+    if op == "lit" and node[VALUE] == 1:
+        bag.append(node[LEFT].text)  # ×1 and ÷1 are the same trivial identity
+        return 1
+    sign, form = _canon(node, bag)
+    if form[0] == "product":
+        factors.extend((f, p * power) for f, p in form[1])
+    else:
+        factors.append((form, power))
+    return sign

@@ -1,0 +1,824 @@
+"""The enumeration: dynamic programming over sub-multisets of the puzzle's numbers.
+
+For every sub-multiset S of the numbers (identical numbers are merged, so ``4 4 4 4``
+has the four sub-multisets {4}, {4,4}, {4,4,4}, {4,4,4,4}, not 15 subsets) the search
+keeps a table ``value -> cheapest expression`` built from
+
+* the literals written with exactly S's digits (22, .2, 2.2, .2̄ ...),
+* every binary operator applied to a value of A and a value of B, for every split
+  S = A + B,
+* up to ``max_unary_depth`` unary operators stacked on top of those.
+
+Values are exact rationals (``int`` or ``fractions.Fraction``) wherever the step is
+rational. An irrational step is carried as a ``float`` under one rule, the
+*irrational atom* rule: an irrational value is made from rational operands (√22,
+√.2, 4^.4, log) and may be transformed further by unary operators (⌈√22⌉, √√2), but
+the next binary operator that uses it must bring the result back to a rational
+((√.2)⁻², √2×√8). A float that lands within 1e-10 (relative) of an integer, of a
+small-denominator fraction or of the target is snapped to it and the expression is
+marked inexact; ``verify.py`` proves such expressions exactly (or they are dropped).
+
+Magnitudes are estimated before they are computed (log-size for powers, factorials and
+concatenations), so ``((4!)!)!`` or ``9^9^9`` is never evaluated, and every step is
+charged against a work budget: a query that would explode stops with a PuzzleError.
+
+An expression is a tuple ``(cost, value, op, left, right, exact)`` (positions below);
+``left``/``right`` are child tuples, or a ``Literal`` in ``left`` for op "lit".
+Tuples keep the hot loops fast; ``render.py`` and ``verify.py`` read them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, fields
+from fractions import Fraction
+from typing import Callable, Iterable, NamedTuple
+
+from banana.errors import PuzzleError
+from banana.solver.literals import Literal, literal_forms
+from banana.solver.ops import OPERATORS
+
+# positions in an expression tuple
+COST, VALUE, OP, LEFT, RIGHT, EXACT = range(6)
+
+SNAP_TOLERANCE = 1e-10  # relative distance at which a float is taken to be a rational
+SNAP_DENOMINATORS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12)  # fractions a float may snap to
+FLOAT_KEY_DIGITS = 11  # floats agreeing to this many significant digits share a table slot
+MAX_NUMBERS = 12  # more numbers than this is refused before any work
+MAX_ROOT_INDEX = 12  # largest q tried when looking for an exact q-th root
+
+BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
+UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
+ROUNDING_OPS = frozenset({"floor", "ceil"})
+# with only these, the last step can be found by lookups instead of enumeration
+LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Limits that make every query terminate; each is a ``banana solve`` option."""
+
+    max_unary_depth: int = 2  # unary operators stacked directly on one another (√√x is 2)
+    max_factorial: int = 12  # largest n for n!, n!! and Γ(n+1)
+    max_magnitude: int = 10**12  # largest |numerator| and denominator of any intermediate value
+    max_digits: int = 6  # longest number written from the puzzle's digits
+    max_work: int = 20_000_000  # candidate combinations before the search refuses
+    max_entries: int = 2_000_000  # stored expressions (memory) before the search refuses
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise PuzzleError(f"{field.name} must be an integer, not {value!r}")
+            low = 0 if field.name == "max_unary_depth" else 1
+            if value < low:
+                raise PuzzleError(f"{field.name} must be at least {low}, not {value}")
+
+    @classmethod
+    def from_options(cls, options: dict) -> Bounds:
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise PuzzleError(f"unknown bound {unknown[0]!r} (bounds: {', '.join(sorted(known))})")
+        return cls(**{k: v for k, v in options.items() if v is not None})
+
+    @property
+    def log10_magnitude(self) -> float:
+        return math.log10(self.max_magnitude)
+
+
+class Table(NamedTuple):
+    """The expressions of one sub-multiset: by value, and as lists for iteration."""
+
+    by_value: dict
+    entries: list
+    rational: list  # entries with an int/Fraction value
+    irrational: list  # entries with a float value
+    all_int: bool  # every value is an int (lookups of fractions can be skipped)
+
+
+def key_of(value):
+    """The table key of a value: ints as themselves, fractions as (numerator, denominator)
+    tuples (hashing a tuple is much cheaper than hashing a Fraction), floats rounded."""
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is Fraction:
+        return value.numerator if value.denominator == 1 else (value.numerator, value.denominator)
+    return float_key(value)
+
+
+def _ratio_key(n: int, d: int):
+    """The key of n/d for integers n, d (d != 0)."""
+    g = math.gcd(n, d)
+    if d < 0:
+        g = -g
+    n //= g
+    d //= g
+    return n if d == 1 else (n, d)
+
+
+def lit_node(literal: Literal) -> tuple:
+    return (literal.cost, literal.value, "lit", literal, None, True)
+
+
+def float_key(x: float) -> float:
+    """The table slot of an approximate value: equal to ~11 significant digits."""
+    mantissa, exponent = math.frexp(x)
+    return math.ldexp(round(mantissa, FLOAT_KEY_DIGITS), exponent)
+
+
+def exact_root(value: int | Fraction, index: int) -> int | Fraction | None:
+    """The exact ``index``-th root of a non-negative rational, or None when irrational."""
+    num, den = (value, 1) if type(value) is int else (value.numerator, value.denominator)
+    rn, rd = _iroot(num, index), _iroot(den, index)
+    if rn is None or rd is None:
+        return None
+    return rn if rd == 1 else Fraction(rn, rd)
+
+
+def _iroot(n: int, k: int) -> int | None:
+    if n < 2:
+        return n
+    if k == 2:
+        r = math.isqrt(n)
+        return r if r * r == n else None
+    r = round(n ** (1.0 / k))
+    for candidate in (r - 1, r, r + 1):
+        if candidate >= 0 and candidate**k == n:
+            return candidate
+    return None
+
+
+def _log10_abs(value) -> float:
+    """log10 of the larger of |numerator| and denominator (size of a rational)."""
+    if type(value) is int or type(value) is float:
+        return math.log10(abs(value)) if value else 0.0
+    return max(math.log10(abs(value.numerator) or 1), math.log10(value.denominator))
+
+
+def double_factorial(n: int) -> int:
+    out = 1
+    while n > 1:
+        out *= n
+        n -= 2
+    return out
+
+
+def unary_exact(name: str, n: int) -> int:
+    """n!, n!! or Γ(n) for a small non-negative integer (callers bound n first)."""
+    if name == "fact":
+        return math.factorial(n)
+    if name == "dfact":
+        return double_factorial(n)
+    return math.factorial(n - 1)  # gamma
+
+
+class TableCache:
+    """Tables of sub-multisets, shared between puzzles with the same settings (``--batch``)."""
+
+    def __init__(self, *, max_entries: int = 2_000_000) -> None:
+        self.max_entries = max_entries
+        self._tables: dict = {}  # settings -> {members: Table}
+        self._size = 0
+
+    def tables_for(self, settings) -> dict:
+        """The tables built under ``settings`` (a dict the engine reads and fills)."""
+        found = self._tables.get(settings)
+        if found is None:
+            found = self._tables[settings] = {}
+        return found
+
+    def note(self, table: Table) -> None:
+        """Count a new table; forget everything when the cache grows too large."""
+        self._size += len(table.entries)
+        if self._size > self.max_entries:
+            for tables in self._tables.values():
+                tables.clear()
+            self._size = 0
+
+
+class Engine:
+    """One search: the numbers, operators and bounds, and the tables built so far."""
+
+    def __init__(
+        self,
+        numbers: Iterable[int],
+        ops: frozenset[str],
+        *,
+        integer_steps: bool = False,
+        bounds: Bounds = Bounds(),
+        cache: TableCache | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        numbers = tuple(sorted(numbers))
+        if not numbers:
+            raise PuzzleError("no numbers given")
+        if len(numbers) > MAX_NUMBERS:
+            raise PuzzleError(f"too many numbers: {len(numbers)} (at most {MAX_NUMBERS})")
+        self.numbers = numbers
+        self.ops = frozenset(ops)
+        self.integer_steps = integer_steps
+        self.bounds = bounds
+        self.cache = cache
+        self.progress = progress
+        self.distinct = sorted(set(numbers))
+        self.counts = [numbers.count(n) for n in self.distinct]
+        self.strides = []
+        stride = 1
+        for count in self.counts:
+            self.strides.append(stride)
+            stride *= count + 1
+        self.n_codes = stride
+        self.full = stride - 1
+        self.binary = [op for op in BINARY_ORDER if op in self.ops]
+        self.unary = [op for op in UNARY_ORDER if op in self.ops]
+        self.slow_binary = [op for op in self.binary if op in ("pow", "root", "log")]
+        self.lookup_ok = self.ops <= LOOKUP_OPS
+        self.work = 0
+        self.entries = 0
+        self.tables: dict[int, Table] = {}
+        self.float_goals: list = []
+        settings = (self.ops, integer_steps, bounds)
+        self._shared = None if cache is None else cache.tables_for(settings)
+        self._done_codes = 0
+        self._members: dict[int, tuple[int, ...]] = {}
+        self._splits: dict[int, list[tuple[int, int]]] = {}
+        self.c = {name: op.cost for name, op in OPERATORS.items()}
+
+    # ----- sub-multisets ---------------------------------------------------------
+    def vector(self, code: int) -> list[int]:
+        return [(code // stride) % (count + 1) for count, stride in zip(self.counts, self.strides)]
+
+    def members(self, code: int) -> tuple[int, ...]:
+        found = self._members.get(code)
+        if found is None:
+            out: list[int] = []
+            for number, count, stride in zip(self.distinct, self.counts, self.strides):
+                k = (code // stride) % (count + 1)
+                if k:
+                    out += [number] * k
+            found = self._members[code] = tuple(out)
+        return found
+
+    def size(self, code: int) -> int:
+        return sum(self.vector(code))
+
+    def codes_by_size(self) -> list[int]:
+        return sorted(range(1, self.n_codes), key=lambda code: (self.size(code), code))
+
+    def splits(self, code: int) -> list[tuple[int, int]]:
+        """Unordered splits S = A + B with both parts non-empty (A <= B as codes)."""
+        found = self._splits.get(code)
+        if found is not None:
+            return found
+        subs = [0]
+        for k, stride in zip(self.vector(code), self.strides):
+            if k:
+                subs = [s + j * stride for s in subs for j in range(k + 1)]
+        found = self._splits[code] = [(a, code - a) for a in subs if 0 < a <= code - a]
+        return found
+
+    # ----- budget ----------------------------------------------------------------
+    def charge(self, work: int) -> None:
+        self.work += work
+        if self.work > self.bounds.max_work:
+            raise PuzzleError(
+                f"search too large: over {self.bounds.max_work:,} combinations for "
+                f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
+                "numbers or operators, lower --max-depth, or raise --max-work"
+            )
+
+    def _count_entries(self, n: int) -> None:
+        self.entries += n
+        if self.entries > self.bounds.max_entries:
+            raise PuzzleError(
+                f"search too large: over {self.bounds.max_entries:,} distinct values stored for "
+                f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
+                "numbers or operators, or lower --max-depth/--max-value"
+            )
+
+    # ----- tables -------------------------------------------------------------------
+    def table(self, code: int) -> Table:
+        """The complete table of sub-multiset ``code``, building it (and its parts) if needed."""
+        found = self.tables.get(code)
+        if found is not None:
+            return found
+        shared = self._shared
+        if shared is not None:
+            members = self.members(code)
+            found = shared.get(members)
+            if found is not None:
+                self.tables[code] = found
+                return found
+        built = self.build(code)
+        if shared is not None:
+            shared[members] = built
+            self.cache.note(built)
+        return built
+
+    def build(self, code: int, *, goals=None, hits: list | None = None, keep=None) -> Table:
+        """Build the table of ``code`` from its parts' tables.
+
+        ``goals``/``hits``: every expression whose value is in ``goals`` is appended to
+        ``hits`` as it is made, not only the cheapest per value. ``keep``: store only
+        values in this set (a lean last level that need not be complete); the result is
+        then not remembered as the table of ``code``.
+        """
+        splits = self.splits(code)
+        for a, b in splits:
+            self.table(a)
+            self.table(b)
+        built = self._build(code, self.members(code), splits, goals, hits, keep)
+        if keep is None:
+            self.tables[code] = built
+            self._count_entries(len(built.entries))
+        self._done_codes += 1
+        if self.progress is not None:
+            self.progress(self._done_codes, self.n_codes - 1)
+        return built
+
+    def literals(self, members: tuple[int, ...]) -> list[tuple]:
+        forms = literal_forms(
+            members, self.ops, max_digits=self.bounds.max_digits, integers_only=self.integer_steps
+        )
+        out = []
+        limit = self.bounds.max_magnitude
+        for form in forms:
+            value = form.value
+            if type(value) is int:
+                if value > limit or (self.integer_steps and value <= 0):
+                    continue
+            elif value.numerator > limit or value.denominator > limit:
+                continue
+            out.append(lit_node(form))
+        return out
+
+    def preimages(self, goals: set) -> set | None:
+        """Values from which up to ``max_unary_depth`` unary operators can reach a goal.
+
+        None when a rounding operator is allowed: every value near a goal could round
+        onto it, so the last level cannot be kept lean.
+        """
+        if self.ops & ROUNDING_OPS:
+            return None
+        limit = self.bounds.max_magnitude
+        found = set(goals)
+        frontier = set(goals)
+        for _ in range(self.bounds.max_unary_depth):
+            new = set()
+            for g in frontier:
+                for name in self.unary:
+                    if name == "neg":
+                        new.add(-g)
+                    elif name == "sqrt" and g > 0 and _log10_abs(g) * 2 <= math.log10(limit):
+                        new.add(g * g)
+                    elif name == "percent" and abs(g) * 100 <= limit:
+                        new.add(g * 100 if type(g) is int else Fraction(g) * 100)
+                    elif name in ("fact", "dfact", "gamma") and type(g) is int and g >= 1:
+                        low = 1 if name == "gamma" else 0
+                        top = self.bounds.max_factorial + (1 if name == "gamma" else 0)
+                        for n in range(low, top + 1):
+                            value = unary_exact(name, n)
+                            if value == g and n != g:
+                                new.add(n)
+                            if value > g:
+                                break
+            new = {_normal(v) for v in new} - found
+            found |= new
+            frontier = new
+        return found
+
+    def _build(self, code, members, splits, goals, hits, keep) -> Table:
+        table: dict = {}
+        recording = goals is not None
+        if recording:
+            goals = {key_of(goal) for goal in goals}
+        if keep is not None:
+            keep = {key_of(value) for value in keep}
+        bounds = self.bounds
+        limit = bounds.max_magnitude
+        integer_steps = self.integer_steps
+        get = table.get
+        float_goals = self.float_goals if recording else ()
+
+        def put(key, value, cost, op, left, right, exact):
+            old = get(key)
+            if old is not None and old[0] <= cost:
+                if recording and key in goals:
+                    hits.append((cost, value, op, left, right, exact))
+                return None
+            entry = (cost, value, op, left, right, exact)
+            if keep is None or key in keep:
+                table[key] = entry
+            if recording and key in goals:
+                hits.append(entry)
+            return entry
+
+        def put_value(value, cost, op, left, right, exact) -> tuple | None:
+            """Check bounds and type, then store; the one gate for every non-hot-path value."""
+            kind = type(value)
+            if kind is int:
+                if not -limit <= value <= limit:
+                    return None
+                if integer_steps and value <= 0:
+                    return None
+                return put(value, value, cost, op, left, right, exact)
+            if kind is Fraction:
+                if value.denominator == 1:
+                    return put_value(value.numerator, cost, op, left, right, exact)
+                num, den = value.numerator, value.denominator
+                if integer_steps or not -limit <= num <= limit or den > limit:
+                    return None
+                return put((num, den), value, cost, op, left, right, exact)
+            # an approximate (float) value
+            if integer_steps or value != value or not (-limit <= value <= limit):
+                return None
+            size = abs(value)
+            near = round(value)
+            if abs(value - near) <= SNAP_TOLERANCE * max(1.0, size):
+                near = int(near)
+                return put(near, near, cost, op, left, right, False)
+            for goal in float_goals:
+                if abs(value - goal) <= SNAP_TOLERANCE * max(1.0, abs(goal)):
+                    return put(key_of(goal), goal, cost, op, left, right, False)
+            atom = right is None or (type(left[1]) is not float and type(right[1]) is not float)
+            if not atom:
+                # the irrational atom rule: a binary step on an irrational value must
+                # come back to a rational; try the small fractions it may equal
+                for denominator in SNAP_DENOMINATORS:
+                    scaled = value * denominator
+                    near = round(scaled)
+                    if abs(scaled - near) <= SNAP_TOLERANCE * max(1.0, abs(scaled)):
+                        return put_value(Fraction(int(near), denominator), cost, op, left, right, False)
+                return None
+            if size < 1.0 / limit:
+                return None
+            return put(float_key(value), value, cost, op, left, right, False)
+
+        for node in self.literals(members):
+            put_value(node[VALUE], node[COST], "lit", node[LEFT], None, True)
+
+        for a, b in splits:
+            self._combine(self.tables[a], self.tables[b], a == b, put, put_value)
+
+        if self.unary and bounds.max_unary_depth:
+            frontier = list(table.values())
+            for _ in range(bounds.max_unary_depth):
+                self.charge(len(frontier) * len(self.unary))
+                frontier = self._unary(frontier, put_value)
+                if not frontier:
+                    break
+        entries = list(table.values())
+        rational = [e for e in entries if type(e[1]) is not float]
+        irrational = [e for e in entries if type(e[1]) is float]
+        all_int = all(type(e[1]) is int for e in entries)
+        return Table(table, entries, rational, irrational, all_int)
+
+    # ----- binary operators -----------------------------------------------------------
+    def _combine(self, ta: Table, tb: Table, same: bool, put, put_value) -> None:
+        """Every binary operator on (a, b) from two tables, both operand orders.
+
+        Rational pairs get every operator (integer pairs on a fast path); a pair with
+        an irrational operand only gets what can bring it back to a rational.
+        """
+        n_ops = max(1, len(self.binary))
+        ra, ia, rb, ib = ta.rational, ta.irrational, tb.rational, tb.irrational
+        self.charge((len(ra) * len(rb) + len(ia) * len(ib)) * n_ops)
+        self._rational_pairs(ra, rb, same, put, put_value)
+        generic = self._generic
+        if ia and ib:
+            for i, ea in enumerate(ia):
+                va, ca = ea[1], ea[0]
+                for eb in ib[i:] if same else ib:
+                    generic(self.binary, ea, eb, va, eb[1], ca + eb[0], False, put_value)
+        slow = self.slow_binary
+        if slow and (ia or ib):
+            self.charge((len(ra) * len(ib) + len(ia) * len(rb)) * len(slow))
+            for irr, rat in ((ia, rb), (ib, ra)) if not same else ((ia, ra),):
+                for ea in irr:
+                    va, ca = ea[1], ea[0]
+                    for eb in rat:
+                        generic(slow, ea, eb, va, eb[1], ca + eb[0], False, put_value)
+
+    def _rational_pairs(self, list_a, list_b, same, put, put_value) -> None:
+        ops = self.ops
+        c = self.c
+        limit = self.bounds.max_magnitude
+        integer_steps = self.integer_steps
+        do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
+        slow_ops = self.slow_binary
+        c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
+        generic = self._generic
+        binary = self.binary
+        for i, ea in enumerate(list_a):
+            va = ea[1]
+            ca = ea[0]
+            xa = ea[5]
+            a_int = type(va) is int
+            for eb in list_b[i:] if same else list_b:
+                vb = eb[1]
+                cost = ca + eb[0]
+                exact = xa and eb[5]
+                if a_int and type(vb) is int:
+                    # the hot path: two integers, no type juggling
+                    if do_add:
+                        v = va + vb
+                        if -limit <= v <= limit and (v > 0 or not integer_steps):
+                            put(v, v, cost + c_add, "add", ea, eb, exact)
+                    if do_sub:
+                        v = va - vb
+                        if -limit <= v <= limit:
+                            if v > 0 or not integer_steps:
+                                put(v, v, cost + c_sub, "sub", ea, eb, exact)
+                            if -v > 0 or not integer_steps:
+                                put(-v, -v, cost + c_sub, "sub", eb, ea, exact)
+                    if do_mul:
+                        v = va * vb
+                        if -limit <= v <= limit and (v > 0 or not integer_steps):
+                            put(v, v, cost + c_mul, "mul", ea, eb, exact)
+                    if do_div:
+                        if vb:
+                            if va % vb == 0:
+                                v = va // vb
+                                if v > 0 or not integer_steps:
+                                    put(v, v, cost + c_div, "div", ea, eb, exact)
+                            elif not integer_steps:
+                                put_value(Fraction(va, vb), cost + c_div, "div", ea, eb, exact)
+                        if va and vb != va:
+                            if vb % va == 0:
+                                v = vb // va
+                                if v > 0 or not integer_steps:
+                                    put(v, v, cost + c_div, "div", eb, ea, exact)
+                            elif not integer_steps:
+                                put_value(Fraction(vb, va), cost + c_div, "div", eb, ea, exact)
+                    if slow_ops:
+                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value)
+                else:
+                    generic(binary, ea, eb, va, vb, cost, exact, put_value)
+
+    def _generic(self, names, ea, eb, va, vb, cost, exact, put_value) -> None:
+        """Binary operators on any mix of int, Fraction and float, both operand orders."""
+        c = self.c
+        approx = type(va) is float or type(vb) is float
+        for name in names:
+            op_cost = cost + c[name]
+            if name == "add":
+                put_value(va + vb, op_cost, "add", ea, eb, exact)
+            elif name == "mul":
+                put_value(va * vb, op_cost, "mul", ea, eb, exact)
+            elif name == "sub":
+                put_value(va - vb, op_cost, "sub", ea, eb, exact)
+                put_value(vb - va, op_cost, "sub", eb, ea, exact)
+            elif name == "div":
+                if vb:
+                    put_value(va / vb if approx else Fraction(va) / vb, op_cost, "div", ea, eb, exact)
+                if va and va != vb:
+                    put_value(vb / va if approx else Fraction(vb) / va, op_cost, "div", eb, ea, exact)
+            elif name == "pow":
+                self._pow(va, vb, op_cost, "pow", ea, eb, exact, put_value)
+                if va != vb:
+                    self._pow(vb, va, op_cost, "pow", eb, ea, exact, put_value)
+            elif name == "root":
+                self._root(va, vb, op_cost, ea, eb, exact, put_value)
+                if va != vb:
+                    self._root(vb, va, op_cost, eb, ea, exact, put_value)
+            elif name == "log":
+                self._log(va, vb, op_cost, ea, eb, exact, put_value)
+                if va != vb:
+                    self._log(vb, va, op_cost, eb, ea, exact, put_value)
+
+    def _pow(self, base, exponent, cost, op, left, right, exact, put_value) -> None:
+        """``base ** exponent``, estimated first; ``left``/``right`` are what gets rendered."""
+        log_limit = self.bounds.log10_magnitude
+        if base == 0:
+            if exponent > 0:
+                put_value(0, cost, op, left, right, exact and type(exponent) is not float)
+            return
+        if type(base) is not float and type(exponent) is not float:
+            if type(exponent) is int or exponent.denominator == 1:
+                n = int(exponent)
+                if n and _log10_abs(base) * abs(n) > log_limit:
+                    return  # too large (or too small) to be worth computing
+                value = base**n if n >= 0 else Fraction(1) / Fraction(base) ** -n
+                put_value(value, cost, op, left, right, exact)
+                return
+            if base < 0:
+                return
+            p, q = exponent.numerator, exponent.denominator
+            if _log10_abs(base) * abs(exponent) > log_limit:
+                return
+            root = exact_root(base, q) if q <= MAX_ROOT_INDEX else None
+            if root is not None:
+                if _log10_abs(root) * abs(p) > log_limit:
+                    return
+                value = root**p if p >= 0 else Fraction(1) / Fraction(root) ** -p
+                put_value(value, cost, op, left, right, exact)
+                return
+            put_value(float(base) ** float(exponent), cost, op, left, right, False)
+            return
+        # approximate operands
+        if base <= 0:
+            return
+        if abs(math.log10(base) * exponent) > log_limit:
+            return
+        put_value(float(base) ** float(exponent), cost, op, left, right, False)
+
+    def _root(self, x, y, cost, left, right, exact, put_value) -> None:
+        """The y-th root of x: x ** (1/y)."""
+        if y == 0 or y == 1:
+            return
+        if type(y) is float:
+            if x <= 0:
+                return
+            self._pow(float(x), 1.0 / y, cost, "root", left, right, exact, put_value)
+        else:
+            self._pow(x, Fraction(1) / y, cost, "root", left, right, exact, put_value)
+
+    def _log(self, x, base, cost, left, right, exact, put_value) -> None:
+        """The logarithm of x to ``base``; exact when x is a rational power of base."""
+        if x <= 0 or base <= 0 or base == 1:
+            return
+        if x == 1:
+            put_value(0, cost, "log", left, right, exact and type(base) is not float)
+            return
+        value = math.log(x) / math.log(base)
+        if type(x) is not float and type(base) is not float:
+            for q in range(1, 7):
+                p = round(value * q)
+                if abs(value * q - p) > 1e-9 or p == 0:
+                    continue
+                # check base ** p == x ** q exactly, estimated first
+                if abs(p) * _log10_abs(base) + q * _log10_abs(x) > 4 * self.bounds.log10_magnitude:
+                    break
+                if Fraction(base) ** p == Fraction(x) ** q:
+                    put_value(Fraction(p, q), cost, "log", left, right, exact)
+                    return
+                break
+        put_value(value, cost, "log", left, right, False)
+
+    # ----- unary operators -------------------------------------------------------------
+    def _unary(self, frontier: list, put_value) -> list:
+        """Apply every unary operator once to each expression; returns the new ones."""
+        c = self.c
+        bounds = self.bounds
+        log_limit = bounds.log10_magnitude
+        new: list = []
+        keep = new.append
+        for entry in frontier:
+            v = entry[1]
+            base_cost = entry[0]
+            exact = entry[5]
+            kind = type(v)
+            for name in self.unary:
+                cost = base_cost + c[name]
+                out = None
+                if name == "neg":
+                    if v:
+                        out = put_value(-v, cost, name, entry, None, exact)
+                elif name == "sqrt":
+                    if v > 0 and v != 1:
+                        if kind is float:
+                            out = put_value(math.sqrt(v), cost, name, entry, None, False)
+                        else:
+                            root = exact_root(v, 2)
+                            if root is not None:
+                                out = put_value(root, cost, name, entry, None, exact)
+                            else:
+                                out = put_value(math.sqrt(v), cost, name, entry, None, False)
+                elif name in ("fact", "dfact", "gamma"):
+                    if kind is not int:
+                        continue
+                    n = v - 1 if name == "gamma" else v
+                    if n < 0 or n > bounds.max_factorial:
+                        continue
+                    # n!! <= n! and Γ(v) = (v-1)!: one estimate bounds all three
+                    if math.lgamma(n + 1) / math.log(10) > log_limit + 1:
+                        continue
+                    value = unary_exact(name, v)
+                    if value != v:
+                        out = put_value(value, cost, name, entry, None, exact)
+                elif name in ("floor", "ceil"):
+                    if kind is int:
+                        continue
+                    value = math.floor(v) if name == "floor" else math.ceil(v)
+                    out = put_value(value, cost, name, entry, None, exact and kind is not float)
+                elif name == "percent":
+                    if v:
+                        value = v / 100 if kind is float else Fraction(v, 100)
+                        out = put_value(value, cost, name, entry, None, exact)
+                if out is not None:
+                    keep(out)
+        return new
+
+    # ----- the last step by lookups -------------------------------------------------
+    def finish(self, code: int, goals, hits: list) -> None:
+        """Append to ``hits`` every expression for sub-multiset ``code`` whose value is a goal.
+
+        Only for operator sets in LOOKUP_OPS: the last step ``x op y = goal`` is found by
+        looking ``goal - x``, ``goal / x``, ... up in the other part's table, so the table
+        of ``code`` itself is never built. Integer pairs stay on integer arithmetic.
+        """
+        members = self.members(code)
+        goal_keys = {key_of(goal) for goal in goals}
+        for node in self.literals(members):
+            if key_of(node[VALUE]) in goal_keys:
+                hits.append(node)
+        splits = self.splits(code)
+        for a, b in splits:
+            self.table(a)
+            self.table(b)
+        for a, b in splits:
+            small, big = self.tables[a], self.tables[b]
+            if len(small.entries) > len(big.entries):
+                small, big = big, small
+            self.charge(len(small.entries) * len(goals) * max(1, len(self.binary)))
+            self._finish_pair(small, big, goals, hits)
+
+    def _finish_pair(self, small: Table, big: Table, goals, hits: list) -> None:
+        ops = self.ops
+        c = self.c
+        do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
+        c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
+        lookup = big.by_value.get
+        ints_only = big.all_int
+        cheapest = cheapest_nonzero = None
+        emit = hits.append
+        for ex in small.entries:
+            vx, cx, exact_x = ex[1], ex[0], ex[5]
+            x_int = type(vx) is int
+            for goal in goals:
+                if x_int and type(goal) is int:
+                    add_key, sub_key, rsub_key, rdiv_key = goal - vx, vx - goal, goal + vx, goal * vx
+                    if vx:
+                        mul_key = goal // vx if goal % vx == 0 else (None if ints_only else _ratio_key(goal, vx))
+                    else:
+                        mul_key = None
+                    if goal:
+                        div_key = vx // goal if vx % goal == 0 else (None if ints_only else _ratio_key(vx, goal))
+                    else:
+                        div_key = None
+                elif type(goal) is int:
+                    # x = n/d in lowest terms: g ± n/d and g·d/n keep integer arithmetic
+                    n, d = vx.numerator, vx.denominator
+                    gd = goal * d
+                    add_key, sub_key, rsub_key = (gd - n, d), (n - gd, d), (gd + n, d)
+                    rdiv_key = _ratio_key(goal * n, d)
+                    mul_key = _ratio_key(gd, n) if n else None
+                    div_key = _ratio_key(n, d * goal) if goal else None
+                else:
+                    fx, fg = Fraction(vx), Fraction(goal)
+                    add_key, sub_key, rsub_key = key_of(fg - fx), key_of(fx - fg), key_of(fg + fx)
+                    rdiv_key = key_of(fg * fx)
+                    mul_key = key_of(fg / fx) if vx else None
+                    div_key = key_of(fx / fg) if goal else None
+                if do_add:
+                    ey = lookup(add_key)
+                    if ey is not None:
+                        emit((cx + ey[0] + c_add, goal, "add", ex, ey, exact_x and ey[5]))
+                if do_sub:
+                    ey = lookup(sub_key)
+                    if ey is not None:
+                        emit((cx + ey[0] + c_sub, goal, "sub", ex, ey, exact_x and ey[5]))
+                    ey = lookup(rsub_key)
+                    if ey is not None:
+                        emit((cx + ey[0] + c_sub, goal, "sub", ey, ex, exact_x and ey[5]))
+                if do_mul:
+                    if mul_key is not None:
+                        ey = lookup(mul_key)
+                    elif not vx and not goal:  # 0 × anything
+                        if cheapest is None:
+                            cheapest = min(big.entries, key=_cost)
+                        ey = cheapest
+                    else:
+                        ey = None
+                    if ey is not None:
+                        emit((cx + ey[0] + c_mul, goal, "mul", ex, ey, exact_x and ey[5]))
+                if do_div:
+                    if div_key is not None:
+                        ey = lookup(div_key) if vx else None  # vx / 0 is never a goal
+                    elif not goal and not vx:  # 0 ÷ anything non-zero
+                        if cheapest_nonzero is None:
+                            cheapest_nonzero = min(
+                                (e for e in big.entries if e[1]), key=_cost, default=False
+                            )
+                        ey = cheapest_nonzero or None
+                    else:
+                        ey = None
+                    if ey is not None and ey[1]:
+                        emit((cx + ey[0] + c_div, goal, "div", ex, ey, exact_x and ey[5]))
+                    if vx:
+                        ey = lookup(rdiv_key)
+                        if ey is not None:
+                            emit((cx + ey[0] + c_div, goal, "div", ey, ex, exact_x and ey[5]))
+
+
+def _cost(entry) -> int:
+    return entry[0]
+
+
+def _normal(value):
+    if type(value) is Fraction and value.denominator == 1:
+        return value.numerator
+    return value
