@@ -21,7 +21,7 @@ import numpy as np
 
 from banana.align import TimedWord, words_from_whisper
 from banana.audio import SAMPLE_RATE_HZ, is_silent
-from banana.errors import ModelError
+from banana.errors import BananaError, ModelError
 from banana.library import Library
 from banana.transcript import Transcript, Utterance
 
@@ -30,6 +30,7 @@ MODEL_ENV = "BANANA_WHISPER_MODEL"
 DOWNLOAD_TIMEOUT_SECONDS = 30
 HOP_SECONDS = 160 / SAMPLE_RATE_HZ  # whisper's mel frame hop (whisper.audio.HOP_LENGTH)
 HOST_MIN_EPISODE_SHARE = 0.25  # a speaker in at least this share of episodes is a host
+GLOSSARY_EPISODES = 20  # explained terms come from this many latest episodes (~0.2 s each)
 PROMPT_SEPARATOR = ", "
 
 
@@ -224,19 +225,26 @@ def host_names(library: Library) -> list[str]:
     return sorted(hosts, key=lambda s: (-episodes[s], -turns.get(s, 0), s))
 
 
-def glossary_terms(library: Library) -> list[str]:
-    """Terms the show has explained, from ``banana.glossary`` when it is installed.
+def glossary_terms(library: Library, *, episodes: int = GLOSSARY_EPISODES) -> list[str]:
+    """Terms the show has explained ("In English Please"), from the glossary of its
+    latest ``episodes`` episodes, newest first; [] when ``banana.analysis`` (which
+    builds the glossary with ``banana.glossary``) is not installed.
 
     Kept apart so the prompt works (with hosts' names only) without the glossary.
     """
     try:
-        from banana import glossary
+        from banana.analysis import analyse, profile_for
     except ImportError:
         return []
-    find = getattr(glossary, "library_terms", None)
-    if find is None:
-        return []
-    return [str(term) for term in find(library)]
+    terms: list[str] = []
+    for slug in reversed(library.slugs()[-episodes:]):
+        transcript = library.load(slug)
+        try:
+            result = analyse(transcript, profile=profile_for(library.root, transcript), episode=slug)
+        except BananaError:  # a malformed show profile: no terms from this episode
+            continue
+        terms.extend(entry.term for entry in result.glossary)
+    return terms
 
 
 def library_prompt(model, library: Library, *, lead: str = "") -> str:

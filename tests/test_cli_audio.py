@@ -28,10 +28,14 @@ def whisper_model(checkpoint):
     return whisper.load_model(str(checkpoint), device="cpu")
 
 
-def whisper_segments(checkpoint, samples):
+def whisper_result(checkpoint, samples, **options):
     """What whisper itself makes of the samples with the same model and FAST options."""
-    model = whisper_model(checkpoint)
-    result = whisper.transcribe(model, samples, fp16=False, language="en", temperature=0.0, sample_len=24)
+    return whisper.transcribe(whisper_model(checkpoint), samples, fp16=False, language="en", temperature=0.0,
+                              sample_len=24, **options)
+
+
+def whisper_segments(checkpoint, samples):
+    result = whisper_result(checkpoint, samples)
     return [(s["start"], s["end"], " ".join(s["text"].split())) for s in result["segments"] if s["text"].strip()]
 
 
@@ -122,11 +126,15 @@ def test_prompt_from_library_uses_the_hosts(cli, library, tmp_path, tiny_checkpo
 
 def test_align_to_stores_the_published_words_with_whispers_times(cli, library, tmp_path,
                                                                   tiny_checkpoint):  # noqa: F811
+    """With --word-timestamps the published words take whisper's word times."""
     path = audio_file(tmp_path, "ep.wav", seconds=3.0)
-    (start, end, text), *_ = whisper_segments(tiny_checkpoint, load_audio(path))
-    published = Transcript.build(estimate_times([("Ana Lima", text)]), title="Pilot")
+    segment = next(s for s in whisper_result(tiny_checkpoint, load_audio(path), word_timestamps=True)["segments"]
+                   if s["text"].strip())
+    start = segment["words"][0]["start"]
+    published = Transcript.build(estimate_times([("Ana Lima", segment["text"])]), title="Pilot")
     (tmp_path / "published.json").write_text(published.to_json())
-    result = cli("transcribe", path, "--model", tiny_checkpoint, *FAST, "--align-to", tmp_path / "published.json")
+    result = cli("transcribe", path, "--model", tiny_checkpoint, *FAST, "--word-timestamps",
+                 "--align-to", tmp_path / "published.json")
     assert result.exit_code == 0, result.output
     stored = Library(library).load("ep")
     assert stored.title == "Pilot" and stored.speakers == ("Ana Lima",)

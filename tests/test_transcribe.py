@@ -10,8 +10,10 @@ import whisper
 from banana import transcribe as tr
 from banana.audio import SAMPLE_RATE_HZ, load_audio
 from banana.errors import ModelError
+from banana.formats import read_transcript
 from banana.library import Library
 from banana.transcript import Transcript, Utterance, estimate_times
+from conftest import BANANA_DATA, need
 from whisper_fixtures import noise, one_torch_thread, tiny_checkpoint, tone, write_audio  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -159,9 +161,15 @@ def test_one_episode_library_makes_all_its_speakers_hosts(library):
 def test_library_prompt_names_the_hosts(model, library):
     lib = Library(library)
     lib.save(episode("Ana Lima", "Bo Chen"), "ep")
-    prompt = tr.library_prompt(model, lib)
-    assert prompt.startswith("Ana Lima, Bo Chen")
-    assert set(tr.glossary_terms(lib)) <= set(prompt.split(", "))
+    assert tr.library_prompt(model, lib) == "Ana Lima, Bo Chen"  # no explainer, no terms
+
+
+def test_library_prompt_adds_the_terms_the_show_explained(model, library):
+    lib = Library(library)
+    lib.save(read_transcript(need(BANANA_DATA)), "s03e01")
+    assert tr.glossary_terms(lib) == ["autoencoder neural networks"]  # its "In English Please"
+    prompt = tr.library_prompt(model, lib, lead="Banana Data")
+    assert prompt == "Banana Data, Triveni Gandhi, Will Nowak, autoencoder neural networks"
 
 
 # -- transcription ------------------------------------------------------------------
