@@ -26,14 +26,16 @@ analysis_mod = pytest.importorskip("banana.analysis", reason="episode analysis n
 from banana.glossary import GlossaryEntry, Mention  # noqa: E402
 from banana.teaser import TeaserQuery  # noqa: E402
 
-XSS_SCRIPT = "<script>document.title='PWNED';alert(1)</script>"
+XSS_ALERT = "<script>alert(1)</script>"
+XSS_SCRIPT = "<script>document.title='PWNED'</script>"  # a browser test would see it run
 XSS_IMG = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
 
 TURNS = [
     ("Ada Host", "Welcome to the Test Show, I'm Ada. Today we look at data pipelines and "
                  "model monitoring for busy teams."),
     ("Ben Guest", "And I'm Ben. Thanks for having me on the show today."),
-    ("Ada Host", f"Someone sent us {XSS_SCRIPT} in a comment, and also {XSS_IMG} which was rude."),
+    ("Ada Host", f"Someone sent us {XSS_ALERT} and {XSS_SCRIPT} in a comment, and also "
+                 f"{XSS_IMG} which was rude."),
     ("Ben Guest", "Data pipelines move raw data from source systems into the warehouse every night."),
     ("Ada Host", "When data pipelines break silently, the warehouse fills with stale data and "
                  "nobody notices for weeks."),
@@ -41,8 +43,8 @@ TURNS = [
                   "tables before the dashboards go wrong."),
     ("Ada Host", "Now it's time for In English Please. Ben, what is an autoencoder?"),
     ("Ben Guest", "An autoencoder is a neural network that learns to squeeze its input into a small "
-                  "code and rebuild the same input from that code. The small code keeps only the "
-                  "important parts of the input."),
+                  f"code and rebuild the same input from that code, even input like {XSS_ALERT} or "
+                  f"{XSS_IMG}. The small code keeps only the important parts of the input."),
     ("Ada Host", "Thanks for explaining that in English."),
     ("Ben Guest", "Model monitoring watches the predictions of a deployed model for drift in the "
                   "input data over time, see example.org/monitoring for a guide."),
@@ -163,7 +165,7 @@ def test_markdown_escapes_transcript_text(episode):
     # every "<" is escaped except in the notes' own spoiler tags and autolinks
     own = re.sub(r"</?(?:details|summary)>|<https://[^\s<>]+>", "", md)
     assert re.search(r"(?<!\\)<", own) is None
-    assert "\\<script\\>" in md and "\\<img src=x onerror=" in md
+    assert "\\<script\\>alert(1)\\</script\\>" in md and "\\<img src=x onerror=" in md
     assert md_escape("a_b *c* [d](e) <f> `g` #h |i| ~j~ &k; \\l") == (
         "a\\_b \\*c\\* \\[d\\](e) \\<f\\> \\`g\\` \\#h \\|i\\| \\~j\\~ \\&k; \\\\l")
 
@@ -349,8 +351,9 @@ def test_html_escapes_all_transcript_text(episode):
     check_page(page)
     # the markup in the transcript is text on the page, exactly as said
     text = "".join(_text(page))
-    assert XSS_SCRIPT in text and XSS_IMG in text
+    assert XSS_ALERT in text and XSS_SCRIPT in text and XSS_IMG in text
     assert "Pipelines <b>and</b> warehouses" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;script&gt;document.title=&#x27;PWNED&#x27;" in page
     assert "&lt;img src=x onerror=&quot;" in page
 
