@@ -78,8 +78,14 @@ class Library:
         if not slug or slug != slugify(slug):
             raise LibraryError(f"invalid episode slug {slug!r} (use lowercase letters, digits and '-')")
         path = self.transcript_path(slug)
+        text = transcript.to_json()
         try:
-            atomic_write_text(path, transcript.to_json())
+            if path.is_file() and path.read_text(encoding="utf-8") == text:
+                return path  # unchanged: keep the file (and its mtime) as it is
+        except (OSError, UnicodeDecodeError):
+            pass
+        try:
+            atomic_write_text(path, text)
         except OSError as exc:
             raise LibraryError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path

@@ -1,0 +1,76 @@
+"""``banana process``: the main job, one command from episode to publishable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from banana.cli import pass_library
+from banana.cli._render import console, err_console, print_error, progress_bar
+from banana.library import Library
+from banana.transcript import format_timestamp
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--model", help="Whisper model name or checkpoint path, for audio inputs "
+              "[default: $BANANA_WHISPER_MODEL or the CPU default].")
+@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding whisper checkpoints (<name>.pt).")
+@pass_library
+def process(library: Library, inputs: tuple[Path, ...], model: str | None, model_dir: Path | None) -> None:
+    """Turn episodes into everything a host publishes, in one go.
+
+    For each INPUT: transcribe it (audio) or import it (a transcript), analyse it
+    (segments, glossary, brain teaser), solve the teaser, update the search index,
+    and write transcript.vtt, transcript.srt, chapters.json, notes.md and notes.html
+    into the episode's folder in the library. With no INPUT, processes the bundled
+    sample episodes. Running it again gives the same files.
+
+    \b
+    Examples:
+      banana process
+      banana process episode-12.mp3 --model base
+      banana --library ~/podcast process transcripts/*.txt
+    """
+    from banana.pipeline import STAGES, Transcriber, process as run, sample_paths, totals
+
+    paths = list(inputs) or sample_paths()
+    transcriber = None
+    if any(p.suffix.lower() in _audio_suffixes() for p in paths):
+        transcriber = Transcriber(model, model_dir=model_dir)
+    with progress_bar(len(paths) > 0) as progress:
+        task = progress.add_task("Processing", total=len(paths) * len(STAGES))
+
+        def tick(stage: str, what: str) -> None:
+            progress.update(task, description=f"{stage:>8} {escape(Path(what).name)}")
+            progress.advance(task)
+
+        results = run(library, paths, progress=tick, transcriber=transcriber)
+    table = Table("episode", "duration", "segments", "glossary", "teaser", "files updated",
+                  title=f"Processed into {escape(str(library.root))}")
+    for r in results:
+        if r.error:
+            print_error(r.error)
+            continue
+        table.add_row(escape(r.slug or ""), format_timestamp(r.duration), str(r.segments),
+                      str(r.glossary_terms), r.teaser.partition(":")[0], str(len(r.written)))
+    total = totals(results)
+    table.add_section()
+    table.add_row(f"{total['episodes']} episodes", format_timestamp(total["duration"]),
+                  str(total["segments"]), str(total["glossary_terms"]),
+                  f"{total['teasers_solved']} solved", "")
+    console.print(table)
+    failed = sum(1 for r in results if r.error)
+    if failed:
+        err_console.print(f"{failed} of {len(results)} inputs failed.")
+        raise click.exceptions.Exit(1)
+
+
+def _audio_suffixes() -> frozenset[str]:
+    from banana.pipeline import AUDIO_SUFFIXES
+
+    return AUDIO_SUFFIXES
