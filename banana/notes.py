@@ -357,6 +357,40 @@ def previous_answer_from(transcript: Transcript, analysis: Any, *,
                           correct=correct, start=segs[0].start, episode=previous_episode)
 
 
+def previous_teaser(library: Any, slug: str | None, transcript: Transcript, *,
+                    profile: Any = None) -> tuple[str, Any] | None:
+    """The brain teaser of the episode before ``slug`` in ``library`` (natural slug
+    order, same show when both name one): ``(slug, TeaserQuery)`` or None."""
+    if slug is None:
+        return None
+    slugs = library.slugs()
+    if slug not in slugs or slugs.index(slug) == 0:
+        return None
+    before = slugs[slugs.index(slug) - 1]
+    from banana.analysis import analyse, profile_for
+
+    previous = library.load(before)
+    if transcript.show and previous.show and previous.show != transcript.show:
+        return None
+    query = analyse(previous, profile=profile_for(library.root, previous, path=profile),
+                    episode=before).teaser
+    return (before, query) if query is not None else None
+
+
+def previous_answer_in_library(library: Any, slug: str | None, transcript: Transcript,
+                               analysis: Any, *, profile: Any = None) -> PreviousAnswer | bool:
+    """The previous teaser's answer this episode announces, checked against the puzzle
+    it restates or else the previous library episode's teaser; ``False`` when it
+    announces none (what ``build_notes(previous_answer=...)`` takes)."""
+    if not _segments_of(analysis, ANSWER_KINDS):
+        return False
+    before = previous_teaser(library, slug, transcript, profile=profile)
+    found = previous_answer_from(transcript, analysis,
+                                 previous_query=before[1] if before else None,
+                                 previous_episode=before[0] if before else None)
+    return found if found is not None else False
+
+
 def _previous(value: Any, transcript: Transcript, analysis: Any) -> PreviousAnswer | None:
     if value is None:
         return previous_answer_from(transcript, analysis)
@@ -673,6 +707,7 @@ blockquote { margin: .5rem 0; padding-left: 1rem; border-left: 3px solid var(--a
 details { border: 1px solid var(--rule); border-radius: 6px; padding: .5rem .8rem; }
 summary { cursor: pointer; font-weight: 600; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; }
+.mentions time { min-width: 0; }
 .ok { color: #2e7d32; } .bad { color: #c62828; }
 """
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; "
@@ -730,10 +765,12 @@ def render_html(notes: Notes) -> str:
             body.append(f'<p class="note">{who}{at}</p>')
         body.append("</section>")
     if notes.mentions or notes.links:
-        body.append('<section id="mentions"><h2>Mentioned</h2><ul>')
-        for m in notes.mentions:
-            at = f" {_html_time(m.start, None)}" if m.start is not None else ""
-            body.append(f"<li>{h(m.name)}{at}</li>")
+        body.append('<section id="mentions"><h2>Mentioned</h2>')
+        if notes.mentions:
+            items = [f"{h(m.name)}" + (f" {_html_time(m.start, None)}" if m.start is not None else "")
+                     for m in notes.mentions]
+            body.append(f'<p class="mentions">{", ".join(items)}</p>')
+        body.append("<ul>" if notes.links else "")
         for m in notes.links:
             at = f" {_html_time(m.start, None)}" if m.start is not None else ""
             if m.url and _is_http(m.url):
@@ -741,7 +778,7 @@ def render_html(notes: Notes) -> str:
                             f"{h(m.name)}</a>{at}</li>")
             else:
                 body.append(f"<li>{h(m.name)}{at}</li>")
-        body.append("</ul></section>")
+        body.append("</ul></section>" if notes.links else "</section>")
     t = notes.teaser
     if t is not None:
         body.append('<section id="teaser"><h2>Brain teaser</h2>')

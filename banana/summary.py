@@ -15,6 +15,7 @@ second).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -31,6 +32,11 @@ DAMPING = 0.85  # PageRank damping factor
 ITERATIONS_MAX = 100
 TOLERANCE = 1e-9
 REDUNDANCY_MAX = 0.35  # a sentence this similar to one already chosen is skipped
+# Show furniture that says nothing about the episode ("You're listening to ...").
+BOILERPLATE = re.compile(
+    r"\b(?:you(?:'|’)?re listening to|you are listening to|welcome (?:back )?to|i(?:'|’)?m your host|"
+    r"thanks? (?:you )?for (?:listening|tuning in|having me)|subscribe|rate and review|"
+    r"show notes)\b", re.IGNORECASE)
 # Segment kinds whose sentences can be summary sentences: the episode's talk, not its
 # recurring furniture (the glossary and the teaser have their own parts of the notes).
 SUMMARY_KINDS = ("intro", "topic")
@@ -129,7 +135,8 @@ def _candidate(sentence: Sentence, tokens: list[str]) -> bool:
     words = len(sentence.text.split())
     return (MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS
             and len(set(tokens)) >= MIN_CONTENT_TOKENS
-            and not sentence.text.rstrip().endswith("?"))
+            and not sentence.text.rstrip().endswith("?")
+            and not BOILERPLATE.search(sentence.text))
 
 
 def summarise(transcript: Transcript, *, segments: Sequence[Any] = (),

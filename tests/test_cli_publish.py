@@ -189,3 +189,22 @@ def test_help_has_examples(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.output and f"banana {command} " in result.output
+
+
+def test_previous_answer_checked_against_the_previous_episode(cli, tmp_path):
+    """When the hosts do not restate last episode's puzzle, the previous episode in the
+    library supplies it."""
+    text = (SAMPLES / f"{EP2}.txt").read_text(encoding="utf-8")
+    restated = "You asked us to make eleven using the number three exactly three times."
+    assert restated in text
+    copy = tmp_path / "s01e02-no-restatement.txt"
+    copy.write_text(text.replace(restated, "You know the one."), encoding="utf-8")
+    assert cli("import", SAMPLES / f"{EP1}.txt", copy).exit_code == 0
+    data = json.loads(cli("notes", "s01e02-no-restatement", "--format", "json").stdout)
+    assert data["previous_answer"]["episode"] == EP1
+    assert data["previous_answer"]["puzzle"] == "make 11 from 3, 3, 3"
+    assert data["previous_answer"]["correct"] is True
+    # as a lone file there is no previous episode: an answer said is shown, unchecked
+    data = json.loads(cli("notes", copy, "--format", "json").stdout)
+    assert data["previous_answer"]["expression"]
+    assert data["previous_answer"]["correct"] is None and data["previous_answer"]["puzzle"] is None

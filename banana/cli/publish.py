@@ -14,7 +14,7 @@ from banana.errors import FormatError
 from banana.fsutil import atomic_write_text
 from banana.library import Library, slugify
 from banana.notes import DEFAULT_MAX_CHARS, FORMATS as NOTE_FORMATS, MIN_MAX_CHARS
-from banana.notes import build_notes, check_max_chars, previous_answer_from, render
+from banana.notes import build_notes, check_max_chars, previous_answer_in_library, render
 
 
 def _analysed(library: Library, episode: str, profile: Path | None):
@@ -26,25 +26,6 @@ def _analysed(library: Library, episode: str, profile: Path | None):
     analysis = analyse(transcript, profile=profile_for(library.root, transcript, path=profile),
                        episode=name)
     return slug, name, transcript, analysis
-
-
-def _previous_query(library: Library, slug: str | None, transcript, profile: Path | None):
-    """The teaser of the episode before ``slug`` in the library (natural slug order,
-    same show), whose answer this episode may announce: (slug, TeaserQuery) or None."""
-    if slug is None:
-        return None
-    slugs = library.slugs()
-    if slug not in slugs or slugs.index(slug) == 0:
-        return None
-    before = slugs[slugs.index(slug) - 1]
-    from banana.analysis import analyse, profile_for
-
-    previous = library.load(before)
-    if transcript.show and previous.show and previous.show != transcript.show:
-        return None
-    query = analyse(previous, profile=profile_for(library.root, previous, path=profile),
-                    episode=before).teaser
-    return (before, query) if query is not None else None
 
 
 def _write(output: Path | None, text: str, what: str) -> None:
@@ -95,14 +76,9 @@ def notes(library: Library, episode: str, fmt: str, max_chars: int, output: Path
     """
     check_max_chars(max_chars)
     slug, name, transcript, analysis = _analysed(library, episode, profile)
-    previous = None
-    if analysis.of_kind("teaser-answer"):
-        before = _previous_query(library, slug, transcript, profile)
-        previous = previous_answer_from(transcript, analysis,
-                                        previous_query=before[1] if before else None,
-                                        previous_episode=before[0] if before else None)
+    previous = previous_answer_in_library(library, slug, transcript, analysis, profile=profile)
     gathered = build_notes(transcript, analysis, episode=name,
-                           previous_answer=previous if previous is not None else False)
+                           previous_answer=previous)
     text = render(gathered, fmt, max_chars=max_chars)
     _write(output, text, f"{fmt}, {len(text):,} characters")
 
