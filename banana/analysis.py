@@ -82,11 +82,24 @@ def segment_turns(transcript: Transcript, segment: Segment) -> list[str]:
     return [transcript.utterances[t].text for t in segment.turns]
 
 
+def speaker_runs(transcript: Transcript, segment: Segment) -> list[str]:
+    """The segment's text, one string per run of turns by the same speaker (all one run
+    when speakers are unknown, as in whisper output)."""
+    runs: list[tuple[str | None, list[str]]] = []
+    for t in segment.turns:
+        u = transcript.utterances[t]
+        if runs and runs[-1][0] == u.speaker:
+            runs[-1][1].append(u.text)
+        else:
+            runs.append((u.speaker, [u.text]))
+    return [" ".join(texts) for _, texts in runs]
+
+
 def teaser_query(transcript: Transcript, segments) -> TeaserQuery | None:
     """The puzzle stated in the episode's puzzle segment, if any."""
     for seg in segments:
         if seg.kind == "teaser":
-            query = parse_puzzle(segment_turns(transcript, seg))
+            query = parse_puzzle(speaker_runs(transcript, seg))
             if query is not None:
                 return query
     return None
@@ -108,7 +121,7 @@ def answered_puzzle(transcript: Transcript, segments) -> TeaserQuery | None:
     the number three exactly three times"), if it does."""
     for seg in segments:
         if seg.kind == "teaser-answer":
-            return parse_puzzle(segment_turns(transcript, seg))
+            return parse_puzzle(speaker_runs(transcript, seg))
     return None
 
 

@@ -12,6 +12,7 @@ each with the first time it is said: the show profile's technical vocabulary
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ EXPLANATION_MAX_WORDS = 70
 EXPLANATION_MAX_SENTENCES = 3
 MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 60
+UNPUNCTUATED_WORDS = 45  # explanation taken from whisper text without sentence punctuation
 
 _DEFINING = re.compile(
     r"\b(?:is|are) (?:when|where|that|basically|just|simply|a|an|the|what|how|like)\b|"
@@ -47,6 +49,19 @@ _NOT_NAMES = frozenset("""
 i im ive id ill english okay ok mr mrs ms dr monday tuesday wednesday thursday friday
 saturday sunday january february march april may june july august september october
 november december god christmas america american europe european us uk
+""".split())
+# words that open a sentence before a name ("So Google...", "I'm The New York Times")
+_LEADING = frozenset("""
+the a an and so but or if when yeah yes no oh okay ok well now then also like just hey hi
+right sure because even maybe actually basically this that these those my our your their
+""".split())
+# places and peoples: capitalised, but not tools, methods or companies
+_PLACES = frozenset("""
+africa america american americans asia australia australian brazil canada chinese china
+europe european france french germany german india indian ireland italy japan japanese
+london mexico new york paris russia russian san francisco spain spanish uk united states
+us usa west western westerner east eastern north south silicon valley seattle boston
+california texas atlanta arabic english latin
 """.split())
 _CAPITALISED = re.compile(
     r"(?<![\w.])((?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])(?:\s+(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z]\b))*)")
@@ -103,45 +118,74 @@ def _term_words(term: str) -> list[str]:
     return marks
 
 
+_REQUEST = re.compile(r"english,?\s+please|\bexplain\b|\bwhat (?:is|are)\b", re.IGNORECASE)
+
+
+def _request_turn(transcript: Transcript, segment: Segment) -> int:
+    """The turn that asks for the explanation ("can you explain X in English please?")."""
+    for t in segment.turns:
+        if re.search(r"english,?\s+please", transcript.utterances[t].text, re.IGNORECASE):
+            return t
+    for t in segment.turns:
+        if _REQUEST.search(transcript.utterances[t].text):
+            return t
+    return segment.first_turn
+
+
 def _explaining_speaker(transcript: Transcript, segment: Segment) -> str | None:
+    """Who talks most after the request: the host who explains."""
+    asked = _request_turn(transcript, segment)
     words: Counter = Counter()
-    for t in segment.turns[1:] or segment.turns:
+    for t in segment.turns:
         u = transcript.utterances[t]
-        if u.speaker:
+        if t > asked and u.speaker:
             words[u.speaker] += len(u.text.split())
     return words.most_common(1)[0][0] if words else None
 
 
+def _weights(transcript: Transcript, segment: Segment, term: str | None) -> dict[str, float]:
+    """The term's words, weighted by how particular they are to the explainer: in
+    "autoencoder neural networks", "autoencoder" counts more than "network"."""
+    marks = _term_words(term or "")
+    outside = " ".join(normalise(u.text) for t, u in enumerate(transcript.utterances)
+                       if t not in segment.turns)
+    return {m: 1.0 / (1 + len(re.findall(rf"\b{re.escape(m)}", outside))) for m in marks}
+
+
 def explanation(transcript: Transcript, segment: Segment, term: str | None,
                 *, speaker: str | None = None) -> str:
-    """The sentences of the explainer's answer that best define ``term``, in order."""
+    """The explaining host's own words that best define ``term``: the defining
+    sentences of the answer, in order (the first words of the answer when the
+    transcript has no punctuation to split sentences by)."""
     utts = transcript.utterances
-    candidates: list[tuple[int, str]] = []
-    asked = False
-    for t in segment.turns:
-        u = utts[t]
-        if speaker is not None and u.speaker != speaker:
-            continue
-        for sentence in split_sentences(u.text):
-            if not asked and re.search(r"english,?\s+please|\bexplain\b", sentence, re.IGNORECASE):
-                asked = True
-                if speaker is None:
-                    continue  # the question itself, when speakers are unknown
-            candidates.append((len(candidates), sentence))
+    asked = _request_turn(transcript, segment)
+    turns = [t for t in segment.turns if t >= asked and (speaker is None or utts[t].speaker == speaker
+                                                        or t == asked)]
+    text = " ".join(utts[t].text for t in turns)
+    if not re.search(r"[.!?]", text):
+        return _opening_words(text)
+    candidates: list[str] = []
+    for t in turns:
+        sentences = split_sentences(utts[t].text)
+        if t == asked:  # keep only what follows the request
+            after = [i for i, x in enumerate(sentences) if _REQUEST.search(x)]
+            sentences = sentences[after[-1] + 1:] if after else []
+            if speaker is not None and utts[t].speaker != speaker:
+                sentences = []
+        candidates.extend(sentences)
     if not candidates:
         return ""
-    marks = _term_words(term or "")
+    weights = _weights(transcript, segment, term)
     scored = []
-    for pos, sentence in candidates:
+    for pos, sentence in enumerate(candidates):
         words = sentence.split()
         norm = normalise(sentence)
-        score = 0.0
-        hits = sum(1 for m in marks if (re.search(rf"\b{re.escape(m)}", norm) if len(m) > 3
-                                        else re.search(rf"\b{re.escape(m)}s?\b", norm)))
-        score += 2.5 * min(hits, 2)
+        score = 4.0 * min(sum(w for m, w in weights.items()
+                              if re.search(rf"\b{re.escape(m)}" + ("s?\\b" if len(m) <= 3 else ""), norm)),
+                          1.5)
         if _DEFINING.search(sentence):
             score += 2
-        score += max(0.0, 1.5 - 0.25 * pos)  # explanations start early
+        score += 3.0 * math.exp(-pos / 6)  # explanations start early
         if sentence.rstrip().endswith("?"):
             score -= 3
         if len(words) < MIN_SENTENCE_WORDS:
@@ -163,11 +207,20 @@ def explanation(transcript: Transcript, segment: Segment, term: str | None,
         if len(picked) == EXPLANATION_MAX_SENTENCES or total >= EXPLANATION_MAX_WORDS * 0.8:
             break
     picked.sort()
-    text = " ".join(s.strip() for _, s in picked)
-    words = text.split()
-    if len(words) > EXPLANATION_MAX_WORDS + 20:  # one long unpunctuated piece
-        text = " ".join(words[:EXPLANATION_MAX_WORDS]) + "…"
-    return text
+    return " ".join(s.strip() for _, s in picked)
+
+
+def _opening_words(text: str) -> str:
+    """Unpunctuated text: the first words after the request."""
+    m = None
+    for m in re.finditer(r"english\s+please\b", text, re.IGNORECASE):
+        pass
+    rest = text[m.end():] if m else text
+    words = rest.split()
+    if not words:
+        return ""
+    cut = words[:UNPUNCTUATED_WORDS]
+    return " ".join(cut) + ("…" if len(words) > len(cut) else "")
 
 
 def glossary_entries(transcript: Transcript, segments: Sequence[Segment], *,
@@ -199,19 +252,21 @@ def _names(transcript: Transcript, skip_turns: set[int], profile: Profile) -> di
         for m in _CAPITALISED.finditer(u.text):
             surface = re.sub(r"['’]s$", "", m.group(1)).strip(" .-")
             words = surface.split()
-            while words and (normalise(words[0]) in STOPWORDS or normalise(words[0]) in _NOT_NAMES):
-                words = words[1:]  # "The New York Times" → "New York Times"; "I" dropped
-            while words and normalise(words[-1]) in STOPWORDS:
+            leading = 0
+            while words and (normalise(words[0]) in _LEADING or normalise(words[0]) in _NOT_NAMES):
+                words = words[1:]  # "I'm The New York Times" → "New York Times"
+                leading += 1
+            while words and normalise(words[-1]) in _NOT_NAMES:
                 words = words[:-1]
-            if not words:
+            if not words or all(normalise(w) in STOPWORDS for w in words):
                 continue
             surface = " ".join(words)
             key = normalise(surface)
-            if not key or key in people or all(w in people for w in key.split()):
+            if not key or key in people or all(w in people or w in _PLACES for w in key.split()):
                 continue
             if len(key) < 2 or key.isdigit():
                 continue
-            starts_sentence = bool(_SENTENCE_START.search(u.text[:m.start()])) and words == m.group(1).split()
+            starts_sentence = bool(_SENTENCE_START.search(u.text[:m.start()])) and not leading
             distinctive = any(re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", w) for w in words)
             if starts_sentence and not distinctive:
                 initial[key].append((t, surface))
@@ -239,6 +294,10 @@ def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profi
     for key, found in _names(transcript, skip, profile).items():
         merged = places.get(key, []) + found
         places[key] = sorted(merged)
+    for key in list(places):
+        if len(key) > 4 and key.endswith("s") and key[:-1] in places \
+                and not any(f.isupper() for _, f in places[key]):  # "the Googles" is Google
+            places[key[:-1]] = sorted(places[key[:-1]] + places.pop(key))
     out = []
     for key, found in places.items():
         if not found or key in explained:

@@ -28,6 +28,7 @@ import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from banana.profile import Profile, SegmentSpec, default_profile
@@ -46,6 +47,7 @@ START_POSITION_FRACTION = 0.3  # a position="start" segment opens in the first 3
 OUTRO_ZONE_FRACTION = 0.12  # a sign-off opens in the last 12% of the words ...
 OUTRO_ZONE_MIN_WORDS = 250  # ... or the last 250 words, whichever is more
 INTRO_TAIL_MAX_WORDS = 40  # short turns after the last intro cue that still belong to it
+REACTION_MAX_WORDS = 30  # short turns after an answer that still belong to it
 SHORT_TURN_WORDS = 30  # a turn this short can be part of a segment's lead-in
 LEAD_IN_MAX_WORDS = 70  # how far a lead-in can reach back before a segment's cue
 CLUSTER_GAP_WORDS = 150  # cue hits closer than this belong to one occurrence
@@ -54,10 +56,13 @@ MIN_GAP_WORDS = 60  # a stretch shorter than this between named segments joins i
 MIN_TOPIC_WORDS = 200  # no topic shorter than this is split off
 UNIT_MIN_WORDS = 25  # turns are grouped into units at least this long for topic segmentation
 MAX_TOPIC_WORDS = 6000  # the partition never considers a topic longer than this
-PARTITION_PENALTY = 1.9  # cost of one more topic, in units of log(words in the region)
+PARTITION_PENALTY = 16.0  # cost of one more topic, in units of log(words in the region)
 SHIFT_BONUS = 0.55  # fraction of the penalty waived at a turn that says "our next topic"
 TILING_WINDOW_TOKENS = 60  # content words compared either side of a gap (TextTiling style)
 TITLE_MAX_PHRASES = 2
+TITLE_OPENING_WORDS = 120  # a topic's key phrase is often said in its first words
+TITLE_MAX_RATIO = 10.0  # cap on how much rarer elsewhere makes a phrase more of a title
+TITLE_SECOND_SHARE = 0.35  # a second phrase joins the title when it scores this much of the first
 VALIDATE_WORDS = 300  # text read to check that a puzzle segment states a puzzle
 TERM_SEARCH_WORDS = 120  # text read after an explainer's cue to find its term
 
@@ -106,6 +111,37 @@ upon us use used uses using v very w want wanted wants was wasnt way ways we wed
 went were weve what whatever whats when where whether which while who whoa whole whom whos whose
 why will with within without wont work works would wouldnt x y yeah year years yep yes yet you
 youd youll your youre yours yourself youve z
+""".split())
+
+
+# Words that do not title a topic on their own (common verbs, adjectives and nouns of
+# conversation); they still count inside a phrase ("data science", "model drift").
+TITLE_GENERIC = frozenset("""
+able absolutely access add advice agree ahead amazing answer approach argue argument aspect
+bad bar bigger biggest bill bit boring bring build building built bunch buy called care case
+cases cause change changed check choice choose clear close cool correct cost couple crazy
+curious cut data deal decide decision deep definitely depend detail develop difference
+difficult easier easily end especially exact example expect experience explain fair fake
+false famous fast faster favorite feature fight fine fix focus follow forget form free friend
+fun funny future general generally give goal google great group grow guess half happy hear
+heard help high highly huge human idea imagine important information interest interested
+issue job join key kid large late learn learned learning level life light line list listen
+live lot love low main mark matter measure mention mind minute mode model models moment month
+move multiple name natural nice normal number numbers obvious obviously open opinion order
+past pay perfect pick piece plan play plus point possible power practice pretty private
+probably problem problems process public push question questions quick quickly read ready
+real reality reason record relate relevant rely remember response result rest risk run safe
+saw scale science score send sense serious set short side simple simply single situation
+size small smart solve sound source space speak specific spend stand stay step stick still
+story strong sudden super support sure system table takeaway team term test thank thousand
+tool top topic track train trick turn type understand value version view watch week
+weird wonder word work world worry worth write wrong yeah year
+""".split())
+# verbs and adjectives that do not end or start a title phrase
+TITLE_GENERIC_END = frozenset("""
+add agree answer bad big build change check come correct easy fine free good great happen
+help high hit large learn like little long love make need nice read real run send small
+solve start stay stuck take talk tell think train try understand use want watch work write
 """.split())
 
 
@@ -165,6 +201,7 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", _APOSTROPHE.sub("", text.lower())).strip()
 
 
+@lru_cache(maxsize=4096)
 def cue_pattern(phrase: str) -> re.Pattern[str]:
     """A regex for a cue phrase over normalised text: words may run together
     ("brainteaser"), the last word may take a plural ending, ``*`` is up to three words."""
@@ -172,8 +209,15 @@ def cue_pattern(phrase: str) -> re.Pattern[str]:
     parts = [p for p in parts if p]
     if not parts:
         raise ValueError(f"empty cue phrase {phrase!r}")
+    last = parts[-1][-1]
+    if len(last) > 5 and last.endswith("s") and not last.endswith("ss"):
+        parts[-1][-1] = last[:-1]  # "learning resources" also finds "a learning resource"
+    first = re.escape(parts[0][0])
     pieces = [" ?".join(re.escape(w) for w in words) for words in parts]
-    return re.compile(r"\b" + r"(?: \w+){0,3} ".join(pieces) + r"(?:s|es)?\b")
+    # the first word as a plain literal (fast to search for), then "not inside a word"
+    boundary = "(?<!\\w" + "." * len(parts[0][0]) + ")"
+    body = r"(?: \w+){0,3} ".join(pieces)
+    return re.compile(first + boundary + body[len(first):] + r"(?:s|es)?\b")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘'(\[]*[A-Z0-9])")
@@ -483,6 +527,29 @@ def _close_at_end_cue(doc: Doc, span: _Span, limit: int) -> bool:
     return False
 
 
+def _close_after_answer(doc: Doc, span: _Span, limit: int) -> None:
+    """An answer segment lasts while the hosts talk about the puzzle, plus a short
+    reaction ("Correct! Full marks." / "I'd like to thank my shower.")."""
+    from banana import teaser
+
+    last = None
+    turn = span.first
+    budget = span.spec.max_words or VALIDATE_WORDS
+    while turn <= limit and doc.words_between(span.first, turn) <= budget:
+        if teaser.talks_puzzle(doc.transcript.utterances[turn].text):
+            last = turn
+        turn += 1
+    if last is None:
+        return
+    words = 0
+    while last + 1 <= limit and not doc.shifts(last + 1) and doc.words[last + 1] <= SHORT_TURN_WORDS // 2:
+        words += doc.words[last + 1]
+        if words > REACTION_MAX_WORDS:
+            break
+        last += 1
+    span.last, span.open_end = last, False
+
+
 def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
     """Every named segment found, in order, not overlapping; open ends still open."""
     n = len(doc)
@@ -520,6 +587,8 @@ def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
                 if doc.shifts(turn):
                     span.last, span.open_end = turn - 1, False
                     break
+        if span.open_end and span.spec.answers:
+            _close_after_answer(doc, span, limit)
         if span.open_end and span.spec.max_words:
             # bounded by its longest run; cohesion may close it earlier
             last = span.first
@@ -757,8 +826,8 @@ def _surface(forms: Counter) -> str:
 def topic_titles(transcript: Transcript, ranges: Sequence[tuple[int, int]],
                  *, context_turns: Sequence[int] = ()) -> list[str]:
     """A short title per range of turns from its key phrases: frequent in the range,
-    rare elsewhere in the episode, preferably introduced at its start and named in the
-    episode's title or intro (``context_turns``)."""
+    rare in the episode's other topics, and preferably named in the episode's title or
+    intro (``context_turns``) and at the range's start, where hosts introduce a topic."""
     utts = transcript.utterances
     counts: list[Counter] = []
     forms: dict[str, Counter] = defaultdict(Counter)
@@ -771,7 +840,7 @@ def topic_titles(transcript: Transcript, ranges: Sequence[tuple[int, int]],
             for key, surface in _phrases_of(utts[t].text):
                 c[key] += 1
                 forms[key][surface] += 1
-                if budget < 120:
+                if budget < TITLE_OPENING_WORDS:
                     seen_open.add(key)
             budget += len(utts[t].text.split())
         counts.append(c)
@@ -785,36 +854,59 @@ def topic_titles(transcript: Transcript, ranges: Sequence[tuple[int, int]],
             context.add(key)
     titles = []
     for idx, c in enumerate(counts):
-        scored = []
-        for key, tf in c.items():
-            if tf < 2 and key not in context:
-                continue
-            outside = total[key] - tf
-            score = tf * math.log(1 + (tf + 0.5) / (outside + 0.5) * len(ranges))
-            score *= 1 + 0.35 * (len(key.split()) - 1)
-            if key in opening[idx]:
-                score *= 1.3
-            if key in context:
-                score *= 1.8
-            scored.append((score, key))
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        picked: list[tuple[float, str]] = []
-        for score, key in scored:
-            words = set(key.split())
-            if any(words & set(k.split()) for _, k in picked):
-                continue
-            if picked and score < 0.45 * picked[0][0]:
-                break
-            picked.append((score, key))
-            if len(picked) == TITLE_MAX_PHRASES:
-                break
+        picked = _key_phrases(c, total, opening[idx], context, len(ranges))
         if not picked:
             titles.append("Discussion")
             continue
-        names = [_surface(forms[key]) for _, key in picked]
-        title = " and ".join(names)
+        title = " and ".join(_surface(forms[key]) for key in picked)
         titles.append(title[0].upper() + title[1:])
     return titles
+
+
+def _key_phrases(c: Counter, total: Counter, opening: set[str], context: set[str],
+                 n_ranges: int) -> list[str]:
+    effective = Counter()
+    for key, tf in c.items():
+        words = key.split()
+        if len(words) == 1 and (key in TITLE_GENERIC or len(key) < 3):
+            continue
+        if len(words) > 1 and (words[-1] in TITLE_GENERIC_END or words[0] in TITLE_GENERIC_END):
+            continue
+        effective[key] = tf
+    # a word mostly said inside a phrase ("synthetic" in "synthetic data") gives way to it
+    for key, tf in list(effective.items()):
+        words = key.split()
+        if len(words) == 1:
+            continue
+        for w in words:
+            if w in effective and tf >= 0.5 * c[w]:
+                effective[w] -= tf
+    scored = []
+    for key, tf in effective.items():
+        if tf < 2 and not (tf >= 1 and key in context):
+            continue
+        outside = total[key] - c[key]
+        ratio = min((c[key] + 0.5) / (outside + 0.5) * n_ranges, TITLE_MAX_RATIO)
+        score = tf * (1 + math.log1p(ratio))
+        if len(key.split()) > 1:
+            score *= 1.3
+        if key in opening:
+            score *= 1.3
+        if key in context:
+            score *= 3
+        scored.append((score, key))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    picked: list[tuple[float, str]] = []
+    for score, key in scored:
+        words = set(key.split())
+        if any(words & set(k.split()) for _, k in picked):
+            continue
+        if picked and score < TITLE_SECOND_SHARE * picked[0][0]:
+            break
+        picked.append((score, key))
+        if len(picked) == TITLE_MAX_PHRASES:
+            break
+    return [k for _, k in picked]
 
 
 # --- putting it together ----------------------------------------------------------------------

@@ -204,8 +204,9 @@ _OP_WORDS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p), ops)
     (r"\bdivi(?:de|ded|sion|ding)\b|\bfractions?\b", ("div",)),
 ]]
 _WIDEN = re.compile(
-    r"\banything\b|\bany (?:kind of |sort of |type of )?(?:math |mathematical |maths )?"
-    r"(?:symbol|operation|operator|function|notation)s?\b|\bwhatever (?:you want|you like)\b")
+    r"\bany (?:kind of |sort of |type of )?(?:math |mathematical |maths )?"
+    r"(?:symbol|operation|operator|function|notation)s?\b|\b(?:use|do) (?:\w+ )?(?:anything|whatever)\b")
+WIDEN_NEAR_TOKENS = 6  # "anything" widens when said this close to the operators listed
 _RESTRICT = re.compile(r"\bonly (?:use |using )?(?:plus|addition|minus|subtraction|times|"
                        r"multiplication|division|the four|basic)|(?:plus|minus|times|divided by|"
                        r"addition|subtraction|multiplication|division) only\b")
@@ -295,6 +296,10 @@ def _numbers(toks: Sequence[str]) -> tuple[list[int] | None, set[int]]:
 
 
 def _target(toks: Sequence[str], used: set[int]) -> int | Fraction | None:
+    """The number after a target cue ("comes out to", "make the number") nearest to
+    where the numbers were said ("you get two weeks" further off is not the target)."""
+    where = min(used) if used else 0
+    best = None
     for i in range(len(toks)):
         if i in used:
             continue
@@ -303,8 +308,10 @@ def _target(toks: Sequence[str], used: set[int]) -> int | Fraction | None:
             continue
         n = _number(toks, i)
         if n is not None and not (set(range(i, n.end)) & used):
-            return int(n.value) if n.value.denominator == 1 else n.value
-    return None
+            distance = abs(i - where) if i < where else abs(i - (max(used) if used else i))
+            if best is None or distance < best[0]:
+                best = (distance, int(n.value) if n.value.denominator == 1 else n.value)
+    return best[1] if best else None
 
 
 def puzzle_ops(text: str) -> tuple[str, ...]:
@@ -319,11 +326,21 @@ def puzzle_ops(text: str) -> tuple[str, ...]:
         if tok == "times" and (k == 0 or _integer_words(toks, k - 1) is None) \
                 and (k == 0 or toks[k - 1] not in _MULTIPLICITY):
             named.add("mul")
-    if _WIDEN.search(lowered):
+    if _WIDEN.search(lowered) or _anything_near_ops(toks):
         return tuple(sorted(named)) + ("wild",)
     if _RESTRICT.search(lowered) and named:
         return tuple(sorted(named))
     return tuple(sorted(named)) + ("arithmetic",)
+
+
+def _anything_near_ops(toks: Sequence[str]) -> bool:
+    """"... decimals, square roots, anything": an "anything" ending a list of operators."""
+    for k, tok in enumerate(toks):
+        if tok in ("anything", "whatever"):
+            near = " " + " ".join(toks[max(k - WIDEN_NEAR_TOKENS, 0):k]) + " "
+            if any(p.search(near) for p, _ in _OP_WORDS):
+                return True
+    return False
 
 
 def _mentions_puzzle(sentence: str) -> bool:
@@ -331,13 +348,13 @@ def _mentions_puzzle(sentence: str) -> bool:
     joined = " ".join(toks)
     return bool(_numbers_phrases(toks)) or any(
         _TARGET_CUES.search(" ".join(toks[max(i - 6, 0):i]) + " ") and _number(toks, i)
-        for i in range(len(toks))) or bool(_WIDEN.search(joined)) \
+        for i in range(len(toks))) or bool(_WIDEN.search(joined)) or _anything_near_ops(toks) \
         or any(p.search(" " + joined + " ") for p, _ in _OP_WORDS[:9])
 
 
 def parse_puzzle(text: str | Sequence[str]) -> TeaserQuery | None:
-    """The puzzle stated in ``text`` (or in a sequence of turns: the statement then
-    stays within one speaker's run of sentences), or None when there is none."""
+    """The puzzle stated in ``text``, or in a sequence of texts (one per speaker's run
+    of turns: the statement stays within one), or None when there is none."""
     turns = [text] if isinstance(text, str) else list(text)
     sentences: list[tuple[int, str]] = [(t, s) for t, turn in enumerate(turns)
                                         for s in split_sentences(turn)]
@@ -350,6 +367,8 @@ def parse_puzzle(text: str | Sequence[str]) -> TeaserQuery | None:
         window = [i]
         j = i + 1
         while j < len(sentences) and len(window) < STATEMENT_MAX_SENTENCES:
+            if sentences[j][0] != sentences[i][0]:
+                break  # the statement is one speaker's
             if marks[j]:
                 window.append(j)
             elif j + 1 < len(sentences) and marks[j + 1] and sentences[j + 1][0] == sentences[j][0]:
@@ -531,9 +550,7 @@ def equal_values(a, b) -> bool:
 
 # plain-text expressions, as the solver prints them ("sqrt(.2)^-2", "(3+.3)/.3", "4!")
 
-_EXPR_GLUED = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-                    r"(one|two|three|four|five|six|seven|eight|nine)\b")
-_TOKEN = re.compile(r"\s*(\d*\.\d*(?:\(\d+\))?|\d+|[a-z]+|!!|[-+*/^!%(),×÷√])")
+_EXPR_TOKEN = re.compile(r"\s*(\d*\.\d*(?:\(\d+\))?|\d+|[a-z]+|!!|[-+*/^!%(),×÷√])")
 
 
 def parse_expression(text: str) -> Expr:
@@ -625,7 +642,8 @@ class _ExprParser:
 # spoken arithmetic: "five factorial over five", "three plus point three, in parentheses"
 
 _SPOKEN_BINARY = [
-    (("divided", "by"), "/"), (("divide", "by"), "/"), (("over",), "/"), (("divide",), "/"),
+    (("divide", "that", "by"), "/"), (("divide", "it", "by"), "/"), (("multiply", "that", "by"), "*"),
+    (("multiply", "it", "by"), "*"), (("divided", "by"), "/"), (("divide", "by"), "/"), (("over",), "/"), (("divide",), "/"),
     (("multiplied", "by"), "*"), (("times",), "*"), (("plus",), "+"), (("minus",), "-"),
     (("to", "the", "power", "of"), "^"), (("raised", "to", "the", "power", "of"), "^"),
     (("raised", "to"), "^"), (("to", "the"), "^"),
@@ -755,7 +773,7 @@ class _SpokenParser:
                 running = self.running
                 if j < n and self.items[j][0] in ("num", "pre"):
                     expr, j = self.expression(j, None, tight=True)
-                    if expr is not None and expr.op != "num":
+                    if expr is not None and _is_arithmetic(expr):
                         self.found.append(expr)
                     self.running = running
                 i = max(j, i + 1)
@@ -767,7 +785,7 @@ class _SpokenParser:
         return self.found
 
     def note(self, expr: Expr) -> None:
-        if expr.op != "num":
+        if _is_arithmetic(expr):
             self.found.append(expr)
         self.running = expr
 
@@ -831,6 +849,13 @@ class _SpokenParser:
         return _combine(operands, ops), i
 
 
+def _is_arithmetic(e: Expr) -> bool:
+    """An operation on numbers, not a bare number or a percentage ("91%")."""
+    if e.op in ("num", "%"):
+        return False
+    return True
+
+
 def _combine(operands: list[Expr], ops: list[str]) -> Expr:
     """Build a tree with the usual precedence: ^ over * / over + -."""
     for level in (("^",), ("*", "/"), ("+", "-")):
@@ -856,6 +881,13 @@ def spoken_expressions(text: str) -> list[SpokenAnswer]:
         for expr in _SpokenParser(items).run():
             out.append(SpokenAnswer(expr, sentence))
     return out
+
+
+def talks_puzzle(text: str) -> bool:
+    """Does ``text`` talk about a puzzle or its answer (arithmetic, "three threes",
+    "the number three", "the answer")?"""
+    toks = tokens(text)
+    return bool(_numbers_phrases(toks)) or "answer" in toks or says_arithmetic(text)
 
 
 def says_arithmetic(text: str) -> bool:
@@ -942,35 +974,73 @@ def _value_text(value) -> str:
     return repr(float(value))
 
 
-def compare_answer(answer: SpokenAnswer, query: TeaserQuery, solutions: Iterable[Any],
-                   *, episode: str) -> AnnouncedAnswer:
-    """Is the announced answer among the solver's (same form), or only equal in value?"""
-    expr = answer.expression
-    try:
-        value = expr.value()
-        value_text = _value_text(value)
-    except (ZeroDivisionError, ValueError, OverflowError):
-        value, value_text = None, "undefined"
-    correct = answers_puzzle(expr, query)
-    match, matched = None, None
-    canonical = expr.canonical()
-    first_valued = None
+def compare_answer(answers: SpokenAnswer | Sequence[SpokenAnswer], query: TeaserQuery,
+                   solutions: Iterable[Any], *, episode: str) -> AnnouncedAnswer:
+    """Compare what a later episode announced with the solver's answers. ``answers`` are
+    the expressions said (a host may say one answer two ways: "three plus point three,
+    in parentheses, divided by point three" and "three point three over point three");
+    the one the solver also found ("form") wins, else the first that answers the puzzle
+    ("value" when a solver answer reaches the same target with the same numbers)."""
+    said = [answers] if isinstance(answers, SpokenAnswer) else list(answers)
+    if not said:
+        raise ValueError("no announced expression to compare")
+    parsed = []
     for sol in solutions:
         try:
-            sol_expr = parse_expression(sol.text)
+            parsed.append((sol, parse_expression(sol.text).canonical()))
         except PuzzleError:
             continue
-        if sol_expr.canonical() == canonical:
-            match, matched = "form", sol.text
-            break
-        if first_valued is None and value is not None and equal_values(sol.value_exact
-                                                                     if hasattr(sol, "value_exact")
-                                                                     else _sol_value(sol), value):
-            first_valued = sol.text
-    if match is None and first_valued is not None:
-        match, matched = "value", first_valued
-    return AnnouncedAnswer(episode=episode, said=answer.said, expression=expr.render(),
-                           value=value_text, correct=correct, match=match, solution=matched)
+    correct = [a for a in said if answers_puzzle(a.expression, query)]
+    for answer in correct + [a for a in said if a not in correct]:
+        form = answer.expression.canonical()
+        for sol, canonical in parsed:
+            if canonical == form:
+                return _announced(answer, query, episode, "form", sol.text)
+    best = correct[0] if correct else said[0]
+    if correct and parsed:
+        return _announced(best, query, episode, "value", parsed[0][0].text)
+    return _announced(best, query, episode, None, None)
+
+
+def _announced(answer: SpokenAnswer, query: TeaserQuery, episode: str, match: str | None,
+               solution: str | None) -> AnnouncedAnswer:
+    try:
+        value_text = _value_text(answer.expression.value())
+    except (ZeroDivisionError, ValueError, OverflowError):
+        value_text = "undefined"
+    return AnnouncedAnswer(episode=episode, said=answer.said, expression=answer.text,
+                           value=value_text, correct=answers_puzzle(answer.expression, query),
+                           match=match, solution=solution)
+
+
+def find_announced(library: Any, slug: str, query: TeaserQuery, solutions: Sequence[Any], *,
+                   transcript: Any = None, profile: Any = None) -> AnnouncedAnswer | None:
+    """The answer to ``slug``'s puzzle as a later episode of the library (natural slug
+    order, same show) announces it in its teaser-answer segment. An episode whose
+    answer segment restates a different puzzle is passed over."""
+    from banana.analysis import analyse, answered_puzzle, profile_for, segment_turns
+
+    slugs = library.slugs()
+    if slug not in slugs:
+        return None
+    for later in slugs[slugs.index(slug) + 1:]:
+        episode = library.load(later)
+        if transcript is not None and transcript.show and episode.show \
+                and transcript.show != episode.show:
+            continue
+        result = analyse(episode, profile=profile_for(library.root, episode, path=profile),
+                         episode=later)
+        segs = result.of_kind("teaser-answer")
+        if not segs:
+            continue
+        restated = answered_puzzle(episode, segs)
+        if restated is not None and (sorted(restated.numbers) != sorted(query.numbers)
+                                     or not equal_values(Fraction(restated.target), query.target)):
+            continue
+        said = spoken_expressions(" ".join(t for seg in segs for t in segment_turns(episode, seg)))
+        if said:
+            return compare_answer(said, query, solutions, episode=later)
+    return None
 
 
 def _sol_value(sol: Any):
@@ -986,11 +1056,31 @@ def _sol_value(sol: Any):
             return math.nan
 
 
+def resolved_ops(query: TeaserQuery) -> list[str]:
+    """The query's operators with presets expanded, in the solver's table order."""
+    from banana.solver import resolve_ops
+    from banana.solver.ops import ordered
+
+    return ordered(resolve_ops(query.spec))
+
+
 def solve_query(query: TeaserQuery, *, limit: int = DEFAULT_LIMIT) -> list[Any]:
-    """The solver's best verified answers to the puzzle (``Solution`` objects)."""
+    """The solver's best verified answers to the puzzle (``Solution`` objects).
+
+    A widened query ("anything") is solved with the operators the host named plus
+    the classic preset first, and with every operator only when that finds nothing:
+    the named operators give the answers a listener expects, and the full set is
+    much slower for three or more numbers."""
     from banana.solver import resolve_ops, solve
 
-    result = solve(list(query.numbers), query.target, ops=resolve_ops(query.spec), use="all",
-                   all_solutions=True, limit=max(limit, 1) * 4)
-    verified = [s for s in result.solutions if s.verified]
-    return verified[:limit]
+    stages = [query.spec]
+    if "wild" in query.ops:
+        named = [o for o in query.ops if o != "wild"]
+        stages = [",".join(named + ["classic"]), query.spec]
+    for spec in stages:
+        result = solve(list(query.numbers), query.target, ops=resolve_ops(spec), use="all",
+                       all_solutions=True, limit=max(limit, 1))
+        verified = [s for s in result.solutions if s.verified]
+        if verified:
+            return verified[:limit]
+    return []
