@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -511,3 +512,50 @@ def test_sample_notes_show_the_previous_answer():
     assert p.said in " ".join(u.text for u in transcript.utterances)
     md = render(notes, "md")
     assert "`(3+.3)/.3` ✓" in md
+
+
+# --- golden files ----------------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden_notes() -> Notes:
+    """Hand-made notes touching every part (no analysis or solver, so the goldens only
+    change when rendering does)."""
+    return Notes(
+        title="Pipelines & <b>Privacy</b>", episode="s09e09-golden", show="Test Show",
+        duration=1865.0, estimated=True, language="en", audio_url="https://example.org/ep.mp3",
+        summary=(Sentence("Today we look at data pipelines and *model* monitoring.", 0, 12.0, "Ada"),
+                 Sentence(f"Someone sent us {XSS_ALERT} in a comment.", 4, 310.5, "Ben")),
+        chapters=(Chapter(0, 65, "Intro"), Chapter(65, 700, "Pipelines <and> warehouses"),
+                  Chapter(700, 900, "In English Please: autoencoder"),
+                  Chapter(900, 1800, "Model monitoring"), Chapter(1800, 1865, "Brain teaser")),
+        glossary=(GlossaryNote("autoencoder", "An autoencoder squeezes its input into a small code "
+                               "and rebuilds the input from it.", "Ben", 700.0),),
+        mentions=(MentionNote("Airflow", "mention", 70.0), MentionNote("C#", "mention", 80.0)),
+        links=(MentionNote("example.org/monitoring", "link", 950.0, "https://example.org/monitoring"),),
+        teaser=TeaserNote(statement="Make five using the number two twice, any symbols you like.",
+                          numbers=(2, 2), target="5", ops=("wild",), start=1800.0,
+                          solutions=(SolutionNote("sqrt(.2)^-2", "(√.2)⁻²", "5", True),
+                                     SolutionNote("unverified", "unverified", "5", False))),
+        previous_answer=PreviousAnswer(said="Three plus point three, over point three.",
+                                       expression="(3+.3)/.3", puzzle="make 11 from 3, 3, 3",
+                                       correct=True, start=30.0),
+    )
+
+
+@pytest.mark.parametrize("fmt, name", [("md", "notes.md"), ("html", "notes.html"), ("json", "notes.json")])
+def test_golden(fmt, name):
+    """Rendered notes match tests/golden/ (BANANA_UPDATE_GOLDEN=1 rewrites them; review the diff)."""
+    import os
+
+    text = render(golden_notes(), fmt)
+    path = GOLDEN / name
+    if os.environ.get("BANANA_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+    if fmt == "html":
+        check_page(text)
+    if fmt == "json":
+        assert Notes.from_dict(json.loads(text)) == golden_notes()
