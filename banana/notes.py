@@ -43,7 +43,6 @@ SOLUTIONS_SHOWN = 5
 MENTIONS_SHOWN = 20
 LINKS_SHOWN = 10
 QUOTE_MIN_CHARS = 80  # trimming never shortens a quote below this
-EXPLAINER_KINDS = ("explainer",)
 TEASER_KINDS = ("teaser",)
 ANSWER_KINDS = ("teaser-answer",)
 _SPACES = re.compile(r"\s+")
@@ -251,11 +250,6 @@ def _segments_of(analysis: Any, kinds: Sequence[str]) -> list[Any]:
     return [s for s in getattr(analysis, "segments", ()) if s.kind in kinds]
 
 
-def _text_of(transcript: Transcript, segment: Any) -> list[str]:
-    utts = transcript.utterances
-    return [utts[t].text for t in range(segment.first_turn, min(segment.last_turn + 1, len(utts)))]
-
-
 def _glossary(analysis: Any) -> list[GlossaryNote]:
     out = []
     for entry in getattr(analysis, "glossary", ()) or ():
@@ -324,9 +318,8 @@ def _teaser(transcript: Transcript, analysis: Any, solutions: Sequence[Any] | No
         except PuzzleError:
             solutions = []  # beyond the solver's bounds: the notes say no answer was found
     segs = _segments_of(analysis, TEASER_KINDS)
-    target = query.target
     return TeaserNote(statement=one_line(query.statement), numbers=tuple(query.numbers),
-                      target=str(target), ops=tuple(query.ops),
+                      target=str(query.target), ops=tuple(query.ops),
                       start=segs[-1].start if segs else None,
                       solutions=tuple(SolutionNote.of(s) for s in solutions))
 
