@@ -110,7 +110,7 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
     from banana.analysis import analyse, profile_for
     from banana.chapters import episode_chapters, write_chapters
     from banana.formats import write_transcript
-    from banana.notes import build_notes, render
+    from banana.notes import build_notes, previous_answer_in_library, render
     from banana.teaser import solve_query
 
     tick = progress or (lambda stage, what: None)
@@ -126,7 +126,8 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
         except BananaError as exc:  # e.g. the puzzle is beyond the solver's bounds
             teaser = f"unsolved: {exc}"
     tick("write", slug)
-    notes = build_notes(transcript, analysis, episode=slug, solutions=solutions)
+    previous = previous_answer_in_library(library, slug, transcript, analysis, profile=profile)
+    notes = build_notes(transcript, analysis, episode=slug, solutions=solutions, previous_answer=previous)
     folder = library.episode_dir(slug)
     outputs = {
         "transcript.vtt": write_transcript(transcript, "vtt"),
