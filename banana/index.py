@@ -45,7 +45,7 @@ DEFAULT_LIMIT = 10
 HIGHLIGHT_OPEN = "**"  # marks a matched word in a snippet
 HIGHLIGHT_CLOSE = "**"
 MAX_RANKED = 20_000  # a query matching more entries ranks only the first this many
-OPTIMIZE_MIN_EPISODES = 50  # merge FTS segments after re-indexing at least this many
+OPTIMIZE_MIN_SHARE = 0.5  # merge FTS segments after re-indexing at least this share of the index
 
 # What ``--in`` accepts -> the entry kind stored in the database.
 KINDS = {"transcript": "utterance", "segments": "segment", "glossary": "glossary"}
@@ -457,7 +457,7 @@ class SearchIndex:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None, check_same_thread=False)
+                                   isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
         try:
@@ -496,6 +496,12 @@ class SearchIndex:
         """Bring the index up to date with the library: index new and changed
         episodes, drop removed ones. ``progress(done, total, slug)`` is called after
         each episode that needed work. ``rebuild`` re-indexes everything."""
+        try:
+            return self._update(rebuild=rebuild, progress=progress)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"cannot update the search index {self.path}: {exc}") from None
+
+    def _update(self, *, rebuild, progress) -> IndexReport:
         began = time.perf_counter()
         report = IndexReport(analysed=self.analysis and analysis_available())
         slugs = self.library.slugs()
@@ -537,7 +543,8 @@ class SearchIndex:
                 done += 1
                 if progress:
                     progress(done, total, slug)
-            if len(report.added) + len(report.updated) >= OPTIMIZE_MIN_EPISODES:
+            if len(report.added) + len(report.updated) > OPTIMIZE_MIN_SHARE * len(slugs) > 1:
+                # A bulk build: merge the index into one segment for faster queries.
                 with _write(conn):
                     conn.execute("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')")
         counts = self.stats()

@@ -438,10 +438,11 @@ def test_killed_indexer_leaves_an_index_that_banana_index_repairs(library, cli):
 
 # --- the Practical AI corpus -----------------------------------------------------------------
 
-# Every episode that mentions federated learning (grep -il), plus some that do not.
+# Every episode that mentions federated learning (grep -il), plus three that do not;
+# `python bench/bench_search.py` checks the ranking on all 299.
 FEDERATED = ["practical-ai-153", "practical-ai-160"]  # the two episodes about it
 CORPUS_SUBSET = FEDERATED + [f"practical-ai-{n}" for n in (
-    1, 2, 3, 10, 24, 42, 61, 69, 71, 90, 91, 97, 155, 159, 161, 191, 220, 249, 272, 273)]
+    1, 61, 69, 71, 97, 105, 110, 155, 161, 191, 272, 273)]
 
 
 @pytest.fixture(scope="module")
