@@ -14,6 +14,9 @@ FTS5 with the Porter stemmer so "explaining" finds "explained".
   consistent index (some episodes current, others stale or missing) that the
   next ``update()`` completes. WAL and a busy timeout let several processes
   import while others search.
+* Ranking: each matching entry's bm25, plus ``EPISODE_WEIGHT * log2(1 + the sum of
+  its episode's matching bm25s)``, so the episode that is about the query comes
+  first; snippets are made for the top hits only.
 * ``parse_query`` turns what a user types into a safe FTS5 expression: phrases in
   quotes, ``deep*`` prefixes, ``AND``/``OR``/``NOT`` and parentheses; anything
   malformed is searched as plain words (with a note) or rejected with a
@@ -820,10 +823,6 @@ def _write(conn: sqlite3.Connection) -> Iterator[None]:
 def update_episode(library, slug: str) -> str:
     """Index one stored episode (``Library.store`` calls this)."""
     return SearchIndex(library).update_episode(slug)
-
-
-def open_index(library) -> SearchIndex:
-    return SearchIndex(library)
 
 
 __all__ = [
