@@ -237,9 +237,10 @@ def glossary_entries(transcript: Transcript, segments: Sequence[Segment], *,
     return out
 
 
-def _names(transcript: Transcript, skip_turns: set[int], profile: Profile) -> dict[str, list]:
-    """Capitalised names (not sentence-initial, unless seen mid-sentence too) →
-    [(turn, surface)] in order."""
+def _names(transcript: Transcript, skip_turns: set[int], profile: Profile,
+           vocabulary: set[str]) -> dict[str, list]:
+    """Capitalised names (not sentence-initial, unless seen mid-sentence too or in the
+    vocabulary) → [(turn, surface)] in order."""
     people = set()
     for name in list(transcript.speakers) + list(profile.hosts) + [profile.name]:
         people.add(normalise(name))
@@ -267,14 +268,14 @@ def _names(transcript: Transcript, skip_turns: set[int], profile: Profile) -> di
             if len(key) < 2 or key.isdigit():
                 continue
             starts_sentence = bool(_SENTENCE_START.search(u.text[:m.start()])) and not leading
-            distinctive = any(re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", w) for w in words)
+            distinctive = len(words) >= 2 or any(re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", w) for w in words)
             if starts_sentence and not distinctive:
                 initial[key].append((t, surface))
             else:
                 found[key].append((t, surface))
     for key, places in initial.items():
-        if key in found:
-            found[key] = sorted(found[key] + places)
+        if key in found or key in vocabulary:
+            found[key] = sorted(found.get(key, []) + places)
     return found
 
 
@@ -291,7 +292,7 @@ def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profi
             t = doc.turn_at(m.start())
             if t not in skip:
                 places[key].append((t, term))
-    for key, found in _names(transcript, skip, profile).items():
+    for key, found in _names(transcript, skip, profile, set(places)).items():
         merged = places.get(key, []) + found
         places[key] = sorted(merged)
     for key in list(places):

@@ -36,7 +36,9 @@ words ("answer to * brain teaser").
 The built-in default profile (``banana/profiles/banana-data.toml``) is the one
 place this show's cue phrases live. A show's own profile sits at
 ``<library>/<slugify(show)>/show.toml``; it inherits the default's ``intro`` and
-``outro`` segments unless it defines its own, and nothing else.
+``outro`` segments unless it defines its own, and nothing else, unless it says
+``extends = "built-in"`` (top level): then it starts from every built-in segment and
+adds or replaces segments by kind.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ PROFILE_FILE = "show.toml"
 DEFAULT_PROFILE_RESOURCE = "banana-data.toml"
 POSITIONS = ("start", "end", "any")
 INHERITED_KINDS = ("intro", "outro")  # what every show's profile gets from the default
+EXTENDS = ("built-in",)  # extends = "built-in": start from every segment of the default
 RESERVED_KINDS = ("topic",)  # made by topic segmentation, never by cues
 SCHEMA = 1
 
@@ -191,10 +194,22 @@ class Profile:
         if not isinstance(table, dict):
             raise ProfileError(f"{source}: [segments] must be a table of tables")
         segments = [SegmentSpec.from_dict(kind, spec, where=source) for kind, spec in table.items()]
+        extends = data.get("extends")
+        if extends is not None and extends not in EXTENDS:
+            raise ProfileError(f"{source}: 'extends' can only be {' or '.join(map(repr, EXTENDS))}, "
+                               f"not {extends!r}")
+        if extends is not None and inherit is None:
+            inherit = default_profile()
         if inherit is not None:
             own = {s.kind for s in segments}
-            inherited = [s for s in inherit.segments if s.kind in INHERITED_KINDS and s.kind not in own]
+            kinds = None if extends else INHERITED_KINDS
+            inherited = [s for s in inherit.segments
+                         if (kinds is None or s.kind in kinds) and s.kind not in own]
             segments = segments + inherited
+            if not hosts and extends:
+                hosts = inherit.hosts
+            if not name and extends:
+                name = inherit.name
         mentions = data.get("mentions", {})
         if not isinstance(mentions, dict):
             raise ProfileError(f"{source}: [mentions] must be a table")

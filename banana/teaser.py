@@ -197,8 +197,8 @@ _OP_WORDS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p), ops)
     (r"\bgamma\b", ("gamma",)),
     (r"\bnegative|negation\b", ("neg",)),
     (r"\b(?:usual|basic|regular|normal|standard) (?:arithmetic|operations|math)|"
-     r"\bfour (?:basic )?operations\b|\barithmetic\b", ("add", "sub", "mul", "div")),
-    (r"\bplus\b|\baddition\b|\badd(?:ing)?\b", ("add",)),
+     r"\bfour (?:basic )?operations\b|\barithmetic\b", ("arithmetic",)),
+    (r"\bplus\b(?! the\b| a\b| any\b| all\b)|\baddition\b|\badd(?:ing)?\b", ("add",)),
     (r"\bminus\b|\bsubtract\w*", ("sub",)),
     (r"\bmultipl\w*|\btimes sign|\bproducts?\b", ("mul",)),
     (r"\bdivi(?:de|ded|sion|ding)\b|\bfractions?\b", ("div",)),
@@ -327,10 +327,10 @@ def puzzle_ops(text: str) -> tuple[str, ...]:
                 and (k == 0 or toks[k - 1] not in _MULTIPLICITY):
             named.add("mul")
     if _WIDEN.search(lowered) or _anything_near_ops(toks):
-        return tuple(sorted(named)) + ("wild",)
+        return tuple(sorted(named - {"arithmetic"})) + ("wild",)
     if _RESTRICT.search(lowered) and named:
         return tuple(sorted(named))
-    return tuple(sorted(named)) + ("arithmetic",)
+    return tuple(sorted(named - {"arithmetic"})) + ("arithmetic",)
 
 
 def _anything_near_ops(toks: Sequence[str]) -> bool:

@@ -1,0 +1,113 @@
+"""Glossary entries from explainer segments, and mentions of technical terms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from banana.analysis import Analysis, analyse
+from banana.formats import read_transcript
+from banana.glossary import GlossaryEntry, Mention
+from banana.segment import explained_term
+from banana.transcript import Transcript, Utterance, estimate_times
+from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
+
+
+@pytest.mark.parametrize("asked, term", [
+    ("Will, can you explain autoencoder neural networks in English please?", "autoencoder neural networks"),
+    ("Maya, can you explain lazy evaluation in English please?", "lazy evaluation"),
+    ("Maya, what is a generative adversarial network? In English, please.", "generative adversarial network"),
+    ("jonah can you explain gradient boosting in english please", "gradient boosting"),
+    ("It's time for In English Please: what are embeddings?", "embeddings"),
+    ("Explain to us what a transformer is in plain English.", "transformer is"),
+    ("In English please!", None),
+])
+def test_explained_term(asked, term):
+    got = explained_term(asked)
+    if term == "transformer is":  # "what a transformer is" keeps its verb; the term is still there
+        assert got is not None and got.startswith("transformer")
+    else:
+        assert got == term
+
+
+def test_banana_data_glossary():
+    t = read_transcript(need(BANANA_DATA))
+    a = analyse(t, episode="s03e01")
+    assert len(a.glossary) == 1
+    entry = a.glossary[0]
+    assert "autoencoder" in entry.term and "neural network" in entry.term
+    assert entry.speaker == "Will Nowak" and entry.episode == "s03e01"
+    explainer = a.of_kind("explainer")[0]
+    assert entry.start == explainer.start
+    words = entry.explanation.split()
+    assert 10 <= len(words) <= 90
+    assert "autoencoder" in entry.explanation.lower()
+    # the host's own words: every sentence is in the transcript
+    text = " ".join(u.text for u in t.utterances)
+    for sentence in re.split(r"(?<=[.!?])\s+", entry.explanation):
+        assert sentence in text
+
+
+@pytest.mark.parametrize("name, term, speaker", [
+    ("s01e01-faster-dataframes-and-census-privacy.txt", "lazy evaluation", "Maya Castellano"),
+    ("s01e02-leaderboards-and-model-drift.txt", "gradient boosting", "Jonah Whitfield"),
+    ("s01e03-synthetic-data-and-small-models.txt", "generative adversarial network", "Maya Castellano"),
+])
+def test_sample_glossary(name, term, speaker):
+    a = analyse(read_transcript(need(SAMPLES / name)))
+    assert [(g.term, g.speaker) for g in a.glossary] == [(term, speaker)]
+    assert a.glossary[0].explanation
+
+
+def test_practical_ai_has_no_glossary_but_mentions():
+    a = analyse(read_transcript(need(PRACTICAL_AI / "practical-ai-16.md")))
+    assert a.glossary == ()
+    names = {m.term for m in a.mentions}
+    assert {"PyTorch", "TensorFlow"} <= names
+    assert not names & {"Daniel", "Chris", "Daniel Whitenack", "Chris Benson"}
+
+
+def _t(turns):
+    return Transcript.build(estimate_times(turns), title="t")
+
+
+def test_mentions_first_timestamp_and_filters():
+    t = _t([("Ann Lee", "Yesterday I tried TensorFlow on my laptop. Ann is my name."),
+            ("Bo Chen", "Stack Overflow says TensorFlow is fine, Ann. Machine learning rocks."),
+            ("Ann Lee", "So I moved to PyTorch. Yesterday was long.")])
+    a = analyse(t, episode="ep")
+    found = {m.term: m for m in a.mentions}
+    assert found["TensorFlow"].turn == 0 and found["TensorFlow"].count == 2
+    assert found["Stack Overflow"].start == t.utterances[1].start
+    assert found["PyTorch"].turn == 2
+    assert "machine learning" in found  # from the profile's vocabulary
+    assert "Yesterday" not in found  # only ever capitalised at a sentence start
+    assert "Ann" not in found and "Bo Chen" not in found  # speakers are not mentions
+    assert all(m.episode == "ep" for m in a.mentions)
+
+
+def test_mentions_in_whisper_text_come_from_the_vocabulary():
+    t = Transcript.build([Utterance(0, 5, "so we trained it with pytorch on a gpu"),
+                          Utterance(5, 9, "and then kubernetes ran the neural networks")])
+    terms = {m.term: m.start for m in analyse(t).mentions}
+    assert terms == {"pytorch": 0, "gpu": 0, "kubernetes": 5, "neural network": 5}
+
+
+def test_explained_term_is_not_also_a_mention():
+    turns = [("A", "Welcome to the show.")] + [("A", "We use gradient boosting a lot. " * 20)] + [
+        ("A", "Time for In English Please. Can you explain gradient boosting in English please?"),
+        ("B", "Gradient boosting is when many small trees fix each other's mistakes. " * 5),
+        ("A", "Thanks for explaining that in English.")]
+    a = analyse(_t(turns))
+    assert [g.term for g in a.glossary] == ["gradient boosting"]
+    assert "gradient boosting" not in {m.term.lower() for m in a.mentions}
+
+
+def test_records_round_trip():
+    e = GlossaryEntry("gan", "two models", "ep", None, 12.5)
+    m = Mention("PyTorch", "ep", 3.0, 2, 4)
+    assert GlossaryEntry.from_dict(e.to_dict()) == e
+    assert Mention.from_dict(m.to_dict()) == m
+    a = analyse(_t([("A", "Hello. We like PyTorch."), ("B", "Me too.")]))
+    assert Analysis.from_dict(a.to_dict()) == a

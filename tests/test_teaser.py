@@ -1,0 +1,251 @@
+"""The brain teaser: puzzle statements → queries, spoken answers → expressions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from banana.analysis import analyse
+from banana.errors import PuzzleError
+from banana.formats import read_transcript
+from banana.teaser import (
+    TeaserQuery,
+    answers_puzzle,
+    compare_answer,
+    parse_expression,
+    parse_puzzle,
+    parse_spoken_answer,
+    spoken_expressions,
+    tokens,
+    uses_numbers,
+)
+from conftest import BANANA_DATA, SAMPLES, need
+
+BANANA_STATEMENT = (
+    "Okay. So our first brainteaser of season three, you are going to write an equation, a "
+    "mathematical equation, where the answer comes out to five but you could only use the number "
+    "two and you can only use the number two twice. You can use any kind of mathematical symbol. "
+    "So you could do parentheses, you could do exponents, factorials, decimals, square roots, "
+    "anything, but you could only use the number two twice. We'll see if you get it next week.")
+
+
+def unpunctuated(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", text.lower())
+
+
+@pytest.mark.parametrize("text, numbers, target, ops", [
+    (BANANA_STATEMENT, (2, 2), 5, {"pow", "fact", "decimal", "sqrt", "wild"}),
+    (unpunctuated(BANANA_STATEMENT), (2, 2), 5, {"pow", "fact", "decimal", "sqrt", "wild"}),
+    ("Make the number eleven using the number three exactly three times. You can use any "
+     "mathematical symbols you want: parentheses, addition, division, exponents.",
+     (3, 3, 3), 11, {"add", "div", "pow", "wild"}),
+    ("Make the number one hundred using the number four exactly three times. Same rules as "
+     "always: parentheses, exponents, factorials, decimals, square roots, plus the usual "
+     "arithmetic.", (4, 4, 4), 100, {"pow", "fact", "decimal", "sqrt", "arithmetic"}),
+    ("Can you get 10 with four fours?", (4, 4, 4, 4), 10, {"arithmetic"}),
+    ("Using the numbers 1, 3, 4 and 6, make 24 with plus, minus, times and divided by only.",
+     (1, 3, 4, 6), 24, {"add", "sub", "mul", "div"}),
+    ("The target is twenty-four and you use two 5s, concatenation allowed, put them together "
+     "if you like.", (5, 5), 24, {"concat", "arithmetic"}),
+    ("make twentyfour using the number five exactly twice", (5, 5), 24, {"arithmetic"}),
+])
+def test_parse_puzzle(text, numbers, target, ops):
+    q = parse_puzzle(text)
+    assert q is not None
+    assert (q.numbers, q.target) == (numbers, target)
+    assert set(q.ops) == ops
+
+
+@pytest.mark.parametrize("text", [
+    "We talked about the number of parameters in a model with two billion weights.",
+    "When I was a kid I loved math puzzles in Scientific American every month.",
+    "",
+    "you get two weeks",
+])
+def test_no_puzzle(text):
+    assert parse_puzzle(text) is None
+
+
+def test_statement_stays_with_one_speaker():
+    q = parse_puzzle(["Make the number twenty-four using the number five exactly twice. Use any "
+                      "math symbols you like: parentheses, exponents.", "Only two fives?"])
+    assert q.statement.endswith("exponents.")
+
+
+def test_anything_said_elsewhere_does_not_widen():
+    q = parse_puzzle("Make the number one hundred using the number four exactly three times, "
+                     "plus the usual arithmetic. Three fours, one hundred. Okay, I'm not saying "
+                     "anything out loud.")
+    assert "wild" not in q.ops
+
+
+def test_query_round_trips():
+    q = TeaserQuery("s", (2, 2), 5, ("sqrt", "wild"))
+    assert TeaserQuery.from_dict(q.to_dict()) == q
+    assert q.spec == "sqrt,wild"
+    with pytest.raises(PuzzleError):
+        TeaserQuery.from_dict({"numbers": ["x"], "target": 1})
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("twenty-four", ["twenty", "four"]),
+    ("Five factorial over five.", ["five", "factorial", "over", "five", "."]),
+    ("3.3/.3", ["3.3", "/", ".3"]),
+])
+def test_tokens(words, expected):
+    assert tokens(words) == expected
+
+
+@pytest.mark.parametrize("said, text, value", [
+    ("Five factorial over five.", "5!/5", 24),
+    ("Three point three over point three is eleven.", "3.3/.3", 11),
+    ("Three plus point three, in parentheses, so that's three point three, and then you divide "
+     "by point three.", "(3+.3)/.3", 11),
+    ("It's thirty-three divided by three.", "33/3", 11),
+    ("the square root of point two to the power of negative two", "sqrt(.2)^(-2)", 5),
+    ("a hundred and twenty minus four squared", "120-4^2", 104),
+    ("two plus two times two", "2+2*2", 6),
+])
+def test_spoken_expressions(said, text, value):
+    found = spoken_expressions(said)
+    assert found, said
+    assert found[-1].text == text or any(f.text == text for f in found)
+    match = next(f for f in found if f.text == text)
+    assert float(match.expression.value()) == pytest.approx(value)
+
+
+def test_restatements_are_not_answers():
+    # "which is a hundred and twenty" restates 5! and does not start a new expression
+    found = [f.text for f in spoken_expressions(
+        "Five factorial is five times four times three times two times one, which is a hundred "
+        "and twenty.")]
+    assert found == ["5!", "5*4*3*2*1"]
+    assert spoken_expressions("It was ninety-one percent accurate, three times a day.") == []
+
+
+def test_spoken_answer_prefers_the_one_that_answers_the_puzzle():
+    q = TeaserQuery("", (5, 5), 24, ("wild",))
+    said = ("I kept trying five squared minus one. The answer is factorials. Five factorial is "
+            "five times four times three times two times one. Five factorial over five.")
+    assert parse_spoken_answer(said, q).text == "5!/5"
+
+
+@pytest.mark.parametrize("text, canonical_same_as", [
+    ("(3+.3)/.3", "(.3+3)/.3"),
+    ("2*3+4", "4+3*2"),
+    ("sqrt(.2)^-2", "sqrt(.2)^(-2)"),
+    ("5!/5", "5!/(5)"),
+])
+def test_parse_expression_canonical(text, canonical_same_as):
+    assert parse_expression(text).canonical() == parse_expression(canonical_same_as).canonical()
+
+
+@pytest.mark.parametrize("text", ["3/", "(3", "3 $ 4", "sqrt(", ""])
+def test_parse_expression_errors(text):
+    with pytest.raises(PuzzleError):
+        parse_expression(text)
+
+
+@pytest.mark.parametrize("text, numbers, ok", [
+    ("(3+.3)/.3", (3, 3, 3), True),
+    ("3.3/.3", (3, 3, 3), True),
+    ("33/3", (3, 3, 3), True),
+    ("33/3", (3, 3), False),
+    ("5!/5", (5, 5), True),
+    ("5*4*3*2*1/5", (5, 5), False),
+])
+def test_uses_numbers(text, numbers, ok):
+    assert uses_numbers(parse_expression(text), numbers) is ok
+
+
+@given(st.integers(0, 999), st.integers(1, 999))
+def test_spoken_integers_round_trip(a, b):
+    from banana.teaser import _integer_words  # the number-word reader
+
+    words = {0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six",
+             7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve",
+             13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen", 17: "seventeen",
+             18: "eighteen", 19: "nineteen"}
+    tens = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
+            8: "eighty", 9: "ninety"}
+
+    def spell(n):
+        if n < 20:
+            return words[n]
+        if n < 100:
+            return tens[n // 10] + ("-" + words[n % 10] if n % 10 else "")
+        return words[n // 100] + " hundred" + (" and " + spell(n % 100) if n % 100 else "")
+
+    for n in (a, b):
+        toks = tokens(spell(n))
+        assert _integer_words(toks, 0) == (n, len(toks))
+
+
+@dataclass
+class FakeSolution:
+    text: str
+
+
+def test_compare_answer_form_value_or_none():
+    q = TeaserQuery("", (3, 3, 3), 11, ("wild",))
+    said = spoken_expressions("Three plus point three, in parentheses, and then you divide by "
+                              "point three. Three point three over point three is eleven.")
+    got = compare_answer(said, q, [FakeSolution("33/3"), FakeSolution("3.3/.3")], episode="ep2")
+    assert (got.match, got.solution, got.expression, got.correct) == ("form", "3.3/.3", "3.3/.3", True)
+    got = compare_answer(said, q, [FakeSolution("33/3")], episode="ep2")
+    assert (got.match, got.solution, got.expression) == ("value", "33/3", "(3+.3)/.3")
+    got = compare_answer(said, q, [], episode="ep2")
+    assert got.match is None and got.correct and got.value == "11"
+    wrong = compare_answer(spoken_expressions("three plus three"), q, [FakeSolution("33/3")],
+                           episode="ep2")
+    assert wrong.correct is False and wrong.match is None
+
+
+def test_answers_puzzle():
+    q = TeaserQuery("", (2, 2), 5, ("wild",))
+    assert answers_puzzle(parse_expression("sqrt(.2)^-2"), q)
+    assert not answers_puzzle(parse_expression("2+2"), q)
+    assert not answers_puzzle(parse_expression("2/0"), q)
+
+
+# --- the episodes --------------------------------------------------------------------------
+
+def test_banana_data_teaser_is_solved():
+    pytest.importorskip("banana.solver")
+    from banana.teaser import solve_query
+
+    a = analyse(read_transcript(need(BANANA_DATA)))
+    q = a.teaser
+    assert (q.numbers, q.target) == ((2, 2), 5)
+    assert {"pow", "fact", "decimal", "sqrt", "wild"} <= set(q.ops)
+    assert "only use the number two twice" in q.statement
+    solutions = solve_query(q, limit=3)
+    assert solutions and all(s.verified for s in solutions)
+    assert all(answers_puzzle(parse_expression(s.text), q) for s in solutions)
+
+
+@pytest.mark.parametrize("name, numbers, target", [
+    ("s01e01-faster-dataframes-and-census-privacy.txt", (3, 3, 3), 11),
+    ("s01e02-leaderboards-and-model-drift.txt", (5, 5), 24),
+    ("s01e03-synthetic-data-and-small-models.txt", (4, 4, 4), 100),
+])
+def test_sample_teasers(name, numbers, target):
+    a = analyse(read_transcript(need(SAMPLES / name)))
+    assert (a.teaser.numbers, a.teaser.target) == (numbers, target)
+
+
+def test_announced_answer_in_sample():
+    from banana.analysis import announced_answer, answered_puzzle
+
+    t = read_transcript(need(SAMPLES / "s01e03-synthetic-data-and-small-models.txt"))
+    segs = analyse(t).of_kind("teaser-answer")
+    restated = answered_puzzle(t, segs)
+    assert (restated.numbers, restated.target) == ((5, 5), 24)
+    spoken = announced_answer(t, segs, restated)
+    assert spoken.text == "5!/5" and answers_puzzle(spoken.expression, restated)
+    assert Fraction(spoken.expression.value()) == 24
