@@ -77,6 +77,7 @@ def solve(numbers, target, span, batch, ops, use, integer_steps, all_, limit, ne
         return
     style = "latex" if latex else "text" if as_ascii else "unicode"
     modes = [name for name, value in (("--target", target), ("--range", span), ("--batch", batch)) if value]
+    _reject_options(numbers)
     if len(modes) > 1:
         raise PuzzleError(f"use only one of {', '.join(modes)}")
     if not modes:
@@ -87,7 +88,6 @@ def solve(numbers, target, span, batch, ops, use, integer_steps, all_, limit, ne
             raise PuzzleError("with --batch, the numbers come from the file, not the command line")
         _run_batch(batch, options, as_json, style)
         return
-    _reject_options(numbers)
     parsed = puzzle.parse_numbers(numbers)
     if span:
         start, stop = puzzle.parse_range(span)
@@ -159,11 +159,16 @@ def _run_target(numbers, target, options, as_json, style) -> None:
 
 
 def _run_range(numbers, start, stop, options, as_json, style) -> None:
-    from banana.cli._render import err_console, print_json
+    from banana.cli._render import print_json, progress_bar
     from banana.solver import tabulate
 
     options = {k: v for k, v in options.items() if k not in ("limit", "all_solutions", "nearest")}
-    with _progress(err_console, f"{' '.join(map(str, numbers))} → {start}..{stop}") as update:
+    with progress_bar() as progress:
+        task = progress.add_task(f"{' '.join(map(str, numbers))} → {start}..{stop}", total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
         result = tabulate(numbers, start, stop, progress=update, **options)
     if as_json:
         print_json(result.to_dict())
@@ -192,8 +197,10 @@ def _run_range(numbers, start, stop, options, as_json, style) -> None:
 
 
 def _run_batch(source, options, as_json, style) -> None:
-    from banana.cli._render import click_echo, err_console
+    from banana.cli._render import err_console, print_error
     from banana.solver import solve_batch
+
+    click_echo = click.echo
 
     lines = _read_batch(source)
     solved = failed = total = 0
@@ -204,7 +211,7 @@ def _run_batch(source, options, as_json, style) -> None:
             if as_json:
                 click_echo(json.dumps({"line": item.line_number, "input": item.line, "error": item.error}))
             else:
-                click_echo(f"{item.line}  error: {item.error}")
+                print_error(f"line {item.line_number}: {item.error}")
             continue
         result = item.result
         solved += bool(result.solutions)
@@ -244,10 +251,11 @@ def _print_result(result, style: str, options: dict) -> None:
     from rich.text import Text
 
     from banana.cli._render import console
+    from banana.solver.ops import describe
 
     numbers = " ".join(map(str, result.numbers))
     header = Text(f"{numbers} → {result.target}", style="bold")
-    header.append(f"   ops: {','.join(result.ops)}", style="dim")
+    header.append(f"   ops: {describe(result.ops)}", style="dim")
     console.print(header, soft_wrap=True)
     if not result.solutions:
         console.print(Text("no solution within the search bounds", style="red"), soft_wrap=True)
@@ -307,35 +315,3 @@ def _print_ops(as_json: bool) -> None:
         "operators, and answers are ranked by cost.",
         soft_wrap=True,
     )
-
-
-class _progress:
-    """A rich progress bar on stderr for --range (hidden when stderr is not a terminal)."""
-
-    def __init__(self, console, description: str) -> None:
-        self.console = console
-        self.description = description
-        self._progress = None
-        self._task = None
-
-    def __enter__(self):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=True,
-            disable=not self.console.is_terminal,
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task(self.description, total=None)
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        self._progress.update(self._task, completed=done, total=total)
-
-    def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)

@@ -169,12 +169,17 @@ def solve(
 def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, wanted, nearest, cache):
     """``solve`` after its arguments were parsed and validated."""
     _check_size(numbers, target, settings)
-    engine = Engine(numbers, op_names, integer_steps=integer_steps, bounds=settings, cache=cache)
+    engine = Engine(
+        numbers, op_names, integer_steps=integer_steps, use=use, bounds=settings, cache=cache
+    )
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
-    hits = _collect(engine, {goal}, use)
-    solutions = _select(hits, goal, wanted)
+    if engine.lookup_ok:
+        hits = _collect(engine, {goal}, use)
+        solutions = _select(hits, goal, wanted)
+    else:
+        solutions = _deepen(engine, goal, use, wanted, lean=not nearest)
     closest = None
     if nearest and not solutions:
         closest = _nearest(engine, target, use, wanted)
@@ -188,6 +193,28 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
         integer_steps=integer_steps,
         work=engine.work,
     )
+
+
+def _deepen(engine: Engine, goal, use: str, wanted: int, *, lean: bool) -> list[Solution]:
+    """Iterative deepening by cost: search every expression costing at most C, for
+    C = the cheapest conceivable answer, +1, +2, ... until ``wanted`` answers are found or
+    nothing was left out. Answers are therefore the simplest there are, and a query
+    whose full search would explode still finds its cheap answers quickly."""
+    cap = engine.min_cost()
+    found: list[Solution] = []
+    verified: dict = {}
+    while True:
+        engine.restart(cap)
+        try:
+            hits = _collect(engine, {goal}, use, lean=lean)
+        except PuzzleError as exc:
+            if found:
+                return found  # complete up to the previous cap
+            raise PuzzleError(f"{exc} (no answer costs {cap - 1} or less)") from None
+        found = _select(hits, goal, wanted, verified=verified)
+        if len(found) >= wanted or not engine.capped:
+            return found
+        cap += 1
 
 
 def tabulate(
@@ -215,13 +242,13 @@ def tabulate(
     for end in (start, stop):
         _check_size(numbers, Fraction(end), settings)
     n_targets = stop - start + 1
-    engine = Engine(numbers, op_names, integer_steps=integer_steps, bounds=settings)
+    engine = Engine(numbers, op_names, integer_steps=integer_steps, use=use, bounds=settings)
     total = engine.n_codes - 1 + n_targets
     if progress is not None:
         engine.progress = lambda done, _total: progress(done, total)
     goals = set(range(start, stop + 1))
     engine.lookup_ok = False  # a range is tabulated from the tables themselves
-    hits = _collect(engine, goals, use)
+    hits = _collect(engine, goals, use, alternatives=False)
     by_value: dict[int, list] = {}
     for node in hits:
         by_value.setdefault(node[VALUE], []).append(node)
@@ -305,20 +332,25 @@ def _check_size(numbers: tuple[int, ...], target: Fraction, bounds: Bounds) -> N
     if big:
         raise PuzzleError(f"number {big[0]} is larger than the bound --max-value {limit}")
     if abs(target.numerator) > limit or target.denominator > limit:
-        raise PuzzleError(f"target {target} is beyond the bound --max-value {limit}")
+        shown = str(target) if len(str(target)) <= 24 else f"with {len(str(abs(target.numerator)))} digits"
+        raise PuzzleError(f"target {shown} is beyond the bound --max-value {limit}")
 
 
-def _collect(engine: Engine, goals: set, use: str) -> list:
-    """Every expression found whose value is a goal (the cheapest and its alternatives)."""
+def _collect(
+    engine: Engine, goals: set, use: str, *, alternatives: bool = True, lean: bool = True
+) -> list:
+    """Every expression found whose value is a goal: the cheapest, and with
+    ``alternatives`` also the other ways found to reach it. ``lean``: the last level
+    keeps only values that can still become a goal (not for --nearest)."""
     codes = [engine.full] if use == "all" else engine.codes_by_size()
     hits: list = []
     lookups = engine.lookup_ok
-    keep = None if lookups else engine.preimages(goals)
+    keep = engine.preimages(goals) if lean and not lookups else None
     for code in codes:
         if lookups:
             engine.finish(code, goals, hits)
         elif code == engine.full:
-            engine.build(code, goals=goals, hits=hits, keep=keep)
+            engine.build(code, goals=goals, hits=hits, keep=keep, alternatives=alternatives)
         else:
             engine.build(code, goals=goals, hits=hits)
     return hits
@@ -335,11 +367,12 @@ def _solution(node: tuple, value, verified: bool) -> Solution:
     )
 
 
-def _select(hits: list, claimed, wanted: int) -> list[Solution]:
+def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None) -> list[Solution]:
     """The ``wanted`` cheapest distinct hits that verify, cheapest first.
 
     Ties in cost are broken by the plain-text form (shorter, then alphabetical) when
     several answers are wanted; a single answer is the first cheapest one found.
+    ``verified`` caches proofs by text between calls.
     """
     if not hits:
         return []
@@ -349,6 +382,7 @@ def _select(hits: list, claimed, wanted: int) -> list[Solution]:
             if verify(node, claimed):
                 return [_solution(node, claimed, True)]
         return []
+    cache = {} if verified is None else verified
     out: list[Solution] = []
     seen: set = set()
     i = 0
@@ -363,7 +397,10 @@ def _select(hits: list, claimed, wanted: int) -> list[Solution]:
             if key in seen:
                 continue
             seen.add(key)
-            if not verify(node, claimed):
+            proved = cache.get(text)
+            if proved is None:
+                proved = cache[text] = verify(node, claimed)
+            if not proved:
                 continue
             out.append(_solution(node, claimed, True))
             if len(out) >= wanted:

@@ -28,19 +28,6 @@ def render(node: tuple, style: str = "text") -> str:
     return _render(node, style)[0]
 
 
-def _ordered(node: tuple) -> tuple[tuple, tuple]:
-    """Operands of a commutative operator, larger value first (6×4, (1+2+3)×4)."""
-    left, right = node[LEFT], node[RIGHT]
-    if node[OP] in ("add", "mul") and _sort_value(right) > _sort_value(left):
-        return right, left
-    return left, right
-
-
-def _sort_value(node: tuple) -> tuple:
-    value = node[VALUE]
-    return (float(value), -node[COST])
-
-
 def _paren(text: str, style: str) -> str:
     return f"\\left({text}\\right)" if style == "latex" else f"({text})"
 
@@ -116,10 +103,38 @@ def _render(node: tuple, style: str) -> tuple[str, float]:
     raise ValueError(f"unknown operator {op!r}")
 
 
+def _chain(node: tuple, op: str, out: list) -> list:
+    """The operands of a run of one commutative operator: a+(b+c) -> [a, b, c]."""
+    for child in (node[LEFT], node[RIGHT]):
+        if child[OP] == op:
+            _chain(child, op, out)
+        else:
+            out.append(child)
+    return out
+
+
+def _chain_order(node: tuple) -> tuple:
+    """Compound operands first (larger value first), then plain numbers in ascending order."""
+    if node[OP] == "lit":
+        return (1, float(node[VALUE]), node[LEFT].text)
+    return (0, -float(node[VALUE]), node[COST])
+
+
 def _infix(node: tuple, style: str) -> tuple[str, float]:
     op = node[OP]
     strength = _INFIX[op]
-    left, right = _ordered(node)
+    symbol = _SYMBOLS[style][op]
+    if op in ("add", "mul"):
+        # addition and multiplication are commutative and associative: print a run of
+        # them flat and in a conventional order, (1+2+3)×4 rather than 4×(3+(1+2))
+        parts = []
+        for operand in sorted(_chain(node, op, []), key=_chain_order):
+            text, operand_strength = _render(operand, style)
+            if operand_strength < strength or (operand[OP] == "neg" and parts):
+                text = _paren(text, style)
+            parts.append(text)
+        return symbol.join(parts), strength
+    left, right = node[LEFT], node[RIGHT]
     if style == "latex" and op == "div":
         top, _ = _render(left, style)
         bottom, _ = _render(right, style)
@@ -133,13 +148,13 @@ def _infix(node: tuple, style: str) -> tuple[str, float]:
         right_text = _paren(right_text, style)
     elif right[OP] == "neg":
         right_text = _paren(right_text, style)
-    return f"{left_text}{_SYMBOLS[style][op]}{right_text}", strength
+    return f"{left_text}{symbol}{right_text}", strength
 
 
 def _power(node: tuple, style: str) -> tuple[str, float]:
     base, exponent = node[LEFT], node[RIGHT]
     base_text, base_strength = _render(base, style)
-    if base_strength <= POWER:
+    if base_strength <= POWER or (style == "latex" and base[OP] not in ("lit", "floor", "ceil", "gamma")):
         base_text = _paren(base_text, style)
     negated_literal = exponent[OP] == "neg" and _is_int_literal(exponent[LEFT])
     exp_text, exp_strength = _render(exponent, style)

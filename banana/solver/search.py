@@ -29,6 +29,7 @@ Tuples keep the hot loops fast; ``render.py`` and ``verify.py`` read them.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass, fields
@@ -37,13 +38,13 @@ from typing import Callable, Iterable, NamedTuple
 
 from banana.errors import PuzzleError
 from banana.solver.literals import Literal, literal_forms
-from banana.solver.ops import OPERATORS
+from banana.solver.ops import NUMBER_COST, OPERATORS
 
 # positions in an expression tuple
 COST, VALUE, OP, LEFT, RIGHT, EXACT = range(6)
 
 SNAP_TOLERANCE = 1e-10  # relative distance at which a float is taken to be a rational
-SNAP_DENOMINATORS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12)  # fractions a float may snap to
+SNAP_DENOMINATOR = 2520  # a float may snap to a fraction whose denominator divides this (1..10, 12)
 FLOAT_KEY_DIGITS = 11  # floats agreeing to this many significant digits share a table slot
 MAX_NUMBERS = 12  # more numbers than this is refused before any work
 MAX_ROOT_INDEX = 12  # largest q tried when looking for an exact q-th root
@@ -63,8 +64,8 @@ class Bounds:
     max_factorial: int = 12  # largest n for n!, n!! and Γ(n+1)
     max_magnitude: int = 10**12  # largest |numerator| and denominator of any intermediate value
     max_digits: int = 6  # longest number written from the puzzle's digits
-    max_work: int = 20_000_000  # candidate combinations before the search refuses
-    max_entries: int = 2_000_000  # stored expressions (memory) before the search refuses
+    max_work: int = 3_000_000  # operator applications before the search refuses (~1-3 µs each)
+    max_entries: int = 1_000_000  # stored expressions (~250 bytes each) before the search refuses
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -93,9 +94,11 @@ class Table(NamedTuple):
 
     by_value: dict
     entries: list
-    rational: list  # entries with an int/Fraction value
-    irrational: list  # entries with a float value
+    rational: list  # entries with an int/Fraction value, cheapest first
+    irrational: list  # entries with a float value, cheapest first
     all_int: bool  # every value is an int (lookups of fractions can be skipped)
+    rational_costs: list  # costs of ``rational``, for bisecting under a cost cap
+    irrational_costs: list
 
 
 def key_of(value):
@@ -208,6 +211,7 @@ class Engine:
         ops: frozenset[str],
         *,
         integer_steps: bool = False,
+        use: str = "all",
         bounds: Bounds = Bounds(),
         cache: TableCache | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -218,6 +222,7 @@ class Engine:
         if len(numbers) > MAX_NUMBERS:
             raise PuzzleError(f"too many numbers: {len(numbers)} (at most {MAX_NUMBERS})")
         self.numbers = numbers
+        self.use = use
         self.ops = frozenset(ops)
         self.integer_steps = integer_steps
         self.bounds = bounds
@@ -242,8 +247,20 @@ class Engine:
         self.float_goals: list = []
         settings = (self.ops, integer_steps, bounds)
         self._shared = None if cache is None else cache.tables_for(settings)
+        self.cap: float = math.inf  # expressions costing more are left out (iterative deepening)
+        self.capped = False  # True once the cap left something out
+        joins = [OPERATORS[name].cost for name in self.binary]
+        if len(numbers) > 1 and "concat" in self.ops:
+            joins.append(OPERATORS["concat"].cost)
+        self._min_binary = min(joins[: len(self.binary)]) if self.binary else 0
+        self._cap_now = self._room = math.inf
+        # the least an expression pays to take in one more number: the number and a join
+        self._per_number = NUMBER_COST + (min(joins) if joins else 0)
         self._done_codes = 0
         self._members: dict[int, tuple[int, ...]] = {}
+        self._float_arrays: dict = {}
+        self._cost_arrays: dict = {}
+        self._log_limit = bounds.log10_magnitude
         self._splits: dict[int, list[tuple[int, int]]] = {}
         self.c = {name: op.cost for name, op in OPERATORS.items()}
 
@@ -280,6 +297,29 @@ class Engine:
         found = self._splits[code] = [(a, code - a) for a in subs if 0 < a <= code - a]
         return found
 
+    # ----- iterative deepening ------------------------------------------------------
+    def min_cost(self) -> int:
+        """The cost of the cheapest conceivable answer: every number and one join each."""
+        count = len(self.numbers) if self.use == "all" else 1
+        return NUMBER_COST * count + (self._per_number - NUMBER_COST) * (count - 1)
+
+    def restart(self, cap: float) -> None:
+        """Forget every table and search again with expressions up to cost ``cap``."""
+        self.cap = cap
+        self.capped = False
+        self.entries = 0
+        self.tables.clear()
+        self._float_arrays.clear()
+        self._cost_arrays.clear()
+        self._done_codes = 0
+
+    def cap_for(self, code: int) -> float:
+        """The most an expression over ``code`` may cost and still fit in an answer under
+        the cap: with --use all, the numbers not in ``code`` must still be taken in."""
+        if self.cap == math.inf or self.use != "all":
+            return self.cap
+        return self.cap - self._per_number * (len(self.numbers) - self.size(code))
+
     # ----- budget ----------------------------------------------------------------
     def charge(self, work: int) -> None:
         self.work += work
@@ -305,7 +345,7 @@ class Engine:
         found = self.tables.get(code)
         if found is not None:
             return found
-        shared = self._shared
+        shared = self._shared if self.cap == math.inf else None
         if shared is not None:
             members = self.members(code)
             found = shared.get(members)
@@ -318,19 +358,22 @@ class Engine:
             self.cache.note(built)
         return built
 
-    def build(self, code: int, *, goals=None, hits: list | None = None, keep=None) -> Table:
+    def build(
+        self, code: int, *, goals=None, hits: list | None = None, keep=None, alternatives: bool = True
+    ) -> Table:
         """Build the table of ``code`` from its parts' tables.
 
         ``goals``/``hits``: every expression whose value is in ``goals`` is appended to
         ``hits`` as it is made, not only the cheapest per value. ``keep``: store only
         values in this set (a lean last level that need not be complete); the result is
-        then not remembered as the table of ``code``.
+        then not remembered as the table of ``code``. ``alternatives=False``: only the
+        cheapest expression per kept value matters, so dominated candidates are skipped.
         """
         splits = self.splits(code)
         for a, b in splits:
             self.table(a)
             self.table(b)
-        built = self._build(code, self.members(code), splits, goals, hits, keep)
+        built = self._build(code, self.members(code), splits, goals, hits, keep, alternatives)
         if keep is None:
             self.tables[code] = built
             self._count_entries(len(built.entries))
@@ -390,8 +433,11 @@ class Engine:
             frontier = new
         return found
 
-    def _build(self, code, members, splits, goals, hits, keep) -> Table:
+    def _build(self, code, members, splits, goals, hits, keep, alternatives=True) -> Table:
         table: dict = {}
+        cap = self.cap_for(code)
+        self._cap_now = cap
+        self._room = cap - self._min_binary
         recording = goals is not None
         if recording:
             goals = {key_of(goal) for goal in goals}
@@ -404,6 +450,9 @@ class Engine:
         float_goals = self.float_goals if recording else ()
 
         def put(key, value, cost, op, left, right, exact):
+            if cost > cap:
+                self.capped = True  # something was left out: the search is complete only up to the cap
+                return None
             old = get(key)
             if old is not None and old[0] <= cost:
                 if recording and key in goals:
@@ -446,12 +495,12 @@ class Engine:
             atom = right is None or (type(left[1]) is not float and type(right[1]) is not float)
             if not atom:
                 # the irrational atom rule: a binary step on an irrational value must
-                # come back to a rational; try the small fractions it may equal
-                for denominator in SNAP_DENOMINATORS:
-                    scaled = value * denominator
-                    near = round(scaled)
-                    if abs(scaled - near) <= SNAP_TOLERANCE * max(1.0, abs(scaled)):
-                        return put_value(Fraction(int(near), denominator), cost, op, left, right, False)
+                # come back to a rational; try the small fractions it may equal (one
+                # test: every denominator up to 10, and 12, divides SNAP_DENOMINATOR)
+                scaled = value * SNAP_DENOMINATOR
+                near = round(scaled)
+                if abs(scaled - near) <= SNAP_TOLERANCE * max(1.0, abs(scaled)):
+                    return put_value(Fraction(int(near), SNAP_DENOMINATOR), cost, op, left, right, False)
                 return None
             if size < 1.0 / limit:
                 return None
@@ -460,8 +509,19 @@ class Engine:
         for node in self.literals(members):
             put_value(node[VALUE], node[COST], "lit", node[LEFT], None, True)
 
+        targets = None
+        if keep is not None:
+            by_float = {float(k if type(k) is not tuple else Fraction(*k)): k for k in keep}
+            targets = sorted(by_float.items())
+        if targets is None:
+            # estimate the whole level before computing any of it: a level that would not
+            # fit in the work budget is refused before it starts
+            self.charge(sum(self._pair_work(self.tables[a], self.tables[b], a == b) for a, b in splits))
         for a, b in splits:
-            self._combine(self.tables[a], self.tables[b], a == b, put, put_value)
+            if targets is not None:
+                self._combine_filtered(a, b, targets, put_value, None if alternatives else get)
+            else:
+                self._combine(self.tables[a], self.tables[b], a == b, put, put_value)
 
         if self.unary and bounds.max_unary_depth:
             frontier = list(table.values())
@@ -470,39 +530,188 @@ class Engine:
                 frontier = self._unary(frontier, put_value)
                 if not frontier:
                     break
-        entries = list(table.values())
+        entries = sorted(table.values(), key=_cost)
         rational = [e for e in entries if type(e[1]) is not float]
         irrational = [e for e in entries if type(e[1]) is float]
         all_int = all(type(e[1]) is int for e in entries)
-        return Table(table, entries, rational, irrational, all_int)
+        return Table(
+            table, entries, rational, irrational, all_int,
+            [e[0] for e in rational], [e[0] for e in irrational],
+        )
 
     # ----- binary operators -----------------------------------------------------------
+    def _pair_work(self, ta: Table, tb: Table, same: bool) -> int:
+        """How many operator applications ``_combine`` will make for these two tables."""
+        room = self._room
+        work = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, room))
+        work += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, room))
+        work *= max(1, len(self.binary))
+        if self.slow_binary and (ta.irrational or tb.irrational):
+            mixed = _count(_pairs_within(ta.irrational_costs, tb.rational_costs, False, room))
+            if not same:
+                mixed += _count(_pairs_within(tb.irrational_costs, ta.rational_costs, False, room))
+            work += mixed * len(self.slow_binary)
+        return work
+
     def _combine(self, ta: Table, tb: Table, same: bool, put, put_value) -> None:
         """Every binary operator on (a, b) from two tables, both operand orders.
 
         Rational pairs get every operator (integer pairs on a fast path); a pair with
-        an irrational operand only gets what can bring it back to a rational.
+        an irrational operand only gets what can bring it back to a rational. Under a
+        cost cap, pairs too costly for it are never formed (lists are cheapest first).
         """
-        n_ops = max(1, len(self.binary))
+        room = self._room
         ra, ia, rb, ib = ta.rational, ta.irrational, tb.rational, tb.irrational
-        self.charge((len(ra) * len(rb) + len(ia) * len(ib)) * n_ops)
-        self._rational_pairs(ra, rb, same, put, put_value)
+        pairs_rr = _pairs_within(ta.rational_costs, tb.rational_costs, same, room)
+        pairs_ii = _pairs_within(ta.irrational_costs, tb.irrational_costs, same, room)
+        self._rational_pairs(ra, rb, pairs_rr, put, put_value)
         generic = self._generic
-        if ia and ib:
-            for i, ea in enumerate(ia):
-                va, ca = ea[1], ea[0]
-                for eb in ib[i:] if same else ib:
-                    generic(self.binary, ea, eb, va, eb[1], ca + eb[0], False, put_value)
+        for i, start, end in pairs_ii:
+            ea = ia[i]
+            va, ca = ea[1], ea[0]
+            for eb in ib[start:end]:
+                generic(self.binary, ea, eb, va, eb[1], ca + eb[0], False, put_value)
         slow = self.slow_binary
         if slow and (ia or ib):
-            self.charge((len(ra) * len(ib) + len(ia) * len(rb)) * len(slow))
-            for irr, rat in ((ia, rb), (ib, ra)) if not same else ((ia, ra),):
-                for ea in irr:
+            mixed = [(ia, ta.irrational_costs, rb, tb.rational_costs)]
+            if not same:
+                mixed.append((ib, tb.irrational_costs, ra, ta.rational_costs))
+            for irr, irr_costs, rat, rat_costs in mixed:
+                spans = _pairs_within(irr_costs, rat_costs, False, room)
+                for i, start, end in spans:
+                    ea = irr[i]
                     va, ca = ea[1], ea[0]
-                    for eb in rat:
+                    for eb in rat[start:end]:
                         generic(slow, ea, eb, va, eb[1], ca + eb[0], False, put_value)
 
-    def _rational_pairs(self, list_a, list_b, same, put, put_value) -> None:
+    def _combine_filtered(self, a: int, b: int, targets: list, put_value, best=None) -> None:
+        """The lean last level: only results near a value worth keeping are computed exactly.
+
+        Every operator is first evaluated in floating point on the whole grid of pairs
+        (numpy); a pair whose float result is within 1e-9 of a kept value is then
+        evaluated exactly, through the same code as every other step. Exact results
+        are within ~1e-14 of their float image, so no kept value is missed. ``targets``
+        is a sorted list of (float, key); with ``best`` (the table's get), a candidate
+        no cheaper than the exact expression already kept for its value is skipped.
+        """
+        import numpy as np
+
+        ta, tb = self.tables[a], self.tables[b]
+        xs, ys = self._floats(a), self._floats(b)
+        if not len(xs) or not len(ys):
+            return
+        costs_a = self._costs(a)
+        costs_b = self._costs(b)
+        affordable = None
+        if self._room != math.inf:
+            affordable = (costs_a[:, None] + costs_b[None, :]) <= self._room
+            self.charge(int(affordable.sum()) * max(1, len(self.binary)))
+        else:
+            self.charge(len(xs) * len(ys) * max(1, len(self.binary)))
+        target_floats = np.array([t[0] for t in targets])
+        target_keys = [t[1] for t in targets]
+        x, y = xs[:, None], ys[None, :]
+        ea_list, eb_list = ta.entries, tb.entries
+        one = self._one
+        with np.errstate(all="ignore"):
+            for name in self.binary:
+                op_cost = self.c[name]
+                for swapped in (False, True):
+                    if swapped and name in ("add", "mul"):
+                        continue
+                    left, right = (y, x) if swapped else (x, y)
+                    if name == "add":
+                        grid = left + right
+                    elif name == "sub":
+                        grid = left - right
+                    elif name == "mul":
+                        grid = left * right
+                    elif name == "div":
+                        grid = left / right
+                    elif name == "pow":
+                        grid = _float_pow(np, left, right)
+                    elif name == "root":
+                        grid = _float_pow(np, left, 1.0 / right)
+                    else:  # log of left to base right
+                        grid = np.log(np.where(left > 0, left, np.nan)) / np.log(
+                            np.where(right > 0, right, np.nan)
+                        )
+                    if affordable is not None:
+                        grid = np.where(affordable, grid, np.nan)
+                    rows, cols, which = _near_targets(np, grid, target_floats)
+                    if not len(rows):
+                        continue
+                    cost = costs_a[rows] + costs_b[cols] + op_cost
+                    order = np.argsort(cost, kind="stable")
+                    for k in order.tolist():
+                        i, j = int(rows[k]), int(cols[k])
+                        if best is not None:
+                            old = best(target_keys[which[k]])
+                            if old is not None and old[0] <= cost[k] and old[5]:
+                                continue  # an exact expression at least as cheap is kept
+                        ea, eb = ea_list[i], eb_list[j]
+                        if swapped:
+                            ea, eb = eb, ea
+                        if type(ea[1]) is float or type(eb[1]) is float:
+                            # an irrational operand: the float is the value; put_value snaps
+                            # it to a rational or drops it (the irrational atom rule)
+                            value = float(grid[i, j])
+                            put_value(value, ea[0] + eb[0] + op_cost, name, ea, eb, False)
+                        else:
+                            one(name, ea, eb, put_value)
+
+    def _costs(self, code: int):
+        import numpy as np
+
+        found = self._cost_arrays.get(code)
+        if found is None:
+            found = np.array([e[0] for e in self.tables[code].entries], dtype=np.int64)
+            self._cost_arrays[code] = found
+        return found
+
+    def _floats(self, code: int):
+        import numpy as np
+
+        found = self._float_arrays.get(code)
+        if found is None:
+            found = np.array([float(e[1]) for e in self.tables[code].entries], dtype=float)
+            self._float_arrays[code] = found
+        return found
+
+    def _one(self, name: str, ea: tuple, eb: tuple, put_value) -> None:
+        """``name(a, b)`` for one ordered pair, exactly (integers on a fast path)."""
+        va, vb = ea[1], eb[1]
+        cost = ea[0] + eb[0] + self.c[name]
+        exact = ea[5] and eb[5]
+        if type(va) is int and type(vb) is int and name in ("add", "sub", "mul", "div"):
+            if name == "add":
+                put_value(va + vb, cost, name, ea, eb, exact)
+            elif name == "sub":
+                put_value(va - vb, cost, name, ea, eb, exact)
+            elif name == "mul":
+                put_value(va * vb, cost, name, ea, eb, exact)
+            elif vb:
+                value = va // vb if va % vb == 0 else Fraction(va, vb)
+                put_value(value, cost, name, ea, eb, exact)
+            return
+        approx = type(va) is float or type(vb) is float
+        if name == "add":
+            put_value(va + vb, cost, name, ea, eb, exact)
+        elif name == "sub":
+            put_value(va - vb, cost, name, ea, eb, exact)
+        elif name == "mul":
+            put_value(va * vb, cost, name, ea, eb, exact)
+        elif name == "div":
+            if vb:
+                put_value(va / vb if approx else Fraction(va) / vb, cost, name, ea, eb, exact)
+        elif name == "pow":
+            self._pow(va, vb, cost, "pow", ea, eb, exact, put_value)
+        elif name == "root":
+            self._root(va, vb, cost, ea, eb, exact, put_value)
+        else:
+            self._log(va, vb, cost, ea, eb, exact, put_value)
+
+    def _rational_pairs(self, list_a, list_b, spans, put, put_value) -> None:
         ops = self.ops
         c = self.c
         limit = self.bounds.max_magnitude
@@ -512,12 +721,13 @@ class Engine:
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
         generic = self._generic
         binary = self.binary
-        for i, ea in enumerate(list_a):
+        for i, start, end in spans:
+            ea = list_a[i]
             va = ea[1]
             ca = ea[0]
             xa = ea[5]
             a_int = type(va) is int
-            for eb in list_b[i:] if same else list_b:
+            for eb in list_b[start:end]:
                 vb = eb[1]
                 cost = ca + eb[0]
                 exact = xa and eb[5]
@@ -574,67 +784,81 @@ class Engine:
             elif name == "div":
                 if vb:
                     put_value(va / vb if approx else Fraction(va) / vb, op_cost, "div", ea, eb, exact)
-                if va and va != vb:
+                if va:
                     put_value(vb / va if approx else Fraction(vb) / va, op_cost, "div", eb, ea, exact)
             elif name == "pow":
                 self._pow(va, vb, op_cost, "pow", ea, eb, exact, put_value)
-                if va != vb:
-                    self._pow(vb, va, op_cost, "pow", eb, ea, exact, put_value)
+                self._pow(vb, va, op_cost, "pow", eb, ea, exact, put_value)
             elif name == "root":
                 self._root(va, vb, op_cost, ea, eb, exact, put_value)
-                if va != vb:
-                    self._root(vb, va, op_cost, eb, ea, exact, put_value)
+                self._root(vb, va, op_cost, eb, ea, exact, put_value)
             elif name == "log":
                 self._log(va, vb, op_cost, ea, eb, exact, put_value)
-                if va != vb:
-                    self._log(vb, va, op_cost, eb, ea, exact, put_value)
+                self._log(vb, va, op_cost, eb, ea, exact, put_value)
 
     def _pow(self, base, exponent, cost, op, left, right, exact, put_value) -> None:
         """``base ** exponent``, estimated first; ``left``/``right`` are what gets rendered."""
-        log_limit = self.bounds.log10_magnitude
-        if base == 0:
-            if exponent > 0:
-                put_value(0, cost, op, left, right, exact and type(exponent) is not float)
+        if type(base) is float or type(exponent) is float:
+            self._pow_float(float(base), float(exponent), cost, op, left, right, put_value)
             return
-        if type(base) is not float and type(exponent) is not float:
-            if type(exponent) is int or exponent.denominator == 1:
-                n = int(exponent)
-                if n and _log10_abs(base) * abs(n) > log_limit:
-                    return  # too large (or too small) to be worth computing
-                value = base**n if n >= 0 else Fraction(1) / Fraction(base) ** -n
-                put_value(value, cost, op, left, right, exact)
-                return
-            if base < 0:
-                return
-            p, q = exponent.numerator, exponent.denominator
-            if _log10_abs(base) * abs(exponent) > log_limit:
-                return
-            root = exact_root(base, q) if q <= MAX_ROOT_INDEX else None
-            if root is not None:
-                if _log10_abs(root) * abs(p) > log_limit:
-                    return
-                value = root**p if p >= 0 else Fraction(1) / Fraction(root) ** -p
-                put_value(value, cost, op, left, right, exact)
-                return
-            put_value(float(base) ** float(exponent), cost, op, left, right, False)
-            return
-        # approximate operands
+        bn, bd = (base, 1) if type(base) is int else (base.numerator, base.denominator)
+        en, ed = (exponent, 1) if type(exponent) is int else (exponent.numerator, exponent.denominator)
+        self._pow_exact(bn, bd, en, ed, cost, op, left, right, exact, put_value)
+
+    def _pow_float(self, base: float, exponent: float, cost, op, left, right, put_value) -> None:
         if base <= 0:
+            if base == 0 and exponent > 0:
+                put_value(0.0, cost, op, left, right, False)
             return
-        if abs(math.log10(base) * exponent) > log_limit:
+        if abs(math.log10(base) * exponent) > self._log_limit:
             return
-        put_value(float(base) ** float(exponent), cost, op, left, right, False)
+        put_value(base**exponent, cost, op, left, right, False)
+
+    def _pow_exact(self, bn, bd, en, ed, cost, op, left, right, exact, put_value) -> None:
+        """(bn/bd) ** (en/ed) for integers (bd, ed > 0): exact when the result is rational,
+        else a float (an irrational atom). Sizes are estimated before anything is raised."""
+        log_limit = self._log_limit
+        if bn == 0:
+            if en > 0:
+                put_value(0, cost, op, left, right, exact)
+            return
+        if ed != 1:
+            if bn < 0:
+                return  # no real principal root of a negative number
+            size = max(math.log10(bn), math.log10(bd) if bd > 1 else 0.0)
+            if size * abs(en) / ed > log_limit:
+                return
+            rn = _iroot(bn, ed) if ed <= MAX_ROOT_INDEX else None
+            rd = _iroot(bd, ed) if rn is not None else None
+            if rd is None:
+                put_value((bn / bd) ** (en / ed), cost, op, left, right, False)
+                return
+            bn, bd = rn, rd
+        size = max(math.log10(abs(bn)), math.log10(bd) if bd > 1 else 0.0)
+        if en and size * abs(en) > log_limit:
+            return  # too large (or too small) to be worth computing
+        if en >= 0:
+            num, den = bn**en, bd**en
+        else:
+            num, den = bd**-en, bn**-en
+            if den < 0:
+                num, den = -num, -den
+        put_value(num if den == 1 else Fraction(num, den), cost, op, left, right, exact)
 
     def _root(self, x, y, cost, left, right, exact, put_value) -> None:
         """The y-th root of x: x ** (1/y)."""
-        if y == 0 or y == 1:
-            return
-        if type(y) is float:
-            if x <= 0:
+        if type(x) is float or type(y) is float:
+            if y == 0 or y == 1 or x <= 0:
                 return
-            self._pow(float(x), 1.0 / y, cost, "root", left, right, exact, put_value)
-        else:
-            self._pow(x, Fraction(1) / y, cost, "root", left, right, exact, put_value)
+            self._pow_float(float(x), 1.0 / float(y), cost, "root", left, right, put_value)
+            return
+        yn, yd = (y, 1) if type(y) is int else (y.numerator, y.denominator)
+        if yn == 0 or yn == yd:
+            return
+        if yn < 0:
+            yn, yd = -yn, -yd
+        xn, xd = (x, 1) if type(x) is int else (x.numerator, x.denominator)
+        self._pow_exact(xn, xd, yd, yn, cost, "root", left, right, exact, put_value)
 
     def _log(self, x, base, cost, left, right, exact, put_value) -> None:
         """The logarithm of x to ``base``; exact when x is a rational power of base."""
@@ -664,6 +888,7 @@ class Engine:
         c = self.c
         bounds = self.bounds
         log_limit = bounds.log10_magnitude
+        cap = self._cap_now
         new: list = []
         keep = new.append
         for entry in frontier:
@@ -673,6 +898,9 @@ class Engine:
             kind = type(v)
             for name in self.unary:
                 cost = base_cost + c[name]
+                if cost > cap:
+                    self.capped = True
+                    continue
                 out = None
                 if name == "neg":
                     if v:
@@ -812,6 +1040,60 @@ class Engine:
                         ey = lookup(rdiv_key)
                         if ey is not None:
                             emit((cx + ey[0] + c_div, goal, "div", ey, ex, exact_x and ey[5]))
+
+
+def _float_pow(np, base, exponent):
+    """base ** exponent in floats, real results only (a negative base needs an integer exponent)."""
+    base, exponent = np.broadcast_arrays(base, exponent)
+    integral = exponent == np.round(exponent)
+    ok = (base > 0) | ((base < 0) & integral) | ((base == 0) & (exponent > 0))
+    magnitude = np.power(np.abs(np.where(ok, base, 1.0)), np.where(ok, exponent, 0.0))
+    odd = integral & (np.abs(np.fmod(exponent, 2.0)) == 1.0)
+    signed = np.where((base < 0) & odd, -magnitude, magnitude)
+    return np.where(ok, signed, np.nan)
+
+
+def _near_targets(np, grid, targets):
+    """Cells of ``grid`` within 1e-9 (relative) of a value in sorted ``targets``:
+    (rows, columns, index of the target) arrays."""
+    flat = grid.ravel()
+    last = len(targets) - 1
+    index = np.clip(np.searchsorted(targets, flat), 0, last)
+    below = np.clip(index - 1, 0, last)
+    tolerance = 1e-9 * np.maximum(1.0, np.abs(flat))
+    near_above = np.abs(flat - targets[index]) <= tolerance
+    near_below = np.abs(flat - targets[below]) <= tolerance
+    cells = np.nonzero(near_above | near_below)[0]
+    which = np.where(near_above[cells], index[cells], below[cells])
+    rows, cols = np.divmod(cells, grid.shape[1])
+    return rows, cols, which
+
+
+def _pairs_within(costs_a: list, costs_b: list, same: bool, room: float) -> list:
+    """For each i, the slice [start, end) of b whose cost keeps cost_a[i] + cost_b <= room.
+
+    Both lists are sorted, so the slices shrink as i grows; ``same`` (a table paired
+    with itself) takes each unordered pair once.
+    """
+    spans = []
+    if not costs_a or not costs_b:
+        return spans
+    if room == math.inf:
+        n = len(costs_b)
+        return [(i, i if same else 0, n) for i in range(len(costs_a)) if n > (i if same else 0)]
+    first_b = costs_b[0]
+    for i, cost in enumerate(costs_a):
+        if cost + first_b > room:
+            break
+        end = bisect.bisect_right(costs_b, room - cost)
+        start = i if same else 0
+        if end > start:
+            spans.append((i, start, end))
+    return spans
+
+
+def _count(spans: list) -> int:
+    return sum(end - start for _, start, end in spans)
 
 
 def _cost(entry) -> int:

@@ -1,0 +1,473 @@
+"""The solver library: operators, parsing, literals, rendering, canonical forms, proof."""
+
+from __future__ import annotations
+
+import re
+import time
+from fractions import Fraction
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from banana.errors import PuzzleError
+from banana.solver import (
+    OPERATORS,
+    PRESETS,
+    RangeResult,
+    Solution,
+    SolveResult,
+    resolve_ops,
+    solve,
+    tabulate,
+)
+from banana.solver import search as search_module
+from banana.solver.literals import literal_forms
+from banana.solver.puzzle import parse_batch_line, parse_numbers, parse_range, parse_target
+from banana.solver.render import canonical, render
+from banana.solver.search import Engine, lit_node
+from banana.solver.verify import rational_value, verify
+from banana.solver.literals import Literal
+
+# ----- an independent reader of the plain-text form -------------------------------------
+# A small recursive-descent parser for the text the solver prints (+ - * / ^, unary -,
+# postfix ! !! %, sqrt/ceil/floor/gamma/log/root calls, .2 and .(2) literals), evaluated
+# exactly with sympy. It shares no code with the solver, so it checks both the renderer's
+# parentheses and the value.
+
+_TOKEN = re.compile(r"\s*(\d*\.\d*\(\d+\)|\d*\.\d+|\d+|[a-z]+|\*\*|[-+*/^()!%,])")
+
+
+def _tokens(text: str) -> list[str]:
+    out, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        assert match, f"cannot read {text[pos:]!r} in {text!r}"
+        out.append(match.group(1))
+        pos = match.end()
+    return out
+
+
+def evaluate_text(text: str):
+    tokens = _tokens(text)
+    pos = 0
+
+    def peek():
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take(expected=None):
+        nonlocal pos
+        token = tokens[pos]
+        assert expected is None or token == expected, (expected, token, text)
+        pos += 1
+        return token
+
+    def number(token):
+        match = re.fullmatch(r"(\d*)\.(\d*)\((\d+)\)", token)
+        if match:
+            whole, frac, rep = match.groups()
+            value = sympy.Integer(int(whole or 0))
+            value += sympy.Rational(int(frac or 0), 10 ** len(frac))
+            value += sympy.Rational(int(rep), (10 ** len(rep) - 1) * 10 ** len(frac))
+            return value
+        return sympy.Rational(token)
+
+    def atom():
+        token = take()
+        if token == "(":
+            value = expression()
+            take(")")
+            return value
+        if token[0].isdigit() or token[0] == ".":
+            return number(token)
+        take("(")
+        args = [expression()]
+        while peek() == ",":
+            take(",")
+            args.append(expression())
+        take(")")
+        functions = {
+            "sqrt": sympy.sqrt,
+            "ceil": sympy.ceiling,
+            "floor": sympy.floor,
+            "gamma": sympy.gamma,
+            "log": lambda x, b: sympy.log(x, b),
+            "root": lambda x, y: sympy.Pow(x, 1 / y),
+        }
+        return functions[token](*args)
+
+    def postfix():
+        value = atom()
+        while peek() in ("!", "%"):
+            token = take()
+            if token == "%":
+                value = value / 100
+            elif peek() == "!":
+                take()
+                value = sympy.factorial2(value)
+            else:
+                value = sympy.factorial(value)
+        return value
+
+    def power():
+        base = postfix()
+        if peek() == "^":
+            take()
+            return sympy.Pow(base, unary())  # right-associative; -2 allowed in the exponent
+        return base
+
+    def unary():
+        if peek() == "-":
+            take()
+            return -unary()
+        return power()
+
+    def product():
+        value = unary()
+        while peek() in ("*", "/"):
+            value = value * unary() if take() == "*" else value / unary()
+        return value
+
+    def expression():
+        value = product()
+        while peek() in ("+", "-"):
+            value = value + product() if take() == "+" else value - product()
+        return value
+
+    value = expression()
+    assert pos == len(tokens), f"unread tokens in {text!r}"
+    return value
+
+
+def equals(value, target) -> bool:
+    difference = sympy.simplify(value - sympy.Rational(target.numerator, target.denominator))
+    return difference == 0
+
+
+# ----- operators ------------------------------------------------------------------------
+
+
+def test_presets_nest_and_wild_is_everything():
+    assert PRESETS["arithmetic"] == {"add", "sub", "mul", "div"}
+    assert PRESETS["arithmetic"] < PRESETS["classic"] < PRESETS["wild"]
+    assert PRESETS["wild"] == frozenset(OPERATORS)
+    assert {"pow", "sqrt", "fact", "decimal", "concat"} <= PRESETS["classic"]
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("arithmetic", {"add", "sub", "mul", "div"}),
+        ("classic,-fact", PRESETS["classic"] - {"fact"}),
+        ("-fact", PRESETS["classic"] - {"fact"}),
+        ("arithmetic,sqrt", {"add", "sub", "mul", "div", "sqrt"}),
+        ("wild,-arithmetic", PRESETS["wild"] - PRESETS["arithmetic"]),
+        (" ADD , Mul ", {"add", "mul"}),
+        (None, PRESETS["classic"]),
+        ("", PRESETS["classic"]),
+        (["add", "pow"], {"add", "pow"}),
+    ],
+)
+def test_resolve_ops(spec, expected):
+    assert resolve_ops(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["foo", "add,plus", "classic,-nothing"])
+def test_resolve_ops_rejects_unknown_names(spec):
+    with pytest.raises(PuzzleError, match="unknown operator"):
+        resolve_ops(spec)
+
+
+def test_resolve_ops_rejects_removing_everything():
+    with pytest.raises(PuzzleError, match="no operators left"):
+        resolve_ops("add,-add")
+
+
+def test_every_operator_has_a_positive_cost_and_an_example():
+    for op in OPERATORS.values():
+        assert op.cost >= 1 and op.kind in ("binary", "unary", "digits") and op.example
+
+
+# ----- parsing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tokens, expected",
+    [(["2", "2"], (2, 2)), (["1,3,4,6"], (1, 3, 4, 6)), ([100, 75], (100, 75)), (["0"], (0,))],
+)
+def test_parse_numbers(tokens, expected):
+    assert parse_numbers(tokens) == expected
+
+
+@pytest.mark.parametrize(
+    "tokens, message",
+    [
+        ([], "no numbers"),
+        (["2", "two"], "not a number: 'two'"),
+        (["2.5"], "not a number"),
+        (["-3"], "must not be negative"),
+        (["1"] * 40, "too many numbers: 40"),
+        (["9" * 50], "number too long"),
+    ],
+)
+def test_parse_numbers_rejects(tokens, message):
+    with pytest.raises(PuzzleError, match=message):
+        parse_numbers(tokens)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("24", Fraction(24)), ("-3", Fraction(-3)), ("7/3", Fraction(7, 3)), ("2.5", Fraction(5, 2))],
+)
+def test_parse_target(text, expected):
+    assert parse_target(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1e999999", "five", "1/0", "", "2^10", "9" * 60])
+def test_parse_target_rejects(text):
+    with pytest.raises(PuzzleError):
+        parse_target(text)
+
+
+def test_parse_range_and_batch_line():
+    assert parse_range("0..100") == (0, 100)
+    assert parse_range(" -5 .. 5 ") == (-5, 5)
+    assert parse_batch_line("1 3 4 6 -> 24") == ((1, 3, 4, 6), Fraction(24))
+    for bad in ("5..1", "1-5", "0..100000000"):
+        with pytest.raises(PuzzleError):
+            parse_range(bad)
+    with pytest.raises(PuzzleError, match="write it as"):
+        parse_batch_line("1 3 4 6 = 24")
+
+
+# ----- literals --------------------------------------------------------------------------
+
+
+def test_literal_forms_of_two_twos():
+    forms = literal_forms((2, 2), resolve_ops("wild"), max_digits=6)
+    values = {form.text: form.value for form in forms}
+    assert values["22"] == 22
+    assert values["2.2"] == Fraction(11, 5)
+    assert values[".22"] == Fraction(11, 50)
+    assert values[".(22)"] == Fraction(2, 9)
+    assert values["2.(2)"] == Fraction(20, 9)
+    single = {form.text: form.value for form in literal_forms((2,), resolve_ops("wild"), max_digits=6)}
+    assert single == {"2": 2, ".2": Fraction(1, 5), ".(2)": Fraction(2, 9)}
+
+
+def test_literals_need_their_operators():
+    assert literal_forms((2, 2), resolve_ops("arithmetic"), max_digits=6) == []
+    texts = {f.text for f in literal_forms((1, 3), resolve_ops("arithmetic,concat"), max_digits=6)}
+    assert texts == {"13", "31"}
+    assert literal_forms((123456, 7), resolve_ops("wild"), max_digits=6) == []
+
+
+def test_literal_renderings():
+    literal = Literal("", "", "2", point=True)
+    assert (literal.text, literal.unicode, literal.latex) == (".(2)", ".2\u0304", ".\\overline{2}")
+
+
+# ----- rendering and canonical forms ----------------------------------------------------
+
+
+def _lit(n):
+    return lit_node(Literal(str(n)))
+
+
+def _node(op, left, right=None, value=0):
+    return (left[0] + (right[0] if right else 0) + 1, value, op, left, right, True)
+
+
+def test_render_examples_from_the_issue():
+    point_two = lit_node(Literal("", "2", point=True))
+    two = _lit(2)
+    node = _node("pow", _node("sqrt", point_two, value=0.447), _node("neg", two, value=-2), value=5)
+    assert render(node, "text") == "sqrt(.2)^-2"
+    assert render(node, "unicode") == "(√.2)⁻²"
+    assert render(node, "latex") == "\\left(\\sqrt{.2}\\right)^{-2}"
+    ceil = _node("ceil", _node("sqrt", lit_node(Literal("22", parts=2)), value=4.69), value=5)
+    assert (render(ceil, "text"), render(ceil, "unicode")) == ("ceil(sqrt(22))", "⌈√22⌉")
+    eight, three = _lit(8), _lit(3)
+    quotient = _node("div", eight, _node("sub", three, _node("div", eight, three, Fraction(8, 3)), Fraction(1, 3)), 24)
+    assert render(quotient, "text") == "8/(3-8/3)"
+    assert render(quotient, "unicode") == "8÷(3−8÷3)"
+
+
+def test_canonical_form_ignores_order_grouping_and_trivial_identities():
+    a, b, c, one = _lit(2), _lit(3), _lit(5), _lit(1)
+    assert canonical(_node("add", a, b)) == canonical(_node("add", b, a))
+    assert canonical(_node("add", _node("add", a, b), c)) == canonical(_node("add", a, _node("add", b, c)))
+    assert canonical(_node("mul", a, one)) == canonical(_node("div", a, one))
+    assert canonical(_node("mul", _node("mul", a, one), b)) == canonical(_node("mul", a, _node("mul", b, one)))
+    assert canonical(_node("neg", _node("neg", a))) == canonical(a)
+    assert canonical(_node("sub", a, _node("neg", b))) == canonical(_node("add", a, b))
+    assert canonical(_node("sub", a, b)) != canonical(_node("sub", b, a))
+    assert canonical(_node("div", a, b)) != canonical(_node("div", b, a))
+    assert canonical(_node("add", a, b)) != canonical(_node("mul", a, b))
+
+
+# ----- verification ----------------------------------------------------------------------
+
+
+def test_rational_trees_are_proved_by_exact_arithmetic_and_wrong_claims_fail():
+    eight, three = _lit(8), _lit(3)
+    node = _node("div", eight, _node("sub", three, _node("div", eight, three)))
+    assert rational_value(node) == 24
+    assert verify(node, 24) and not verify(node, 23)
+
+
+def test_irrational_steps_are_proved_by_sympy():
+    point_two = lit_node(Literal("", "2", point=True))
+    node = _node("pow", _node("sqrt", point_two), _node("neg", _lit(2)))
+    node = node[:5] + (False,)  # carried approximately by the search
+    assert verify(node, 5) and not verify(node, Fraction(5000000001, 1000000000))
+    assert verify(node, 5, force_sympy=True)
+
+
+# ----- solving ---------------------------------------------------------------------------
+
+
+def test_solve_returns_frozen_results_with_the_documented_json_fields():
+    result = solve([3, 3, 8, 8], 24, ops="arithmetic")
+    assert isinstance(result, SolveResult) and result.solved
+    data = result.to_dict()
+    assert set(data) == {"numbers", "target", "ops", "solutions", "nearest"}
+    assert data["target"] == "24" and data["numbers"] == [3, 3, 8, 8] and data["nearest"] is None
+    assert set(data["solutions"][0]) == {"text", "unicode", "latex", "value", "cost", "verified"}
+    assert SolveResult.from_dict(data).to_dict() == data
+    with pytest.raises(AttributeError):
+        result.solutions[0].text = "x"  # frozen
+
+
+@given(
+    st.builds(
+        Solution,
+        text=st.text(max_size=20),
+        unicode=st.text(max_size=20),
+        latex=st.text(max_size=20),
+        value=st.text(max_size=10),
+        cost=st.integers(0, 99),
+        verified=st.booleans(),
+    )
+)
+def test_solution_round_trip(solution):
+    assert Solution.from_dict(solution.to_dict()) == solution
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    numbers=st.lists(st.integers(1, 9), min_size=1, max_size=3),
+    target=st.integers(-20, 60),
+    ops=st.sampled_from(["arithmetic", "classic", "arithmetic,neg,pow", "arithmetic,fact,sqrt,ceil,floor"]),
+)
+def test_every_answer_reads_back_to_the_target(numbers, target, ops):
+    """Independent check: parse each printed plain-text answer and evaluate it with sympy."""
+    result = solve(numbers, target, ops=ops, all_solutions=True, limit=4)
+    texts = [s.text for s in result.solutions]
+    assert len(texts) == len(set(texts))
+    for solution in result.solutions:
+        assert solution.verified and solution.value == str(target)
+        assert equals(evaluate_text(solution.text), Fraction(target)), solution.text
+
+
+def test_answers_are_ranked_by_cost_and_distinct():
+    result = solve([1, 2, 3, 4], 24, ops="arithmetic", all_solutions=True, limit=50)
+    costs = [s.cost for s in result.solutions]
+    assert costs == sorted(costs) and len(result.solutions) >= 3
+    assert len({s.text for s in result.solutions}) == len(result.solutions)
+    # 1*2*3*4, 4*3*2/1, 2/(1/4/3), 2*(3*4)*1 ... are one answer, printed once
+    products = [s.text for s in result.solutions if set(re.sub(r"[\d()]", "", s.text)) <= {"*", "/"}]
+    assert products == ["1*2*3*4"]
+
+
+def test_fraction_targets_and_integer_steps():
+    assert solve([1, 2, 3], "7/3", ops="arithmetic").solutions[0].value == "7/3"
+    assert equals(evaluate_text(solve([1, 2, 3], "7/3", ops="arithmetic").solutions[0].text), Fraction(7, 3))
+    assert not solve([1, 2, 3], "7/3", ops="arithmetic", integer_steps=True).solved
+    assert not solve([2, 2], 5, ops="arithmetic").solved
+
+
+def test_use_some_may_leave_numbers_out_and_prefers_fewer():
+    result = solve([5, 1, 7], 12, ops="arithmetic", use="some")
+    assert result.solutions[0].text in ("5+7", "7+5")
+    assert not solve([5, 1, 7], 12, ops="mul", use="all").solved
+
+
+def test_nearest_reports_the_closest_reachable_value():
+    result = solve([1, 1, 1, 1], 24, ops="arithmetic", nearest=True)
+    assert not result.solved and result.nearest
+    assert {s.value for s in result.nearest} == {"4"}
+    assert all(equals(evaluate_text(s.text), Fraction(4)) for s in result.nearest)
+    assert result.to_dict()["nearest"][0]["value"] == "4"
+    assert solve([1, 1, 1, 1], 24, ops="arithmetic").nearest is None
+
+
+def test_range_progress_and_result():
+    seen = []
+    result = tabulate([4, 4, 4, 4], 0, 12, ops="arithmetic", progress=lambda done, total: seen.append((done, total)))
+    assert isinstance(result, RangeResult)
+    assert result.missing == (10, 11) and result.first_missing == 10
+    assert set(result.to_dict()) == {"found", "missing", "first_missing"}
+    assert result.to_dict()["found"]["3"] == result.found[3].text
+    assert seen and all(0 < done <= total for done, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1][0] == seen[-1][1]
+
+
+def test_library_never_prints(capsys):
+    solve([2, 2], 5, ops="wild", all_solutions=True)
+    tabulate([4, 4], 0, 5, ops="classic")
+    assert capsys.readouterr() == ("", "")
+
+
+# ----- bounds: estimated before computed, and a budget -----------------------------------
+
+
+def test_huge_factorials_are_never_computed(monkeypatch):
+    arguments = []
+    original = search_module.unary_exact
+
+    def spy(name, n):
+        arguments.append(n)
+        return original(name, n)
+
+    monkeypatch.setattr(search_module, "unary_exact", spy)
+    start = time.perf_counter()
+    result = solve([4], 24, ops="fact,sqrt", max_unary_depth=4, max_factorial=20)
+    assert result.solutions[0].text == "4!"
+    assert time.perf_counter() - start < 2
+    assert arguments and max(arguments) <= 20  # (4!)! = 24! was estimated, never computed
+
+
+def test_huge_powers_are_estimated_not_computed():
+    # 9^(9^9) has 370 million digits: computing it would take minutes and gigabytes
+    start = time.perf_counter()
+    assert solve([9, 9], 9**9, ops="pow").solutions[0].text == "9^9"
+    result = solve([9, 9, 9], 1, ops="pow,div", all_solutions=True)
+    assert result.solved and time.perf_counter() - start < 5
+    with pytest.raises(PuzzleError, match="beyond the bound"):
+        solve([9, 9, 9], 9**81, ops="pow")  # refused before any search
+
+
+def test_bounds_are_validated():
+    with pytest.raises(PuzzleError, match="unknown bound"):
+        solve([2, 2], 4, ops="add", max_speed=3)
+    with pytest.raises(PuzzleError, match="at least 1"):
+        solve([2, 2], 4, ops="add", max_factorial=0)
+    with pytest.raises(PuzzleError, match="beyond the bound"):
+        solve([2, 2], 10**13, ops="add")
+
+
+def test_an_exploding_query_is_refused_quickly_with_a_clear_message():
+    start = time.perf_counter()
+    with pytest.raises(PuzzleError, match="search too large"):
+        solve([9] * 12, 100, ops="wild", max_work=300_000)
+    assert time.perf_counter() - start < 10
+
+
+def test_engine_merges_identical_numbers():
+    engine = Engine((4, 4, 4, 4), resolve_ops("arithmetic"))
+    assert engine.n_codes - 1 == 4  # {4}, {4,4}, {4,4,4}, {4,4,4,4}
+    assert [engine.members(code) for code in engine.codes_by_size()] == [(4,), (4, 4), (4, 4, 4), (4, 4, 4, 4)]
+    mixed = Engine((1, 3, 3), resolve_ops("arithmetic"))
+    assert mixed.n_codes - 1 == 5
