@@ -18,6 +18,7 @@ from banana.library import TRANSCRIPT_FILE, Library, slugify
 from banana.transcript import Transcript, format_timestamp
 
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C
+_EXPORTS = ", ".join(f for f in WRITERS if f != "json")  # json is the stored transcript itself
 
 
 class AudioSecondsColumn(ProgressColumn):
@@ -96,7 +97,8 @@ def _report_alignment(alignment) -> None:
               help="A whisper model name (tiny, base, small, medium, large-v3, turbo, *.en) or a "
                    "checkpoint file [default: base, or $BANANA_WHISPER_MODEL].")
 @click.option("--model-dir", type=click.Path(path_type=Path),
-              help="Folder holding model files NAME.pt [default: whisper's cache, ~/.cache/whisper].")
+              help="Folder holding model files NAME.pt; missing official models are downloaded "
+                   "there [default: whisper's cache, ~/.cache/whisper].")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where to run the model; auto uses CUDA when available.")
 @click.option("--language", callback=_language, help="Spoken language (en, English, ...) [default: detect].")
@@ -116,7 +118,7 @@ def _report_alignment(alignment) -> None:
 @click.option("--show", "show_name", help="Show name stored with the episode [default: the album tag].")
 @click.option("--audio-url", help="Where the episode is published (one file only); search links to it.")
 @click.option("--export", "exports", callback=_formats, metavar="FMT[,FMT...]",
-              help=f"Also write these formats beside the stored transcript ({', '.join(WRITERS)}).")
+              help=f"Also write these formats beside the stored transcript ({_EXPORTS}).")
 @click.option("--align-to", "align_to", metavar="PUBLISHED",
               help="Store this published transcript (slug or file) with times aligned to the audio "
                    "(one file only).")
@@ -259,7 +261,7 @@ def _prompt(model, library: Library, prompt: str | None, from_library: bool) -> 
 @click.option("--slug", callback=_slug,
               help="Episode slug to store the result under [default: PUBLISHED's slug or file name].")
 @click.option("--export", "exports", callback=_formats, metavar="FMT[,FMT...]",
-              help=f"Also write these formats beside the stored transcript ({', '.join(WRITERS)}).")
+              help=f"Also write these formats beside the stored transcript ({_EXPORTS}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the alignment figures as JSON.")
 @pass_library
 def align(library: Library, published: str, timed: str, slug: str | None, exports: tuple[str, ...],
