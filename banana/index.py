@@ -29,7 +29,9 @@ import hashlib
 import heapq
 import math
 import re
+import os
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -47,6 +49,7 @@ SNIPPET_TOKENS = 18  # words of context in a snippet
 DEFAULT_LIMIT = 10
 HIGHLIGHT_OPEN = "**"  # marks a matched word in a snippet
 HIGHLIGHT_CLOSE = "**"
+HITS_PER_EPISODE = 3  # results from one episode, unless the search is within one episode
 MAX_RANKED = 20_000  # a query matching more entries ranks only the first this many
 OPTIMIZE_MIN_SHARE = 0.5  # merge FTS segments after re-indexing at least this share of the index
 
@@ -446,6 +449,7 @@ class SearchIndex:
         self.library = library
         self.path = Path(path) if path is not None else Path(library.root) / INDEX_FILE
         self.analysis = analysis  # index segments and glossary (when banana.analysis exists)
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"SearchIndex({str(self.path)!r})"
@@ -455,8 +459,8 @@ class SearchIndex:
 
     # -- connection and migrations --
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def _open(self) -> sqlite3.Connection:
+        """A configured, migrated connection (WAL, busy timeout)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -464,18 +468,45 @@ class SearchIndex:
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
         try:
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                self._migrate(conn)
-            except sqlite3.DatabaseError as exc:
-                raise LibraryError(f"search index {self.path} is unusable ({exc}); "
-                                   f"delete it and run `banana index`") from None
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise LibraryError(f"search index {self.path} is unusable ({exc}); "
+                               f"delete it and run `banana index`") from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, closed afterwards (for updates)."""
+        conn = self._open()
+        try:
             yield conn
         finally:
             conn.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        """The connection searches reuse in this thread and process, so a long-lived
+        caller does not pay for opening and warming one per query. Each statement
+        is its own read transaction, so it sees every commit made before it."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = self._open()
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's search connection (it is reopened when needed)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local.conn = None
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -715,29 +746,30 @@ class SearchIndex:
         params: dict[str, Any] = {"q": parsed.fts, "kind": KIND_CODES[KINDS[within]]}
         note = parsed.note
         try:
-            with self.connect() as conn:
-                if episode is not None:
-                    row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (episode,)).fetchone()
-                    if row is None:
-                        raise EpisodeNotFound(f"no episode {episode!r} in the search index of "
-                                              f"{self.library.root} (run `banana index`?)")
-                    where.append("f.rowid BETWEEN :lo AND :hi")  # FTS5 seeks to the range
-                    params["lo"], params["hi"] = _id_range(row[0])
-                if speaker is not None:
-                    joins = "JOIN entries e ON e.id = f.rowid"
-                    where.append("e.speaker LIKE :speaker ESCAPE '\\'")
-                    params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
-                matching = f"FROM entries_fts f {joins} WHERE entries_fts MATCH :q AND {' AND '.join(where)}"
-                scored = conn.execute(f"SELECT f.rowid, -bm25(entries_fts) {matching}"
-                                      f" LIMIT {MAX_RANKED + 1}", params).fetchall()
-                total = len(scored)
-                if total > MAX_RANKED:
-                    scored = scored[:MAX_RANKED]
-                    total = conn.execute(f"SELECT count(*) {matching}", params).fetchone()[0]
-                    note = _join_notes(note, f"{total:,} matches: ranked the first {MAX_RANKED:,} "
-                                             f"in library order; add words to narrow it")
-                top = _rank(scored, limit)
-                rows = self._details(conn, parsed.fts, top) if top else []
+            conn = self._reader()
+            if episode is not None:
+                row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (episode,)).fetchone()
+                if row is None:
+                    raise EpisodeNotFound(f"no episode {episode!r} in the search index of "
+                                          f"{self.library.root} (run `banana index`?)")
+                where.append("f.rowid BETWEEN :lo AND :hi")  # FTS5 seeks to the range
+                params["lo"], params["hi"] = _id_range(row[0])
+            if speaker is not None:
+                joins = "JOIN entries e ON e.id = f.rowid"
+                where.append("e.speaker LIKE :speaker ESCAPE '\\'")
+                params["speaker"] = "%" + re.sub(r"([%_\\])", r"\\\1", speaker.strip()) + "%"
+            matching = f"FROM entries_fts f {joins} WHERE entries_fts MATCH :q AND {' AND '.join(where)}"
+            scored = conn.execute(f"SELECT f.rowid, -bm25(entries_fts) {matching}"
+                                  f" LIMIT {MAX_RANKED + 1}", params).fetchall()
+            total = len(scored)
+            if total > MAX_RANKED:
+                scored = scored[:MAX_RANKED]
+                total = conn.execute(f"SELECT count(*) {matching}", params).fetchone()[0]
+                note = _join_notes(note, f"{total:,} matches: ranked the first {MAX_RANKED:,} "
+                                         f"in library order; add words to narrow it")
+            top = _rank(scored, limit,
+                        per_episode=None if episode is not None else HITS_PER_EPISODE)
+            rows = self._details(conn, parsed.fts, top) if top else []
         except sqlite3.OperationalError as exc:  # a safety net: parse_query should prevent it
             raise QueryError(f"cannot search {query!r}: {exc}") from None
         return SearchResults(query=query, total=total, hits=tuple(_hit(*row) for row in rows),
@@ -759,18 +791,27 @@ class SearchIndex:
                 WHERE entries_fts MATCH ? ORDER BY top.rank""", (fts,)).fetchall()
 
 
-def _rank(scored: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
-    """The best ``limit`` (entry id, score) pairs: each entry's bm25 plus a boost for
-    how much its episode as a whole matches (see EPISODE_WEIGHT)."""
-    per_episode: dict[int, float] = {}
+def _rank(scored: list[tuple[int, float]], limit: int, *,
+          per_episode: int | None = None) -> list[tuple[int, float]]:
+    """The best ``limit`` (entry id, score) pairs, at most ``per_episode`` from any one
+    episode: each entry's bm25 plus a boost for how much its episode as a whole
+    matches (see EPISODE_WEIGHT)."""
+    sums: dict[int, float] = {}
     for entry_id, s in scored:
-        episode_id = entry_id >> EPISODE_SHIFT
-        per_episode[episode_id] = per_episode.get(episode_id, 0.0) + s
-    boost = {ep: EPISODE_WEIGHT * math.log2(1.0 + max(total, 0.0))
-             for ep, total in per_episode.items()}
-    ranked = ((s + boost[entry_id >> EPISODE_SHIFT], entry_id) for entry_id, s in scored)
-    return [(entry_id, score)
-            for score, entry_id in heapq.nsmallest(limit, ranked, key=lambda p: (-p[0], p[1]))]
+        sums[entry_id >> EPISODE_SHIFT] = sums.get(entry_id >> EPISODE_SHIFT, 0.0) + s
+    boost = {ep: EPISODE_WEIGHT * math.log2(1.0 + max(total, 0.0)) for ep, total in sums.items()}
+    heap = [(-(s + boost[entry_id >> EPISODE_SHIFT]), entry_id) for entry_id, s in scored]
+    heapq.heapify(heap)
+    best: list[tuple[int, float]] = []
+    taken: dict[int, int] = {}
+    while heap and len(best) < limit:
+        negative, entry_id = heapq.heappop(heap)
+        ep = entry_id >> EPISODE_SHIFT
+        if per_episode is not None and taken.get(ep, 0) >= per_episode:
+            continue
+        taken[ep] = taken.get(ep, 0) + 1
+        best.append((entry_id, -negative))
+    return best
 
 
 def _join_notes(*notes: str | None) -> str | None:

@@ -187,7 +187,9 @@ def db_size(library: Library) -> int:
 
 
 def measure_queries(ix: SearchIndex, queries, raw_dir: Path) -> dict:
-    rows, all_fts = [], []
+    """Each query through one SearchIndex (its connection reused, as in any long-lived
+    process) and through a fresh one (a new connection, as in each `banana search`)."""
+    rows, all_fts, all_fresh = [], [], []
     for query, grep in queries:
         times = []
         for _ in range(REPEATS):
@@ -195,6 +197,10 @@ def measure_queries(ix: SearchIndex, queries, raw_dir: Path) -> dict:
             results = ix.search(query, limit=10)
             times.append(time.perf_counter() - began)
         all_fts.extend(times)
+        for _ in range(REPEATS):
+            began = time.perf_counter()
+            SearchIndex(ix.library, analysis=False).search(query, limit=10)
+            all_fresh.append(time.perf_counter() - began)
         command = grep.format(dir=raw_dir)
         grep_times = []
         for _ in range(GREP_REPEATS):
@@ -210,6 +216,8 @@ def measure_queries(ix: SearchIndex, queries, raw_dir: Path) -> dict:
     fts_p95 = percentile(all_fts, 0.95) * 1000
     grep_median = statistics.median(r["grep_ms"] for r in rows)
     return {"queries": rows, "fts_p50_ms": fts_p50, "fts_p95_ms": fts_p95,
+            "fresh_connection_p50_ms": percentile(all_fresh, 0.5) * 1000,
+            "fresh_connection_p95_ms": percentile(all_fresh, 0.95) * 1000,
             "grep_p50_ms": grep_median,
             "speedup_p50": grep_median / fts_p50,
             "speedup_per_query_min": min(r["grep_ms"] / r["fts_ms"] for r in rows)}
@@ -223,6 +231,10 @@ def common_word(ix: SearchIndex, word: str) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+class _Skip(Exception):
+    pass
+
+
 def cli_seconds(library: Library, query: str) -> float:
     """`banana search QUERY` end to end, Python start-up included (median of 3)."""
     times = []
@@ -234,7 +246,7 @@ def cli_seconds(library: Library, query: str) -> float:
     return statistics.median(times)
 
 
-def bench_practical_ai(work: Path, *, limit: int | None) -> dict | None:
+def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True) -> dict | None:
     if not PRACTICAL_AI.is_dir():
         print(f"skipping Practical AI: {PRACTICAL_AI} not found")
         return None
@@ -248,15 +260,20 @@ def bench_practical_ai(work: Path, *, limit: int | None) -> dict | None:
     #    the real command in a subprocess, so a stuck analysis cannot stall the run.
     imported = Library(work / "practical-ai-import")
     began = time.perf_counter()
+    import_seconds: float | str = "not run (--no-import)"
     try:
+        if not run_import:
+            raise _Skip
         done = subprocess.run([sys.executable, "-m", "banana", "--library", str(imported.root),
                                "import", *map(str, files)], capture_output=True, text=True,
                               cwd=REPO, timeout=IMPORT_TIMEOUT_S)
-        import_seconds: float | str = time.perf_counter() - began
+        import_seconds = time.perf_counter() - began
         if done.returncode:
             import_seconds = f"exit {done.returncode} after {import_seconds:.0f} s: {done.stderr[-300:]}"
     except subprocess.TimeoutExpired:
         import_seconds = f"timed out after {IMPORT_TIMEOUT_S} s at {len(imported.slugs())} episodes"
+    except _Skip:
+        pass
     # 2. Transcripts only: the search index's own cost.
     library = Library(work / "practical-ai")
     ix = SearchIndex(library, analysis=False)
@@ -362,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="keep the libraries here instead of a temp dir")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--skip-practical-ai", action="store_true", help="only the synthetic archive")
+    parser.add_argument("--no-import", action="store_true",
+                        help="skip timing `banana import` (with segment and glossary analysis)")
     args = parser.parse_args(argv)
     episodes = args.episodes or (200 if args.quick else 2000)
     words = 2_000 if args.quick and args.words == 10_000 else args.words
@@ -371,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         results["practical_ai"] = None if args.skip_practical_ai else bench_practical_ai(
-            work, limit=40 if args.quick else None)
+            work, limit=40 if args.quick else None, run_import=not args.no_import)
         results["synthetic"] = bench_synthetic(work, episodes=episodes, words=words)
     finally:
         if args.work is None:
