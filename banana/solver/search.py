@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from math import gcd
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Callable, Iterable, NamedTuple
@@ -253,6 +254,9 @@ class Engine:
         if len(numbers) > 1 and "concat" in self.ops:
             joins.append(OPERATORS["concat"].cost)
         self._min_binary = min(joins[: len(self.binary)]) if self.binary else 0
+        op_costs = {name: op.cost for name, op in OPERATORS.items()}
+        self._binary_costs = _cost_classes(self.binary, op_costs)
+        self._slow_costs = _cost_classes(self.slow_binary, op_costs)
         self._cap_now = self._room = math.inf
         # the least an expression pays to take in one more number: the number and a join
         self._per_number = NUMBER_COST + (min(joins) if joins else 0)
@@ -465,6 +469,30 @@ class Engine:
                 hits.append(entry)
             return entry
 
+        def put_ratio(n, d, cost, op, left, right, exact):
+            """Store n/d (integers, d != 0), building the Fraction only if it is kept."""
+            if cost > cap:
+                self.capped = True
+                return None
+            g = gcd(n, d)
+            if d < 0:
+                g = -g
+            n //= g
+            d //= g
+            if d == 1:
+                if not -limit <= n <= limit or (integer_steps and n <= 0):
+                    return None
+                return put(n, n, cost, op, left, right, exact)
+            if integer_steps or not -limit <= n <= limit or d > limit:
+                return None
+            key = (n, d)
+            old = get(key)
+            if old is not None and old[0] <= cost:
+                if recording and key in goals:
+                    hits.append((cost, old[1], op, left, right, exact))
+                return None
+            return put(key, Fraction(n, d), cost, op, left, right, exact)
+
         def put_value(value, cost, op, left, right, exact) -> tuple | None:
             """Check bounds and type, then store; the one gate for every non-hot-path value."""
             kind = type(value)
@@ -506,6 +534,7 @@ class Engine:
                 return None
             return put(float_key(value), value, cost, op, left, right, False)
 
+        self._put_ratio = put_ratio
         for node in self.literals(members):
             put_value(node[VALUE], node[COST], "lit", node[LEFT], None, True)
 
@@ -541,16 +570,22 @@ class Engine:
 
     # ----- binary operators -----------------------------------------------------------
     def _pair_work(self, ta: Table, tb: Table, same: bool) -> int:
-        """How many operator applications ``_combine`` will make for these two tables."""
-        room = self._room
-        work = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, room))
-        work += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, room))
-        work *= max(1, len(self.binary))
-        if self.slow_binary and (ta.irrational or tb.irrational):
-            mixed = _count(_pairs_within(ta.irrational_costs, tb.rational_costs, False, room))
-            if not same:
-                mixed += _count(_pairs_within(tb.irrational_costs, ta.rational_costs, False, room))
-            work += mixed * len(self.slow_binary)
+        """How many operator applications ``_combine`` will make for these two tables
+        (under a cost cap, an operator only counts for the pairs cheap enough for it)."""
+        cap = self._cap_now
+        work = 0
+        for op_cost, count in self._binary_costs:
+            room = cap - op_cost
+            pairs = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, room))
+            pairs += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, room))
+            work += pairs * count
+        if ta.irrational or tb.irrational:
+            for op_cost, count in self._slow_costs:
+                room = cap - op_cost
+                mixed = _count(_pairs_within(ta.irrational_costs, tb.rational_costs, False, room))
+                if not same:
+                    mixed += _count(_pairs_within(tb.irrational_costs, ta.rational_costs, False, room))
+                work += mixed * count
         return work
 
     def _combine(self, ta: Table, tb: Table, same: bool, put, put_value) -> None:
@@ -564,7 +599,7 @@ class Engine:
         ra, ia, rb, ib = ta.rational, ta.irrational, tb.rational, tb.irrational
         pairs_rr = _pairs_within(ta.rational_costs, tb.rational_costs, same, room)
         pairs_ii = _pairs_within(ta.irrational_costs, tb.irrational_costs, same, room)
-        self._rational_pairs(ra, rb, pairs_rr, put, put_value)
+        self._rational_pairs(ra, rb, pairs_rr, put, put_value, self._put_ratio)
         generic = self._generic
         for i, start, end in pairs_ii:
             ea = ia[i]
@@ -711,7 +746,7 @@ class Engine:
         else:
             self._log(va, vb, cost, ea, eb, exact, put_value)
 
-    def _rational_pairs(self, list_a, list_b, spans, put, put_value) -> None:
+    def _rational_pairs(self, list_a, list_b, spans, put, put_value, put_ratio) -> None:
         ops = self.ops
         c = self.c
         limit = self.bounds.max_magnitude
@@ -766,14 +801,34 @@ class Engine:
                     if slow_ops:
                         generic(slow_ops, ea, eb, va, vb, cost, exact, put_value)
                 else:
-                    generic(binary, ea, eb, va, vb, cost, exact, put_value)
+                    # at least one fraction: integer arithmetic on numerators/denominators
+                    an, ad = (va, 1) if a_int else (va.numerator, va.denominator)
+                    bn, bd = (vb, 1) if type(vb) is int else (vb.numerator, vb.denominator)
+                    if do_add:
+                        put_ratio(an * bd + bn * ad, ad * bd, cost + c_add, "add", ea, eb, exact)
+                    if do_sub:
+                        put_ratio(an * bd - bn * ad, ad * bd, cost + c_sub, "sub", ea, eb, exact)
+                        put_ratio(bn * ad - an * bd, ad * bd, cost + c_sub, "sub", eb, ea, exact)
+                    if do_mul:
+                        put_ratio(an * bn, ad * bd, cost + c_mul, "mul", ea, eb, exact)
+                    if do_div:
+                        if bn:
+                            put_ratio(an * bd, ad * bn, cost + c_div, "div", ea, eb, exact)
+                        if an:
+                            put_ratio(bn * ad, bd * an, cost + c_div, "div", eb, ea, exact)
+                    if slow_ops:
+                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value)
 
     def _generic(self, names, ea, eb, va, vb, cost, exact, put_value) -> None:
         """Binary operators on any mix of int, Fraction and float, both operand orders."""
         c = self.c
+        cap = self._cap_now
         approx = type(va) is float or type(vb) is float
         for name in names:
             op_cost = cost + c[name]
+            if op_cost > cap:
+                self.capped = True  # too costly for the cap: never computed
+                continue
             if name == "add":
                 put_value(va + vb, op_cost, "add", ea, eb, exact)
             elif name == "mul":
@@ -1090,6 +1145,14 @@ def _pairs_within(costs_a: list, costs_b: list, same: bool, room: float) -> list
         if end > start:
             spans.append((i, start, end))
     return spans
+
+
+def _cost_classes(names: list[str], costs: dict) -> list[tuple[int, int]]:
+    """[(cost, how many of ``names`` have it)], for estimating work under a cap."""
+    classes: dict[int, int] = {}
+    for name in names:
+        classes[costs[name]] = classes.get(costs[name], 0) + 1
+    return sorted(classes.items())
 
 
 def _count(spans: list) -> int:

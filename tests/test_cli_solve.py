@@ -1,0 +1,162 @@
+"""``banana solve`` through the CLI: output, JSON, batch, range, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+
+def test_help_has_an_example(cli):
+    result = cli("solve", "--help")
+    assert result.exit_code == 0
+    assert "banana solve 3 3 8 8 --target 24" in result.output
+    assert "--integer-steps" in result.output and "--nearest" in result.output
+
+
+def test_target_prints_unicode_and_plain_text(cli):
+    result = cli("solve", "3", "3", "8", "8", "--target", "24", "--ops", "arithmetic")
+    assert result.exit_code == 0
+    assert "8÷(3−8÷3)" in result.output and "8/(3-8/3)" in result.output
+    assert "verified" in result.output
+
+
+def test_two_twos_wild_all(cli):
+    result = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all")
+    assert result.exit_code == 0
+    assert "(√.2)⁻²" in result.output and "⌈√22⌉" in result.output
+
+
+def test_latex_and_ascii_styles(cli):
+    latex = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--latex")
+    assert "\\left(\\sqrt{.2}\\right)^{-2}" in latex.output
+    assert "\\left\\lceil\\sqrt{22}\\right\\rceil" in latex.output
+    ascii_ = cli("solve", "3", "3", "8", "8", "-t", "24", "--ops", "arithmetic", "--ascii")
+    assert "8/(3-8/3)" in ascii_.output and "÷" not in ascii_.output
+
+
+def test_target_json(cli):
+    result = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) == {"numbers", "target", "ops", "solutions", "nearest"}
+    assert data["numbers"] == [2, 2] and data["target"] == "5" and data["nearest"] is None
+    assert "repeating" in data["ops"] and "add" in data["ops"]
+    for solution in data["solutions"]:
+        assert set(solution) == {"text", "unicode", "latex", "value", "cost", "verified"}
+        assert solution["verified"] is True and solution["value"] == "5"
+    assert {"sqrt(.2)^-2", "ceil(sqrt(22))"} <= {s["text"] for s in data["solutions"]}
+
+
+def test_no_solution_and_nearest(cli):
+    plain = cli("solve", "1", "1", "1", "1", "--target", "24", "--ops", "arithmetic")
+    assert plain.exit_code == 0 and "no solution" in plain.output
+    nearest = cli("solve", "1", "1", "1", "1", "-t", "24", "--ops", "arithmetic", "--nearest", "--json")
+    data = json.loads(nearest.output)
+    assert data["solutions"] == [] and [s["value"] for s in data["nearest"]] == ["4"]
+
+
+def test_countdown(cli):
+    result = cli(
+        "solve", "100", "75", "50", "25", "6", "3", "--target", "952",
+        "--use", "some", "--integer-steps", "--ops", "arithmetic", "--json",
+    )
+    assert result.exit_code == 0
+    solution = json.loads(result.output)["solutions"][0]
+    assert solution["value"] == "952" and solution["verified"]
+
+
+def test_range_table_and_summary(cli):
+    result = cli("solve", "4", "4", "4", "4", "--range", "0..12", "--ops", "arithmetic")
+    assert result.exit_code == 0
+    assert "unreachable" in result.output
+    assert "reached 11 of 13, missing 2, first missing: 10" in result.output
+
+
+def test_range_json(cli):
+    result = cli("solve", "4", "4", "4", "4", "--range", "0..100", "--ops", "arithmetic", "--json")
+    data = json.loads(result.output)
+    assert set(data) == {"found", "missing", "first_missing"}
+    assert data["first_missing"] == 10 and 10 in data["missing"]
+    assert data["found"]["9"] and "10" not in data["found"]
+
+
+def test_classic_range_reaches_everything(cli):
+    data = json.loads(cli("solve", "4", "4", "4", "4", "--range", "0..100", "--json").output)
+    assert data["missing"] == [] and data["first_missing"] is None and len(data["found"]) == 101
+
+
+def test_batch_file_json_lines(cli, tmp_path):
+    batch = tmp_path / "hands.txt"
+    batch.write_text("1 3 4 6 -> 24\n# a comment\n\n1 1 1 1 -> 24\n3 3 8 8 -> 24\n", encoding="utf-8")
+    result = cli("solve", "--batch", str(batch), "--ops", "arithmetic", "--json")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["numbers"] for line in lines] == [[1, 3, 4, 6], [1, 1, 1, 1], [3, 3, 8, 8]]
+    assert [bool(line["solutions"]) for line in lines] == [True, False, True]
+    assert lines[0]["solutions"][0]["text"] == "6/(1-3/4)"
+
+
+def test_batch_from_stdin_with_a_bad_line(cli):
+    result = cli("solve", "--batch", "-", "--ops", "arithmetic", input="3 3 8 8 -> 24\nfoo -> 3\n")
+    assert result.exit_code == 1
+    assert "3 3 8 8 -> 24  =  8÷(3−8÷3)" in result.stdout
+    assert "line 2: not a number: 'foo'" in result.stderr
+    assert "1 of 2 puzzles solved, 1 bad lines" in result.stderr
+
+
+def test_list_ops(cli):
+    result = cli("solve", "--list-ops")
+    assert result.exit_code == 0
+    for name in ("add", "pow", "root", "log", "gamma", "percent", "concat", "decimal", "repeating"):
+        assert name in result.output
+    assert "classic (default):" in result.output
+    data = json.loads(cli("solve", "--list-ops", "--json").output)
+    assert data["default"] == "classic" and "wild" in data["presets"]
+    assert {op["name"] for op in data["operators"]} >= {"add", "sqrt", "repeating"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--target", "5"], "Error: no numbers given"),
+        (["2", "two", "--target", "5"], "Error: not a number: 'two'"),
+        (["2", "2", "--target", "5", "--ops", "foo"], "Error: unknown operator 'foo'"),
+        (["1"] * 40 + ["--target", "5"], "Error: too many numbers: 40 (at most 12)"),
+        (["4", "4", "4", "4", "--range", "5..1"], "Error: empty range 5..1"),
+        (["2", "2", "--target", "1e999999"], "Error: bad target '1e999999'"),
+        (["2", "2"], "Error: give a --target, a --range or a --batch file"),
+        (["2", "2", "--target", "5", "--range", "1..3"], "Error: use only one of --target, --range"),
+        (["2", "-3", "--target", "5"], "Error: numbers must not be negative: -3"),
+        (["2", "2", "--tagret", "5"], "Error: no such option: --tagret"),
+        (["2", "2", "--target", "5", "--limit", "0"], "Error: --limit must be a whole number"),
+        (["2", "2", "--target", "5", "--max-work", "lots"], "Error: --max-work must be a whole number"),
+        (["--batch", "/no/such/file"], "Error: cannot read batch file /no/such/file"),
+        (["2", "--batch", "-"], "Error: with --batch, the numbers come from the file"),
+        (["2", "2", "--target", str(10**20)], "Error: target 100000000000000000000 is beyond the bound"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(cli, args, message):
+    result = cli("solve", *args)
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [result.output.strip()]  # one line
+    assert result.output.startswith(message), result.output
+
+
+def test_an_exploding_query_refuses_quickly(cli):
+    start = time.perf_counter()
+    result = cli("solve", *["9"] * 12, "--target", "100", "--ops", "wild")
+    elapsed = time.perf_counter() - start
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: search too large")
+    assert len(result.output.strip().splitlines()) == 1
+    assert elapsed < 20
+
+
+def test_bounds_options_change_the_search(cli):
+    shallow = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--max-depth", "1", "--json")
+    texts = {s["text"] for s in json.loads(shallow.output)["solutions"]}
+    assert "ceil(sqrt(22))" not in texts  # √ then ⌈ ⌉ is two unary steps
+    small = cli("solve", "4", "--target", "24", "--ops", "fact", "--max-factorial", "3")
+    assert "no solution" in small.output
