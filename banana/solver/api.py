@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Iterator
@@ -10,7 +11,7 @@ from banana.errors import PuzzleError
 from banana.solver.ops import OPERATORS, ordered, resolve_ops
 from banana.solver.puzzle import format_value, parse_batch_line, parse_numbers, parse_target
 from banana.solver.render import canonical, render
-from banana.solver.search import COST, EXACT, VALUE, Bounds, Engine, TableCache
+from banana.solver.search import COST, EXACT, VALUE, Bounds, Engine, TableCache, key_of
 from banana.solver.verify import exact_value, verify
 
 USES = ("all", "some")
@@ -418,46 +419,27 @@ def _by_cost(node: tuple) -> int:
 
 
 def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[Solution, ...]:
-    """The reachable values closest to ``target`` and their simplest expressions."""
+    """The values closest to ``target`` among the expressions searched (below and/or
+    above it), each with its simplest expression; every value is re-derived exactly
+    from its expression (rationally, or by sympy for an irrational one)."""
     codes = [engine.full] if use == "all" else engine.codes_by_size()
-    best = None
-    candidates: list[tuple] = []
+    goal = float(target)
+    best = math.inf
+    closest: dict = {}  # value key -> cheapest node at the best distance
     for code in codes:
         for node in engine.table(code).entries:
-            value = node[VALUE]
-            distance = abs(float(value) - float(target)) if type(value) is float else abs(value - target)
-            if best is None or distance < best - 1e-12:
-                best = distance
-                candidates = [node]
-            elif abs(distance - best) <= 1e-12:
-                candidates.append(node)
-    candidates.sort(key=lambda node: (float(node[VALUE]), node[COST]))
+            distance = abs(float(node[VALUE]) - goal)
+            if distance < best * (1 - 1e-12) - 1e-300:
+                best, closest = distance, {}
+            if distance <= best * (1 + 1e-12) + 1e-300:
+                key = key_of(node[VALUE])
+                if key not in closest or node[COST] < closest[key][COST]:
+                    closest[key] = node
     out: list[Solution] = []
-    seen_values: dict = {}
-    for node in sorted(candidates, key=_by_cost):
-        value = exact_value(node) if not node[EXACT] else verify_rational(node)
-        if value is None:
-            continue
-        key = str(value)
-        if seen_values.get(key, 0) >= wanted:
-            continue
-        if node[EXACT] or verify(node, value if isinstance(value, Fraction) else value):
-            seen_values[key] = seen_values.get(key, 0) + 1
-            out.append(_solution(node, _plain(value), True))
-    out.sort(key=lambda s: (s.cost, s.text))
+    for node in sorted(closest.values(), key=_by_cost):
+        value = exact_value(node)
+        if isinstance(value, Fraction) and value.denominator == 1:
+            value = value.numerator
+        if node[EXACT] or verify(node, value):
+            out.append(_solution(node, value, True))
     return tuple(out[: max(wanted, 2)])
-
-
-def verify_rational(node: tuple):
-    from banana.solver.verify import rational_value
-
-    try:
-        return rational_value(node)
-    except Exception:  # noqa: BLE001 - any failure means "not provable here"
-        return None
-
-
-def _plain(value):
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return value.numerator
-    return value

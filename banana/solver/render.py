@@ -154,7 +154,8 @@ def _infix(node: tuple, style: str) -> tuple[str, float]:
 def _power(node: tuple, style: str) -> tuple[str, float]:
     base, exponent = node[LEFT], node[RIGHT]
     base_text, base_strength = _render(base, style)
-    if base_strength <= POWER or (style == "latex" and base[OP] not in ("lit", "floor", "ceil", "gamma")):
+    # anything but a number or a bracketed function form is parenthesised: (4!)², (√.2)⁻²
+    if base_strength < ATOM or (style == "latex" and base[OP] not in ("lit", "floor", "ceil", "gamma")):
         base_text = _paren(base_text, style)
     negated_literal = exponent[OP] == "neg" and _is_int_literal(exponent[LEFT])
     exp_text, exp_strength = _render(exponent, style)

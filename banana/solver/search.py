@@ -9,18 +9,29 @@ keeps a table ``value -> cheapest expression`` built from
   S = A + B,
 * up to ``max_unary_depth`` unary operators stacked on top of those.
 
-Values are exact rationals (``int`` or ``fractions.Fraction``) wherever the step is
-rational. An irrational step is carried as a ``float`` under one rule, the
-*irrational atom* rule: an irrational value is made from rational operands (√22,
-√.2, 4^.4, log) and may be transformed further by unary operators (⌈√22⌉, √√2), but
-the next binary operator that uses it must bring the result back to a rational
-((√.2)⁻², √2×√8). A float that lands within 1e-10 (relative) of an integer, of a
-small-denominator fraction or of the target is snapped to it and the expression is
-marked inexact; ``verify.py`` proves such expressions exactly (or they are dropped).
+Values are exact rationals (``int`` or ``fractions.Fraction``; tables key fractions by
+``(numerator, denominator)`` and combine them in integer arithmetic) wherever the step
+is rational. An irrational step is carried as a ``float`` under one rule, the
+*irrational atom* rule: an irrational value is made from rational operands (√22, √.2,
+4^.4, log) and may be transformed further by unary operators (⌈√22⌉, √√2), but the
+next binary operator that uses it must bring the result back to a rational ((√.2)⁻²,
+√2×√8). A float within 1e-10 (relative) of an integer, of a small-denominator fraction
+or of the target is snapped to it and the expression is marked inexact; ``verify.py``
+proves such expressions exactly (or they are dropped).
 
-Magnitudes are estimated before they are computed (log-size for powers, factorials and
-concatenations), so ``((4!)!)!`` or ``9^9^9`` is never evaluated, and every step is
-charged against a work budget: a query that would explode stops with a PuzzleError.
+The last level (the whole multiset) is not tabulated in full: with only + - * / (and
+digit forms) the last step is found by lookups (``goal - a`` in the other table, ...);
+otherwise every operator is evaluated on the grid of pairs in floating point (numpy)
+and only pairs landing near a goal, or near a value a unary operator can turn into a
+goal, are evaluated exactly.
+
+Target queries deepen by cost (``Engine.cap``): first every expression of the least
+conceivable cost, then one more, ... so the first answers found are the simplest, and
+the partial costs prune what is never cheap enough. Magnitudes are estimated before
+they are computed (log-size for powers, factorials and concatenations), so
+``((4!)!)!`` or ``9^9^9`` is never evaluated, and each level's work is estimated before
+it starts and charged against a budget: a query that would explode stops with a
+PuzzleError instead of running for hours or filling memory.
 
 An expression is a tuple ``(cost, value, op, left, right, exact)`` (positions below);
 ``left``/``right`` are child tuples, or a ``Literal`` in ``left`` for op "lit".
@@ -30,11 +41,10 @@ Tuples keep the hot loops fast; ``render.py`` and ``verify.py`` read them.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
-from math import gcd
 from dataclasses import dataclass, fields
 from fractions import Fraction
+from math import gcd
 from typing import Callable, Iterable, NamedTuple
 
 from banana.errors import PuzzleError
@@ -755,7 +765,6 @@ class Engine:
         slow_ops = self.slow_binary
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
         generic = self._generic
-        binary = self.binary
         for i, start, end in spans:
             ea = list_a[i]
             va = ea[1]
