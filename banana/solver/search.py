@@ -48,17 +48,30 @@ from math import gcd
 from typing import Callable, Iterable, NamedTuple
 
 from banana.errors import PuzzleError
+from banana.solver.lastlevel import LastLevel
 from banana.solver.literals import Literal, literal_forms
 from banana.solver.ops import NUMBER_COST, OPERATORS
+from banana.solver.values import (  # noqa: F401 - positions re-exported for render/verify/api
+    COST,
+    EXACT,
+    LEFT,
+    OP,
+    RIGHT,
+    VALUE,
+    MAX_ROOT_INDEX,
+    SNAP_DENOMINATOR,
+    SNAP_TOLERANCE,
+    exact_root,
+    float_key,
+    iroot,
+    key_of,
+    log10_size,
+    normal,
+    unary_exact,
+)
 
-# positions in an expression tuple
-COST, VALUE, OP, LEFT, RIGHT, EXACT = range(6)
 
-SNAP_TOLERANCE = 1e-10  # relative distance at which a float is taken to be a rational
-SNAP_DENOMINATOR = 2520  # a float may snap to a fraction whose denominator divides this (1..10, 12)
-FLOAT_KEY_DIGITS = 11  # floats agreeing to this many significant digits share a table slot
 MAX_NUMBERS = 12  # more numbers than this is refused before any work
-MAX_ROOT_INDEX = 12  # largest q tried when looking for an exact q-th root
 
 BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
 UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
@@ -112,81 +125,8 @@ class Table(NamedTuple):
     irrational_costs: list
 
 
-def key_of(value):
-    """The table key of a value: ints as themselves, fractions as (numerator, denominator)
-    tuples (hashing a tuple is much cheaper than hashing a Fraction), floats rounded."""
-    kind = type(value)
-    if kind is int:
-        return value
-    if kind is Fraction:
-        return value.numerator if value.denominator == 1 else (value.numerator, value.denominator)
-    return float_key(value)
-
-
-def _ratio_key(n: int, d: int):
-    """The key of n/d for integers n, d (d != 0)."""
-    g = math.gcd(n, d)
-    if d < 0:
-        g = -g
-    n //= g
-    d //= g
-    return n if d == 1 else (n, d)
-
-
 def lit_node(literal: Literal) -> tuple:
     return (literal.cost, literal.value, "lit", literal, None, True)
-
-
-def float_key(x: float) -> float:
-    """The table slot of an approximate value: equal to ~11 significant digits."""
-    mantissa, exponent = math.frexp(x)
-    return math.ldexp(round(mantissa, FLOAT_KEY_DIGITS), exponent)
-
-
-def exact_root(value: int | Fraction, index: int) -> int | Fraction | None:
-    """The exact ``index``-th root of a non-negative rational, or None when irrational."""
-    num, den = (value, 1) if type(value) is int else (value.numerator, value.denominator)
-    rn, rd = _iroot(num, index), _iroot(den, index)
-    if rn is None or rd is None:
-        return None
-    return rn if rd == 1 else Fraction(rn, rd)
-
-
-def _iroot(n: int, k: int) -> int | None:
-    if n < 2:
-        return n
-    if k == 2:
-        r = math.isqrt(n)
-        return r if r * r == n else None
-    r = round(n ** (1.0 / k))
-    for candidate in (r - 1, r, r + 1):
-        if candidate >= 0 and candidate**k == n:
-            return candidate
-    return None
-
-
-def _log10_abs(value) -> float:
-    """log10 of the larger of |numerator| and denominator (size of a rational)."""
-    if type(value) is int or type(value) is float:
-        return math.log10(abs(value)) if value else 0.0
-    return max(math.log10(abs(value.numerator) or 1), math.log10(value.denominator))
-
-
-def double_factorial(n: int) -> int:
-    out = 1
-    while n > 1:
-        out *= n
-        n -= 2
-    return out
-
-
-def unary_exact(name: str, n: int) -> int:
-    """n!, n!! or Γ(n) for a small non-negative integer (callers bound n first)."""
-    if name == "fact":
-        return math.factorial(n)
-    if name == "dfact":
-        return double_factorial(n)
-    return math.factorial(n - 1)  # gamma
 
 
 class TableCache:
@@ -213,7 +153,7 @@ class TableCache:
             self._size = 0
 
 
-class Engine:
+class Engine(LastLevel):
     """One search: the numbers, operators and bounds, and the tables built so far."""
 
     def __init__(
@@ -429,7 +369,7 @@ class Engine:
                 for name in self.unary:
                     if name == "neg":
                         new.add(-g)
-                    elif name == "sqrt" and g > 0 and _log10_abs(g) * 2 <= math.log10(limit):
+                    elif name == "sqrt" and g > 0 and log10_size(g) * 2 <= math.log10(limit):
                         new.add(g * g)
                     elif name == "percent" and abs(g) * 100 <= limit:
                         new.add(g * 100 if type(g) is int else Fraction(g) * 100)
@@ -442,7 +382,7 @@ class Engine:
                                 new.add(n)
                             if value > g:
                                 break
-            new = {_normal(v) for v in new} - found
+            new = {normal(v) for v in new} - found
             found |= new
             frontier = new
         return found
@@ -629,100 +569,6 @@ class Engine:
                     for eb in rat[start:end]:
                         generic(slow, ea, eb, va, eb[1], ca + eb[0], False, put_value)
 
-    def _combine_filtered(self, a: int, b: int, targets: list, put_value, best=None) -> None:
-        """The lean last level: only results near a value worth keeping are computed exactly.
-
-        Every operator is first evaluated in floating point on the whole grid of pairs
-        (numpy); a pair whose float result is within 1e-9 of a kept value is then
-        evaluated exactly, through the same code as every other step. Exact results
-        are within ~1e-14 of their float image, so no kept value is missed. ``targets``
-        is a sorted list of (float, key); with ``best`` (the table's get), a candidate
-        no cheaper than the exact expression already kept for its value is skipped.
-        """
-        import numpy as np
-
-        ta, tb = self.tables[a], self.tables[b]
-        xs, ys = self._floats(a), self._floats(b)
-        if not len(xs) or not len(ys):
-            return
-        costs_a = self._costs(a)
-        costs_b = self._costs(b)
-        affordable = None
-        if self._room != math.inf:
-            affordable = (costs_a[:, None] + costs_b[None, :]) <= self._room
-            self.charge(int(affordable.sum()) * max(1, len(self.binary)))
-        else:
-            self.charge(len(xs) * len(ys) * max(1, len(self.binary)))
-        target_floats = np.array([t[0] for t in targets])
-        target_keys = [t[1] for t in targets]
-        x, y = xs[:, None], ys[None, :]
-        ea_list, eb_list = ta.entries, tb.entries
-        one = self._one
-        with np.errstate(all="ignore"):
-            for name in self.binary:
-                op_cost = self.c[name]
-                for swapped in (False, True):
-                    if swapped and name in ("add", "mul"):
-                        continue
-                    left, right = (y, x) if swapped else (x, y)
-                    if name == "add":
-                        grid = left + right
-                    elif name == "sub":
-                        grid = left - right
-                    elif name == "mul":
-                        grid = left * right
-                    elif name == "div":
-                        grid = left / right
-                    elif name == "pow":
-                        grid = _float_pow(np, left, right)
-                    elif name == "root":
-                        grid = _float_pow(np, left, 1.0 / right)
-                    else:  # log of left to base right
-                        grid = np.log(np.where(left > 0, left, np.nan)) / np.log(
-                            np.where(right > 0, right, np.nan)
-                        )
-                    if affordable is not None:
-                        grid = np.where(affordable, grid, np.nan)
-                    rows, cols, which = _near_targets(np, grid, target_floats)
-                    if not len(rows):
-                        continue
-                    cost = costs_a[rows] + costs_b[cols] + op_cost
-                    order = np.argsort(cost, kind="stable")
-                    for k in order.tolist():
-                        i, j = int(rows[k]), int(cols[k])
-                        if best is not None:
-                            old = best(target_keys[which[k]])
-                            if old is not None and old[0] <= cost[k] and old[5]:
-                                continue  # an exact expression at least as cheap is kept
-                        ea, eb = ea_list[i], eb_list[j]
-                        if swapped:
-                            ea, eb = eb, ea
-                        if type(ea[1]) is float or type(eb[1]) is float:
-                            # an irrational operand: the float is the value; put_value snaps
-                            # it to a rational or drops it (the irrational atom rule)
-                            value = float(grid[i, j])
-                            put_value(value, ea[0] + eb[0] + op_cost, name, ea, eb, False)
-                        else:
-                            one(name, ea, eb, put_value)
-
-    def _costs(self, code: int):
-        import numpy as np
-
-        found = self._cost_arrays.get(code)
-        if found is None:
-            found = np.array([e[0] for e in self.tables[code].entries], dtype=np.int64)
-            self._cost_arrays[code] = found
-        return found
-
-    def _floats(self, code: int):
-        import numpy as np
-
-        found = self._float_arrays.get(code)
-        if found is None:
-            found = np.array([float(e[1]) for e in self.tables[code].entries], dtype=float)
-            self._float_arrays[code] = found
-        return found
-
     def _one(self, name: str, ea: tuple, eb: tuple, put_value) -> None:
         """``name(a, b)`` for one ordered pair, exactly (integers on a fast path)."""
         va, vb = ea[1], eb[1]
@@ -892,8 +738,8 @@ class Engine:
             size = max(math.log10(bn), math.log10(bd) if bd > 1 else 0.0)
             if size * abs(en) / ed > log_limit:
                 return
-            rn = _iroot(bn, ed) if ed <= MAX_ROOT_INDEX else None
-            rd = _iroot(bd, ed) if rn is not None else None
+            rn = iroot(bn, ed) if ed <= MAX_ROOT_INDEX else None
+            rd = iroot(bd, ed) if rn is not None else None
             if rd is None:
                 put_value((bn / bd) ** (en / ed), cost, op, left, right, False)
                 return
@@ -938,7 +784,7 @@ class Engine:
                 if abs(value * q - p) > 1e-9 or p == 0:
                     continue
                 # check base ** p == x ** q exactly, estimated first
-                if abs(p) * _log10_abs(base) + q * _log10_abs(x) > 4 * self.bounds.log10_magnitude:
+                if abs(p) * log10_size(base) + q * log10_size(x) > 4 * self.bounds.log10_magnitude:
                     break
                 if Fraction(base) ** p == Fraction(x) ** q:
                     put_value(Fraction(p, q), cost, "log", left, right, exact)
@@ -1004,135 +850,6 @@ class Engine:
                     keep(out)
         return new
 
-    # ----- the last step by lookups -------------------------------------------------
-    def finish(self, code: int, goals, hits: list) -> None:
-        """Append to ``hits`` every expression for sub-multiset ``code`` whose value is a goal.
-
-        Only for operator sets in LOOKUP_OPS: the last step ``x op y = goal`` is found by
-        looking ``goal - x``, ``goal / x``, ... up in the other part's table, so the table
-        of ``code`` itself is never built. Integer pairs stay on integer arithmetic.
-        """
-        members = self.members(code)
-        goal_keys = {key_of(goal) for goal in goals}
-        for node in self.literals(members):
-            if key_of(node[VALUE]) in goal_keys:
-                hits.append(node)
-        splits = self.splits(code)
-        for a, b in splits:
-            self.table(a)
-            self.table(b)
-        for a, b in splits:
-            small, big = self.tables[a], self.tables[b]
-            if len(small.entries) > len(big.entries):
-                small, big = big, small
-            self.charge(len(small.entries) * len(goals) * max(1, len(self.binary)))
-            self._finish_pair(small, big, goals, hits)
-
-    def _finish_pair(self, small: Table, big: Table, goals, hits: list) -> None:
-        ops = self.ops
-        c = self.c
-        do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
-        c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
-        lookup = big.by_value.get
-        ints_only = big.all_int
-        cheapest = cheapest_nonzero = None
-        emit = hits.append
-        for ex in small.entries:
-            vx, cx, exact_x = ex[1], ex[0], ex[5]
-            x_int = type(vx) is int
-            for goal in goals:
-                if x_int and type(goal) is int:
-                    add_key, sub_key, rsub_key, rdiv_key = goal - vx, vx - goal, goal + vx, goal * vx
-                    if vx:
-                        mul_key = goal // vx if goal % vx == 0 else (None if ints_only else _ratio_key(goal, vx))
-                    else:
-                        mul_key = None
-                    if goal:
-                        div_key = vx // goal if vx % goal == 0 else (None if ints_only else _ratio_key(vx, goal))
-                    else:
-                        div_key = None
-                elif type(goal) is int:
-                    # x = n/d in lowest terms: g ± n/d and g·d/n keep integer arithmetic
-                    n, d = vx.numerator, vx.denominator
-                    gd = goal * d
-                    add_key, sub_key, rsub_key = (gd - n, d), (n - gd, d), (gd + n, d)
-                    rdiv_key = _ratio_key(goal * n, d)
-                    mul_key = _ratio_key(gd, n) if n else None
-                    div_key = _ratio_key(n, d * goal) if goal else None
-                else:
-                    fx, fg = Fraction(vx), Fraction(goal)
-                    add_key, sub_key, rsub_key = key_of(fg - fx), key_of(fx - fg), key_of(fg + fx)
-                    rdiv_key = key_of(fg * fx)
-                    mul_key = key_of(fg / fx) if vx else None
-                    div_key = key_of(fx / fg) if goal else None
-                if do_add:
-                    ey = lookup(add_key)
-                    if ey is not None:
-                        emit((cx + ey[0] + c_add, goal, "add", ex, ey, exact_x and ey[5]))
-                if do_sub:
-                    ey = lookup(sub_key)
-                    if ey is not None:
-                        emit((cx + ey[0] + c_sub, goal, "sub", ex, ey, exact_x and ey[5]))
-                    ey = lookup(rsub_key)
-                    if ey is not None:
-                        emit((cx + ey[0] + c_sub, goal, "sub", ey, ex, exact_x and ey[5]))
-                if do_mul:
-                    if mul_key is not None:
-                        ey = lookup(mul_key)
-                    elif not vx and not goal:  # 0 × anything
-                        if cheapest is None:
-                            cheapest = min(big.entries, key=_cost)
-                        ey = cheapest
-                    else:
-                        ey = None
-                    if ey is not None:
-                        emit((cx + ey[0] + c_mul, goal, "mul", ex, ey, exact_x and ey[5]))
-                if do_div:
-                    if div_key is not None:
-                        ey = lookup(div_key) if vx else None  # vx / 0 is never a goal
-                    elif not goal and not vx:  # 0 ÷ anything non-zero
-                        if cheapest_nonzero is None:
-                            cheapest_nonzero = min(
-                                (e for e in big.entries if e[1]), key=_cost, default=False
-                            )
-                        ey = cheapest_nonzero or None
-                    else:
-                        ey = None
-                    if ey is not None and ey[1]:
-                        emit((cx + ey[0] + c_div, goal, "div", ex, ey, exact_x and ey[5]))
-                    if vx:
-                        ey = lookup(rdiv_key)
-                        if ey is not None:
-                            emit((cx + ey[0] + c_div, goal, "div", ey, ex, exact_x and ey[5]))
-
-
-def _float_pow(np, base, exponent):
-    """base ** exponent in floats, real results only (a negative base needs an integer exponent)."""
-    base, exponent = np.broadcast_arrays(base, exponent)
-    integral = exponent == np.round(exponent)
-    ok = (base > 0) | ((base < 0) & integral) | ((base == 0) & (exponent > 0))
-    magnitude = np.power(np.abs(np.where(ok, base, 1.0)), np.where(ok, exponent, 0.0))
-    odd = integral & (np.abs(np.fmod(exponent, 2.0)) == 1.0)
-    signed = np.where((base < 0) & odd, -magnitude, magnitude)
-    return np.where(ok, signed, np.nan)
-
-
-def _near_targets(np, grid, targets):
-    """Cells of ``grid`` within 1e-9 (relative) of a value in sorted ``targets``:
-    (rows, columns, index of the target) arrays."""
-    flat = grid.ravel()
-    last = len(targets) - 1
-    index = np.clip(np.searchsorted(targets, flat), 0, last)
-    below = np.clip(index - 1, 0, last)
-    tolerance = 1e-9 * np.maximum(1.0, np.abs(flat))
-    near_above = np.abs(flat - targets[index]) <= tolerance
-    near_below = np.abs(flat - targets[below]) <= tolerance
-    cells = np.nonzero(near_above | near_below)[0]
-    which = np.where(near_above[cells], index[cells], below[cells])
-    rows, cols = np.divmod(cells, grid.shape[1])
-    return rows, cols, which
-
-
 def _pairs_within(costs_a: list, costs_b: list, same: bool, room: float) -> list:
     """For each i, the slice [start, end) of b whose cost keeps cost_a[i] + cost_b <= room.
 
@@ -1170,9 +887,3 @@ def _count(spans: list) -> int:
 
 def _cost(entry) -> int:
     return entry[0]
-
-
-def _normal(value):
-    if type(value) is Fraction and value.denominator == 1:
-        return value.numerator
-    return value
