@@ -11,7 +11,8 @@ from banana.errors import PuzzleError
 from banana.solver.ops import OPERATORS, ordered, resolve_ops
 from banana.solver.puzzle import format_value, parse_batch_line, parse_numbers, parse_target
 from banana.solver.render import canonical, render
-from banana.solver.search import COST, EXACT, VALUE, Bounds, Engine, TableCache, key_of
+from banana.solver.search import Bounds, Engine, TableCache
+from banana.solver.values import COST, EXACT, VALUE, key_of
 from banana.solver.verify import exact_value, verify
 
 USES = ("all", "some")

@@ -6,7 +6,7 @@ commutativity, associativity or trivial identities (×1, ÷1, +0, double negatio
 
 from __future__ import annotations
 
-from banana.solver.search import COST, LEFT, OP, RIGHT, VALUE
+from banana.solver.values import COST, LEFT, OP, RIGHT, VALUE
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

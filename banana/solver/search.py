@@ -51,12 +51,9 @@ from banana.errors import PuzzleError
 from banana.solver.lastlevel import LastLevel
 from banana.solver.literals import Literal, literal_forms
 from banana.solver.ops import NUMBER_COST, OPERATORS
-from banana.solver.values import (  # noqa: F401 - positions re-exported for render/verify/api
+from banana.solver.values import (
     COST,
-    EXACT,
     LEFT,
-    OP,
-    RIGHT,
     VALUE,
     MAX_ROOT_INDEX,
     SNAP_DENOMINATOR,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from banana.solver.search import EXACT, LEFT, OP, RIGHT
+from banana.solver.values import EXACT, LEFT, OP, RIGHT
 from banana.solver.values import exact_root
 
 
