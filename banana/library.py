@@ -90,14 +90,22 @@ class Library:
             raise LibraryError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
-    def store(self, transcript: Transcript, slug: str) -> Path:
+    def store(self, transcript: Transcript, slug: str, *, index: bool = True) -> Path:
         """What ``import``, ``transcribe`` and ``align`` call: save the episode, then
-        bring what depends on it (the search index) up to date."""
+        bring what depends on it (the search index) up to date. A batch passes
+        ``index=False`` and calls ``update_index()`` once at the end."""
         path = self.save(transcript, slug)
-        from banana.index import update_episode  # lazy: keeps `banana --help` fast
+        if index:
+            from banana.index import update_episode  # lazy: keeps `banana --help` fast
 
-        update_episode(self, slug)
+            update_episode(self, slug)
         return path
+
+    def update_index(self, *, progress=None):
+        """Bring the search index up to date with every episode; returns its report."""
+        from banana.index import SearchIndex
+
+        return SearchIndex(self).update(progress=progress)
 
     def remove(self, slug: str) -> None:
         if slug not in self:

@@ -11,7 +11,7 @@ import pytest
 
 from banana.cli import COMMANDS, main
 from banana.formats import read_transcript
-from banana.library import Library
+from banana.library import Library, natural_key
 from banana.transcript import Transcript
 from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
 
@@ -131,11 +131,15 @@ def test_list_and_library_option(cli, tmp_path):
     assert json.loads(cli("list", "--json").output) == {"episodes": []}
 
 
-def test_every_practical_ai_transcript_imports(cli, library):
-    files = sorted(need(PRACTICAL_AI).glob("*.md"))
+def test_practical_ai_transcripts_import_in_one_batch(cli, library):
+    # Every one of the 299 files is read in test_formats; importing (and indexing) them
+    # all is timed in bench/bench_search.py. Here: a spread of them, through the CLI.
+    files = sorted(need(PRACTICAL_AI).glob("*.md"))[::25]
     result = cli("import", *files)
     assert result.exit_code == 0
-    assert len(Library(library).slugs()) == len(files) == 299
+    assert result.output.split() == [f.stem for f in files]
+    assert Library(library).slugs() == sorted((f.stem for f in files), key=natural_key)
+    assert json.loads(cli("search", "the", "--json").output)["total"] > 0
 
 
 def test_samples_import():

@@ -46,7 +46,7 @@ def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: s
         raise click.UsageError("--slug and --title apply to a single file")
     if slug is not None and slug != slugify(slug):
         raise click.UsageError(f"--slug {slug!r} is not a valid slug (try {slugify(slug) or 'episode'!r})")
-    failures = 0
+    failures = stored = 0
     with progress_bar(len(files) >= PROGRESS_MIN_FILES) as progress:
         task = progress.add_task("Importing", total=len(files))
         for path in files:
@@ -57,12 +57,17 @@ def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: s
                 if changes:
                     transcript = transcript.replace(**changes)
                 episode = slug or slugify(path.stem) or "episode"
-                library.store(transcript, episode)
+                library.store(transcript, episode, index=len(files) == 1)
                 click.echo(episode)
+                stored += 1
             except BananaError as exc:
                 failures += 1
                 print_error(str(exc))
             progress.advance(task)
+        if stored and len(files) > 1:
+            task = progress.add_task("Indexing", total=None)
+            library.update_index(progress=lambda done, total, slug: progress.update(
+                task, completed=done, total=total))
     if failures:
         raise click.exceptions.Exit(1)
 
