@@ -261,6 +261,7 @@ def test_literals_need_their_operators():
     texts = {f.text for f in literal_forms((1, 3), resolve_ops("arithmetic,concat"), max_digits=6)}
     assert texts == {"13", "31"}
     assert literal_forms((123456, 7), resolve_ops("wild"), max_digits=6) == []
+    assert [f.text for f in literal_forms((1234567,), resolve_ops("wild"), max_digits=6)] == ["1234567"]
 
 
 def test_literal_renderings():

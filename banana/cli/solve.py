@@ -7,20 +7,26 @@ import json
 import click
 
 from banana.errors import PuzzleError
+from banana.solver.search import Bounds
 
+_DEFAULTS = Bounds()
 _BOUND_OPTIONS = {
-    # option name -> (Bounds field, help)
-    "max_depth": ("max_unary_depth", "Unary operators stacked on one another, like √√x [default: 2]."),
-    "max_factorial": ("max_factorial", "Largest n for n!, n!! and Γ(n+1) [default: 12]."),
-    "max_value": ("max_magnitude", "Largest numerator/denominator of any step, e.g. 1e12 [default: 1e12]."),
-    "max_digits": ("max_digits", "Longest number written from the puzzle's digits [default: 6]."),
-    "max_work": ("max_work", "Combinations tried before the search gives up [default: 2e7]."),
+    # option name -> (Bounds field, help); defaults come from Bounds itself
+    "max_depth": ("max_unary_depth", "Unary operators stacked on one another, like √√x"),
+    "max_factorial": ("max_factorial", "Largest n for n!, n!! and Γ(n+1)"),
+    "max_value": ("max_magnitude", "Largest numerator/denominator of any step (1e12 works)"),
+    "max_digits": ("max_digits", "Longest number joined or pointed from the puzzle's digits"),
+    "max_work": ("max_work", "Operator applications before the search refuses (3e6 works)"),
 }
 
 
 def _bound_options(func):
-    for name, (_, help_text) in reversed(_BOUND_OPTIONS.items()):
-        func = click.option(f"--{name.replace('_', '-')}", name, metavar="N", help=help_text)(func)
+    for name, (field, help_text) in reversed(_BOUND_OPTIONS.items()):
+        default = getattr(_DEFAULTS, field)
+        shown = f"1e{len(str(default)) - 1}" if default >= 10**6 and str(default).strip("0") == "1" else f"{default:,}"
+        func = click.option(
+            f"--{name.replace('_', '-')}", name, metavar="N", help=f"{help_text} [default: {shown}]."
+        )(func)
     return func
 
 
@@ -301,12 +307,14 @@ def _print_ops(as_json: bool) -> None:
         return
     from rich.table import Table
 
-    table = Table(title="banana solve operators", box=None, header_style="bold")
-    for column in ("name", "kind", "cost", "presets", "what it does", "example"):
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("name", "kind", "cost", "in", "what it does (example)"):
         table.add_column(column, overflow="fold")
     for op in OPERATORS.values():
-        table.add_row(op.name, op.kind, str(op.cost), ",".join(presets_of(op.name)), op.summary, op.example)
+        marks = "".join(preset[0] for preset in presets_of(op.name))
+        table.add_row(op.name, op.kind, str(op.cost), marks, f"{op.summary} ({op.example})")
     console.print(table)
+    console.print("in: a = arithmetic, c = classic, w = wild", style="dim")
     for name, members in PRESETS.items():
         default = " (default)" if name == DEFAULT_PRESET else ""
         console.print(f"{name}{default}: {','.join(ordered(members))}", soft_wrap=True)

@@ -75,13 +75,15 @@ def literal_forms(
 ) -> list[Literal]:
     """Every literal that uses exactly ``numbers`` (a sorted multiset), under ``ops``.
 
-    ``max_digits`` bounds the digit string; longer ones are never built.
+    ``max_digits`` bounds the digit strings that are joined or given a point; longer
+    ones are never built (a single number still stands for itself).
     """
     if len(numbers) > 1 and "concat" not in ops:
         return []
     pieces = [str(n) for n in numbers]
     if sum(len(piece) for piece in pieces) > max_digits:
-        return []
+        # a number is always itself; only the forms built from its digits are bounded
+        return [Literal(pieces[0])] if len(pieces) == 1 else []
     if len(pieces) == 1:
         orders = [tuple(pieces)]
     else:
