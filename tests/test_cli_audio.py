@@ -127,7 +127,7 @@ def test_prompt_from_library_uses_the_hosts(cli, library, tmp_path, tiny_checkpo
 def test_align_to_stores_the_published_words_with_whispers_times(cli, library, tmp_path,
                                                                   tiny_checkpoint):  # noqa: F811
     """With --word-timestamps the published words take whisper's word times."""
-    path = audio_file(tmp_path, "ep.wav", seconds=3.0)
+    path = audio_file(tmp_path, "ep.wav", seconds=1.0)  # see test_word_timestamps_give_words...
     segment = next(s for s in whisper_result(tiny_checkpoint, load_audio(path), word_timestamps=True)["segments"]
                    if s["text"].strip())
     start = segment["words"][0]["start"]

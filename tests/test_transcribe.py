@@ -196,10 +196,12 @@ def test_transcript_is_whispers_segments_with_the_audio_duration(model, tiny_che
 
 
 def test_word_timestamps_give_words_inside_the_segments(model):
-    samples = tone(4.0, rate=SAMPLE_RATE_HZ, freq_hz=300.0)
+    # one second: with word timestamps whisper seeks to the last word's end, and a random
+    # model's words end early, so longer audio means many more windows (and seconds)
+    samples = tone(1.0, rate=SAMPLE_RATE_HZ, freq_hz=300.0)
     result = tr.transcribe(model, samples, source="s", word_timestamps=True, **FAST)
     assert result.words, "word timestamps were asked for"
-    assert all(0.0 <= w.start <= w.end <= 4.0 for w in result.words)
+    assert all(0.0 <= w.start <= w.end <= 1.0 for w in result.words)
     spans = [(u.start, u.end) for u in result.transcript.utterances]
     assert all(any(s - 0.01 <= w.start <= e + 0.01 for s, e in spans) for w in result.words)
 
