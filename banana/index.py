@@ -672,17 +672,19 @@ class SearchIndex:
             "INSERT INTO entries (id, speaker, start, end, first_turn, last_turn, text)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
-    @staticmethod
-    def _remove(conn: sqlite3.Connection, slug: str) -> bool:
+    def _remove(self, conn: sqlite3.Connection, slug: str) -> bool:
+        """Drop an episode whose transcript is gone (checked under the write lock: a
+        concurrent import may have saved and indexed it since we listed the library)."""
         with _write(conn):
             row = conn.execute("SELECT id FROM episodes WHERE slug = ?", (slug,)).fetchone()
-            if row is None:
+            if row is None or self.library.transcript_path(slug).exists():
                 return False
             conn.execute("DELETE FROM entries WHERE id BETWEEN ? AND ?", _id_range(row[0]))
             conn.execute("DELETE FROM episodes WHERE id = ?", (row[0],))
             return True
 
     def remove_episode(self, slug: str) -> bool:
+        """Drop an episode whose folder has left the library; True if it was indexed."""
         with self.connect() as conn:
             return self._remove(conn, slug)
 

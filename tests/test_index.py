@@ -115,6 +115,13 @@ def test_update_indexes_new_then_only_changes(lib):
     ix.integrity_check()
 
 
+def test_update_never_drops_an_episode_saved_while_it_ran(ix, lib, monkeypatch):
+    # As if another process saved (and indexed) ep-3 after this update listed the library.
+    monkeypatch.setattr(lib, "slugs", lambda: ["ep-1", "ep-2"])
+    report = ix.update()
+    assert report.removed == [] and ix.stats()["episodes"] == 3
+
+
 def test_rebuild_reindexes_everything(ix):
     report = ix.update(rebuild=True)
     assert sorted(report.updated) == ["ep-1", "ep-2", "ep-3"]
