@@ -73,6 +73,7 @@ MAX_NUMBERS = 12  # more numbers than this is refused before any work
 BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
 UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
 ROUNDING_OPS = frozenset({"floor", "ceil"})
+COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
 
@@ -201,34 +202,31 @@ class Engine(LastLevel):
         if len(numbers) > 1 and "concat" in self.ops:
             joins.append(OPERATORS["concat"].cost)
         self._min_binary = min(joins[: len(self.binary)]) if self.binary else 0
-        op_costs = {name: op.cost for name, op in OPERATORS.items()}
-        self._binary_costs = _cost_classes(self.binary, op_costs)
-        self._slow_costs = _cost_classes(self.slow_binary, op_costs)
+        self._binary_costs = _cost_classes(self.binary, COSTS)
+        self._slow_costs = _cost_classes(self.slow_binary, COSTS)
         self._cap_now = self._room = math.inf
         # the least an expression pays to take in one more number: the number and a join
         self._per_number = NUMBER_COST + (min(joins) if joins else 0)
         self._done_codes = 0
-        self._members: dict[int, tuple[int, ...]] = {}
+        # every sub-multiset's numbers, indexed by code (the first distinct number is the
+        # lowest mixed-radix digit, so each number's block repeats the previous list)
+        members: list[tuple[int, ...]] = [()]
+        for number, count in zip(self.distinct, self.counts):
+            members = [m + (number,) * k for k in range(count + 1) for m in members]
+        self._members = members
         self._float_arrays: dict = {}
         self._cost_arrays: dict = {}
         self._log_limit = bounds.log10_magnitude
         self._splits: dict[int, list[tuple[int, int]]] = {}
-        self.c = {name: op.cost for name, op in OPERATORS.items()}
+        self.c = COSTS
 
     # ----- sub-multisets ---------------------------------------------------------
     def vector(self, code: int) -> list[int]:
         return [(code // stride) % (count + 1) for count, stride in zip(self.counts, self.strides)]
 
     def members(self, code: int) -> tuple[int, ...]:
-        found = self._members.get(code)
-        if found is None:
-            out: list[int] = []
-            for number, count, stride in zip(self.distinct, self.counts, self.strides):
-                k = (code // stride) % (count + 1)
-                if k:
-                    out += [number] * k
-            found = self._members[code] = tuple(out)
-        return found
+        """The numbers of sub-multiset ``code``, sorted."""
+        return self._members[code]
 
     def size(self, code: int) -> int:
         return sum(self.vector(code))
