@@ -177,7 +177,8 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
-    if engine.lookup_ok:
+    if engine.lookup_ok and use == "all":
+        # + - * / over every number: every answer costs the same, deepening gains nothing
         hits = _collect(engine, {goal}, use)
         solutions = _select(hits, goal, wanted)
     else:
@@ -345,6 +346,12 @@ def _collect(
     ``alternatives`` also the other ways found to reach it. ``lean``: the last level
     keeps only values that can still become a goal (not for --nearest)."""
     codes = [engine.full] if use == "all" else engine.codes_by_size()
+    if use != "all" and engine.cap != math.inf:
+        # with --use some, a sub-multiset too large for the cap cannot be an answer
+        affordable = [code for code in codes if engine.cheapest(engine.size(code)) <= engine.cap]
+        if len(affordable) < len(codes):
+            engine.capped = True
+        codes = affordable
     hits: list = []
     lookups = engine.lookup_ok
     keep = engine.preimages(goals) if lean and not lookups else None

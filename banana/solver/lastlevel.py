@@ -43,6 +43,9 @@ class LastLevel:
         if self._room != math.inf:
             affordable = (costs_a[:, None] + costs_b[None, :]) <= self._room
             self.charge(int(affordable.sum()) * max(1, len(self.binary)))
+            largest = max(self.c[name] for name in self.binary) if self.binary else 0
+            if ((costs_a[:, None] + costs_b[None, :]) > self._cap_now - largest).any():
+                self.capped = True  # some pair is too costly for some operator
         else:
             self.charge(len(xs) * len(ys) * max(1, len(self.binary)))
         target_floats = np.array([t[0] for t in targets])

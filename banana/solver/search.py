@@ -123,6 +123,9 @@ class Table(NamedTuple):
     irrational_costs: list
 
 
+EMPTY = Table({}, [], [], [], True, [], [])  # the table of numbers too costly for the cap
+
+
 def lit_node(literal: Literal) -> tuple:
     return (literal.cost, literal.value, "lit", literal, None, True)
 
@@ -249,7 +252,10 @@ class Engine(LastLevel):
     # ----- iterative deepening ------------------------------------------------------
     def min_cost(self) -> int:
         """The cost of the cheapest conceivable answer: every number and one join each."""
-        count = len(self.numbers) if self.use == "all" else 1
+        return self.cheapest(len(self.numbers) if self.use == "all" else 1)
+
+    def cheapest(self, count: int) -> int:
+        """The least an expression over ``count`` numbers can cost."""
         return NUMBER_COST * count + (self._per_number - NUMBER_COST) * (count - 1)
 
     def restart(self, cap: float) -> None:
@@ -293,6 +299,11 @@ class Engine(LastLevel):
         """The complete table of sub-multiset ``code``, building it (and its parts) if needed."""
         found = self.tables.get(code)
         if found is not None:
+            return found
+        if self.cheapest(self.size(code)) > self.cap_for(code):
+            # nothing over these numbers fits under the cost cap: skip its splits entirely
+            self.capped = True
+            found = self.tables[code] = EMPTY
             return found
         shared = self._shared if self.cap == math.inf else None
         if shared is not None:
@@ -519,6 +530,17 @@ class Engine(LastLevel):
         (under a cost cap, an operator only counts for the pairs cheap enough for it)."""
         cap = self._cap_now
         work = 0
+        if cap != math.inf:
+            # is any pair left out by the cap? then this level is complete only up to it
+            everything = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, math.inf))
+            everything += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, math.inf))
+            largest = max(self.c[name] for name in self.binary) if self.binary else 0
+            affordable = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, cap - largest))
+            affordable += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, cap - largest))
+            if affordable < everything or (
+                self.slow_binary and (ta.irrational or tb.irrational) and ta.rational + tb.rational
+            ):
+                self.capped = True
         for op_cost, count in self._binary_costs:
             room = cap - op_cost
             pairs = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, room))
