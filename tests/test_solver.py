@@ -472,3 +472,23 @@ def test_engine_merges_identical_numbers():
     assert [engine.members(code) for code in engine.codes_by_size()] == [(4,), (4, 4), (4, 4, 4), (4, 4, 4, 4)]
     mixed = Engine((1, 3, 3), resolve_ops("arithmetic"))
     assert mixed.n_codes - 1 == 5
+
+
+def test_use_some_finds_cheap_answers_among_many_numbers_quickly():
+    start = time.perf_counter()
+    result = solve(list(range(1, 13)), 1000, ops="arithmetic", use="some")
+    assert result.solved and equals(evaluate_text(result.solutions[0].text), Fraction(1000))
+    assert result.solutions[0].cost <= 7  # four numbers at most: the search deepens by cost
+    assert time.perf_counter() - start < 15
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=8), max_size=5), st.text(max_size=12))
+def test_parsers_never_crash_on_garbage(tokens, target):
+    """Garbage is either read or refused with a PuzzleError, never another exception."""
+    for parse, value in ((parse_numbers, tokens), (parse_target, target), (parse_range, target),
+                         (parse_batch_line, target)):
+        try:
+            parse(value)
+        except PuzzleError:
+            pass
