@@ -16,7 +16,6 @@ from banana.solver.values import COST, EXACT, VALUE, key_of
 from banana.solver.verify import exact_value, verify
 
 USES = ("all", "some")
-SCHEMA = 1
 
 
 @dataclass(frozen=True)
