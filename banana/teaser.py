@@ -761,9 +761,10 @@ class _SpokenParser:
                     self.note(expr)
                 continue
             if kind == "bin" and self.running is not None:
-                expr, i = self.expression(i, self.running)
-                if expr is not None:
+                expr, j = self.expression(i, self.running)
+                if expr is not None and j > i:  # an operator with no right operand adds nothing
                     self.note(expr)
+                i = max(j, i + 1)
                 continue
             if kind == "eq":
                 # "which is a hundred and twenty", "so that's three point three": a restatement
