@@ -79,10 +79,19 @@ TOPIC_SHIFT = re.compile(
     r"shifting gears|change gears|i want(?:ed)? to talk (?:to you )?about|"
     r"lets (?:talk|move on|turn|switch|shift) (?:about|to|on)|on to our|turning to)\b")
 # "Okay, synthetic data." / "All right, leaderboards." in punctuated text
-_NAMED_SHIFT = re.compile(r"(?:^|[.!?]\s+)(?:okay|ok|alright|all right|so|now|right)[,:]?\s+"
+_NAMED_SHIFT = re.compile(r"(?:^|(?<=[.!?] ))(?:okay|ok|alright|all right|so|now|right)[,:]?\s+"
                           r"([A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,2})[.!]\s", re.IGNORECASE)
+# "Okay, sounds good." is not "Okay, synthetic data."
+_ACKNOWLEDGEMENTS = frozenset("""
+sounds sound good great cool perfect fine fair awesome nice interesting exactly totally
+absolutely definitely sure thanks thank cheers wow gotcha agreed true wonderful excellent
+amazing brilliant lovely noted understood
+""".split())
 PREVIEW = re.compile(r"\b(?:well|later|going to|gonna|will|coming up|stick around)\b")
-CUE_CONTEXT = re.compile(r"\b(?:time for|its time|lets|now|our|segment|this weeks|up next|next up)\b")
+CUE_CONTEXT = re.compile(
+    r"\b(?:time for|its time|lets|now|our|segment|this weeks|up next|next up|move (?:on )?(?:in)?to|"
+    r"turn (?:now )?to|like to|want to|wanna|we always|as we (?:wrap|finish|close|end)|"
+    r"before we (?:go|wrap|end|finish))\b")
 
 STOPWORDS = frozenset("""
 a about above actually after again against ago all almost along already also although always am
@@ -333,7 +342,8 @@ class Doc:
             return True
         raw = " ".join(self.transcript.utterances[turn].text.split()[:25]) + " "
         for m in _NAMED_SHIFT.finditer(raw):
-            if not all(normalise(w) in STOPWORDS for w in m.group(1).split()):
+            words = [normalise(w) for w in m.group(1).split()]
+            if words[0] not in _ACKNOWLEDGEMENTS and not all(w in STOPWORDS for w in words):
                 return True
         return False
 
@@ -467,7 +477,7 @@ def _valid(spec: SegmentSpec, doc: Doc, first: int) -> bool:
     text = _segment_text(doc, first, words=spec.max_words or VALIDATE_WORDS)
     if spec.puzzle:
         return teaser.parse_puzzle(text) is not None
-    return teaser.says_arithmetic(text)
+    return teaser.announces_answer(text)
 
 
 def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Span]:
@@ -489,11 +499,14 @@ def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Spa
             score = float(len(group))
             if any(CUE_CONTEXT.search(doc.context(h)) for h in group):
                 score += 2
-            if group[0].turn <= preview_zone and spec.position != "start" \
-                    and PREVIEW.search(doc.context(group[0], before=80, after=60)):
-                score -= 3  # "we'll dig into some learning resources" previews, not opens
-            if spec.position == "end":
-                score += 0.5 * group[0].turn / max(len(doc), 1)
+            if group[0].turn <= preview_zone and spec.position != "start":
+                score -= 1  # near the top, a recurring segment is more often previewed ...
+                if PREVIEW.search(doc.context(group[0], before=80, after=60)):
+                    score -= 3  # ... "we'll dig into some learning resources" previews, not opens
+                if score < 1:
+                    continue
+            if spec.position != "start":
+                score += 0.5 * group[0].turn / max(len(doc), 1)  # closing segments are common
             scored.append((score, -group[0].turn, group))
         scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
         for _, _, group in scored:
@@ -503,7 +516,7 @@ def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Spa
             term = explained_term(_segment_text(doc, cue_turn, words=TERM_SEARCH_WORDS)) \
                 if spec.explains else None
             first = _lead_in(doc, cue_turn, floor, term=term)
-            spans.append(_Span(spec, first, len(doc) - 1, open_end=spec.max_words is not None,
+            spans.append(_Span(spec, first, len(doc) - 1, open_end=True,
                                term=term))
             break
     spans.sort(key=lambda s: s.first)

@@ -52,6 +52,7 @@ def tokens(text: str) -> list[str]:
     """Lower-case word, number and symbol tokens; "twenty-four" → twenty, four."""
     text = re.sub(r"['’](?=[a-z])", "", text.lower())
     text = re.sub(r"(?<=[a-z])[-‐–](?=[a-z])", " ", text)
+    text = re.sub(r"(?<=\d)[-‐–](?=\d)", " to ", text)  # "8-10 years" is a range, not 8 - 10
     text = _GLUED.sub(r"\1 \2", text)  # "twentyfour" (punctuation stripped) → "twenty four"
     return _TOKEN.findall(text)
 
@@ -892,8 +893,16 @@ def talks_puzzle(text: str) -> bool:
 
 
 def says_arithmetic(text: str) -> bool:
-    """Does ``text`` say an expression with an operator (an announced answer)?"""
+    """Does ``text`` say an expression with an operator?"""
     return bool(spoken_expressions(text))
+
+
+_ANSWER_WORDS = re.compile(r"\b(?:answer|answers|solution|solved|solve|figured it out|got it)\b")
+
+
+def announces_answer(text: str) -> bool:
+    """Does ``text`` announce a puzzle's answer: talk of an answer and some arithmetic?"""
+    return bool(_ANSWER_WORDS.search(" ".join(tokens(text)))) and says_arithmetic(text)
 
 
 def uses_numbers(expr: Expr, numbers: Sequence[int]) -> bool:
