@@ -126,7 +126,7 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
         except BananaError as exc:  # e.g. the puzzle is beyond the solver's bounds
             teaser = f"unsolved: {exc}"
     tick("write", slug)
-    previous = previous_answer_in_library(library, slug, transcript, analysis, profile=profile)
+    previous = previous_answer_in_library(library, slug, transcript, analysis)
     notes = build_notes(transcript, analysis, episode=slug, solutions=solutions, previous_answer=previous)
     folder = library.episode_dir(slug)
     outputs = {
