@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from banana.errors import PuzzleError
-from banana.segment import split_sentences
+from banana.segment import cue_pattern, normalise, split_sentences
 
 SCHEMA = 1
 DEFAULT_LIMIT = 5  # best verified answers shown
@@ -1038,8 +1038,12 @@ def find_announced(library: Any, slug: str, query: TeaserQuery, solutions: Seque
         if transcript is not None and transcript.show and episode.show \
                 and transcript.show != episode.show:
             continue
-        result = analyse(episode, profile=profile_for(library.root, episode, path=profile),
-                         episode=later)
+        found = profile_for(library.root, episode, path=profile)
+        cues = [c for spec in found.segments if spec.answers for c in spec.cues]
+        text = normalise(episode.text)
+        if not any(cue_pattern(c).search(text) for c in cues):
+            continue  # cheap check before analysing the whole episode
+        result = analyse(episode, profile=found, episode=later)
         segs = result.of_kind("teaser-answer")
         if not segs:
             continue

@@ -10,12 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from banana.cli import pass_library
-from banana.cli._render import console, err_console, print_json
+from banana.cli._render import console, err_console, print_json, progress_bar
 from banana.errors import PuzzleError
 from banana.library import Library, slugify
 from banana.transcript import format_timestamp
 
 MENTIONS_SHOWN = 30  # mentions listed in the text output (JSON has them all)
+PROGRESS_MIN_EPISODES = 10  # show a progress bar from this many episodes up
 
 _profile_option = click.option(
     "--profile", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
@@ -97,10 +98,13 @@ def glossary(library: Library, episodes: tuple[str, ...], as_json: bool, mention
     """
     names = list(episodes) or library.slugs()
     entries, mentions = [], []
-    for episode in names:
-        _, _, _, result = _analyse(library, episode, profile)
-        entries.extend(result.glossary)
-        mentions.extend(result.mentions)
+    with progress_bar(len(names) >= PROGRESS_MIN_EPISODES) as progress:
+        task = progress.add_task("Analysing", total=len(names))
+        for episode in names:
+            _, _, _, result = _analyse(library, episode, profile)
+            entries.extend(result.glossary)
+            mentions.extend(result.mentions)
+            progress.advance(task)
     if as_json:
         print_json({"entries": [e.to_dict() for e in entries],
                     "mentions": [m.to_dict() for m in mentions]})
