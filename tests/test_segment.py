@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import re
 from pathlib import Path
 
@@ -285,7 +284,6 @@ def test_reworded_cues_are_found():
         ("A", "Make the number ten using the number three exactly three times, anything goes."),
         ("B", "See you next time."),
     ]
-    random.seed(0)
     t = _episode(turns)
     segs = find_segments(t)
     assert kinds(segs) == ["intro", "topic", "explainer", "topic", "teaser", "outro"]
