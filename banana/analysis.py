@@ -12,6 +12,7 @@ Which profile? ``profile_for(library, transcript)`` picks the show's own profile
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from banana.teaser import SpokenAnswer, TeaserQuery, parse_puzzle, parse_spoken_
 from banana.transcript import Transcript
 
 SCHEMA = 1
+ANALYSIS_CACHE_SIZE = 8  # episodes whose analysis one process keeps
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,16 @@ def analyse(transcript: Transcript, *, profile: Profile | None = None,
     """Segments, glossary entries, mentions and the brain teaser of one episode.
 
     ``episode`` names the episode in glossary entries and mentions (its slug);
-    it defaults to the transcript's title."""
+    it defaults to the transcript's title. Results are memoised in-process: one
+    ``banana process`` run asks for the same episode's analysis from the index,
+    the notes and the next episode's teaser-answer check."""
     profile = profile or default_profile()
     episode = episode if episode is not None else transcript.title
+    return _analyse(transcript, profile, episode, method)
+
+
+@lru_cache(maxsize=ANALYSIS_CACHE_SIZE)
+def _analyse(transcript: Transcript, profile: Profile, episode: str, method: str) -> Analysis:
     doc = Doc(transcript)
     segments = find_segments(transcript, profile=profile, method=method, doc=doc)
     return Analysis(
