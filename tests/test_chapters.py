@@ -322,25 +322,11 @@ MP3_RATE = 16000
 @pytest.fixture(scope="module")
 def mp3(tmp_path_factory) -> Path:
     """A 40 s mono MP3 tone encoded with PyAV (libmp3lame)."""
-    av = pytest.importorskip("av", reason="PyAV is needed to encode a test MP3")
-    import numpy as np
+    pytest.importorskip("av", reason="PyAV is needed to encode a test MP3")
+    from whisper_fixtures import tone, write_audio
 
     path = tmp_path_factory.mktemp("mp3") / "episode.mp3"
-    codec = "libmp3lame" if "libmp3lame" in av.codecs_available else "mp3"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=MP3_RATE, layout="mono")
-        n = MP3_SECONDS * MP3_RATE
-        wave = (0.2 * np.sin(2 * np.pi * 440 * np.arange(n) / MP3_RATE)).astype(np.float32)
-        for i in range(0, n, 1152):
-            frame = av.AudioFrame.from_ndarray(wave[i:i + 1152].reshape(1, -1), format="flt",
-                                               layout="mono")
-            frame.sample_rate = MP3_RATE
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
+    return write_audio(path, tone(MP3_SECONDS, rate=MP3_RATE, amplitude=0.2), rate=MP3_RATE)
 
 
 def _digest(path: Path) -> str:
