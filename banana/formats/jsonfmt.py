@@ -33,6 +33,16 @@ def _peek(text: str) -> Any:
     return data if isinstance(data, dict) else None
 
 
+def _with_segments(text: str) -> tuple[dict | None, dict]:
+    """(the JSON object, its first segment or {}) when ``text`` is JSON with a
+    ``segments`` list, else (None, {})."""
+    data = _peek(text)
+    if data is None or not isinstance(data.get("segments"), list):
+        return None, {}
+    first = next(iter(data["segments"]), None)
+    return data, first if isinstance(first, dict) else {}
+
+
 def _seconds(value: Any, what: str, name: str) -> float:
     try:
         seconds = float(value)
@@ -73,11 +83,8 @@ class WhisperJsonReader(Reader):
 
     @staticmethod
     def detect(text: str) -> bool:
-        data = _peek(text)
-        if data is None or not isinstance(data.get("segments"), list):
-            return False
-        first = next(iter(data["segments"]), None)
-        return "text" in data or (isinstance(first, dict) and "start" in first and "text" in first)
+        data, first = _with_segments(text)
+        return data is not None and ("text" in data or ("start" in first and "text" in first))
 
     def read(self, text: str, *, name: str) -> Transcript:
         data = _load(text, name)
@@ -104,11 +111,8 @@ class PodcastJsonReader(Reader):
 
     @staticmethod
     def detect(text: str) -> bool:
-        data = _peek(text)
-        if data is None or not isinstance(data.get("segments"), list):
-            return False
-        first = next(iter(data["segments"]), None)
-        return "version" in data or (isinstance(first, dict) and "body" in first)
+        data, first = _with_segments(text)
+        return data is not None and ("version" in data or "body" in first)
 
     def read(self, text: str, *, name: str) -> Transcript:
         data = _load(text, name)
