@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable, Iterator
 
 from banana.errors import PuzzleError
+from banana.solver.lastlevel import Every, Top, nearest_nodes
 from banana.solver.ops import OPERATORS, ordered, resolve_ops
 from banana.solver.puzzle import format_value, parse_batch_line, parse_numbers, parse_target
 from banana.solver.render import canonical, render
@@ -176,12 +177,7 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
-    if engine.lookup_ok and use == "all":
-        # + - * / over every number: every answer costs the same, deepening gains nothing
-        hits = _collect(engine, {goal}, use)
-        solutions = _select(hits, goal, wanted)
-    else:
-        solutions = _deepen(engine, goal, use, wanted, lean=not nearest)
+    solutions = _deepen(engine, goal, use, wanted)
     closest = None
     if nearest and not solutions:
         closest = _nearest(engine, target, use, wanted)
@@ -197,26 +193,44 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     )
 
 
-def _deepen(engine: Engine, goal, use: str, wanted: int, *, lean: bool) -> list[Solution]:
-    """Iterative deepening by cost: search every expression costing at most C, for
-    C = the cheapest conceivable answer, +1, +2, ... until ``wanted`` answers are found or
-    nothing was left out. Answers are therefore the simplest there are, and a query
-    whose full search would explode still finds its cheap answers quickly."""
+def _deepen(engine: Engine, goal, use: str, wanted: int) -> list[Solution]:
+    """Deepen by cost: build every expression costing the cheapest conceivable answer,
+    then one more, ... (each step only adds the new cost layer) until ``wanted``
+    answers are found or every table is exhausted. Answers are therefore the simplest
+    there are; an empty result after exhaustion means no answer within the bounds; a
+    query whose space is too large still finds its cheap answers before the budget
+    runs out."""
+    hits: list = []
+    search = _searcher(engine, {goal}, hits, use, alternatives=True)
     cap = engine.min_cost()
     found: list[Solution] = []
     verified: dict = {}
+    seen = 0
     while True:
-        engine.restart(cap)
         try:
-            hits = _collect(engine, {goal}, use, lean=lean)
+            search.extend(cap)
         except PuzzleError as exc:
             if found:
                 return found  # complete up to the previous cap
             raise PuzzleError(f"{exc} (no answer costs {cap - 1} or less)") from None
-        found = _select(hits, goal, wanted, verified=verified)
-        if len(found) >= wanted or not engine.capped:
+        if len(hits) > seen:
+            seen = len(hits)
+            found = _select(hits, goal, wanted, verified=verified)
+            if len(found) >= wanted:
+                return found
+        if search.exhausted:
             return found
         cap += 1
+
+
+def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives: bool):
+    """What a query extends cost by cost: the lean last level (every number used), or
+    every sub-multiset's table (--use some)."""
+    lookups = engine.lookup_ok and len(goals) == 1
+    if use == "all":
+        keep = engine.preimages(goals)
+        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
+    return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups)
 
 
 def tabulate(
@@ -249,8 +263,8 @@ def tabulate(
     if progress is not None:
         engine.progress = lambda done, _total: progress(done, total)
     goals = set(range(start, stop + 1))
-    engine.lookup_ok = False  # a range is tabulated from the tables themselves
-    hits = _collect(engine, goals, use, alternatives=False)
+    hits: list = []
+    _searcher(engine, goals, hits, use, alternatives=False).extend(math.inf)
     by_value: dict[int, list] = {}
     for node in hits:
         by_value.setdefault(node[VALUE], []).append(node)
@@ -338,32 +352,6 @@ def _check_size(numbers: tuple[int, ...], target: Fraction, bounds: Bounds) -> N
         raise PuzzleError(f"target {shown} is beyond the bound --max-value {limit}")
 
 
-def _collect(
-    engine: Engine, goals: set, use: str, *, alternatives: bool = True, lean: bool = True
-) -> list:
-    """Every expression found whose value is a goal: the cheapest, and with
-    ``alternatives`` also the other ways found to reach it. ``lean``: the last level
-    keeps only values that can still become a goal (not for --nearest)."""
-    codes = [engine.full] if use == "all" else engine.codes_by_size()
-    if use != "all" and engine.cap != math.inf:
-        # with --use some, a sub-multiset too large for the cap cannot be an answer
-        affordable = [code for code in codes if engine.cheapest(engine.size(code)) <= engine.cap]
-        if len(affordable) < len(codes):
-            engine.capped = True
-        codes = affordable
-    hits: list = []
-    lookups = engine.lookup_ok
-    keep = engine.preimages(goals) if lean and not lookups else None
-    for code in codes:
-        if lookups:
-            engine.finish(code, goals, hits)
-        elif code == engine.full:
-            engine.build(code, goals=goals, hits=hits, keep=keep, alternatives=alternatives)
-        else:
-            engine.build(code, goals=goals, hits=hits)
-    return hits
-
-
 def _solution(node: tuple, value, verified: bool) -> Solution:
     return Solution(
         text=render(node, "text"),
@@ -426,22 +414,25 @@ def _by_cost(node: tuple) -> int:
 
 
 def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[Solution, ...]:
-    """The values closest to ``target`` among the expressions searched (below and/or
-    above it), each with its simplest expression; every value is re-derived exactly
-    from its expression (rationally, or by sympy for an irrational one)."""
-    codes = [engine.full] if use == "all" else engine.codes_by_size()
+    """The values closest to ``target`` within the bounds (below and/or above it), each
+    with its simplest expression; every value is re-derived exactly from its
+    expression (rationally, or by sympy for an irrational one). The search is complete
+    (exhausted) when this is asked."""
     goal = float(target)
+    if use == "all":
+        nodes = nearest_nodes(engine, goal)
+    else:
+        nodes = [node for code in engine.codes_by_size() for node in engine.table(code).entries]
     best = math.inf
     closest: dict = {}  # value key -> cheapest node at the best distance
-    for code in codes:
-        for node in engine.table(code).entries:
-            distance = abs(float(node[VALUE]) - goal)
-            if distance < best * (1 - 1e-12) - 1e-300:
-                best, closest = distance, {}
-            if distance <= best * (1 + 1e-12) + 1e-300:
-                key = key_of(node[VALUE])
-                if key not in closest or node[COST] < closest[key][COST]:
-                    closest[key] = node
+    for node in nodes:
+        distance = abs(float(node[VALUE]) - goal)
+        if distance < best * (1 - 1e-12) - 1e-300:
+            best, closest = distance, {}
+        if distance <= best * (1 + 1e-12) + 1e-300:
+            key = key_of(node[VALUE])
+            if key not in closest or node[COST] < closest[key][COST]:
+                closest[key] = node
     out: list[Solution] = []
     for node in sorted(closest.values(), key=_by_cost):
         value = exact_value(node)

@@ -1,156 +1,286 @@
 """The last level of a search: the whole multiset, which is never tabulated in full.
 
-Two ways to find the expressions whose value is a goal (or can become one through
-unary operators) without building the last table:
+Only the values worth keeping are stored there (``Keep``): the goals and the values
+from which unary operators can still reach one, or, for --nearest, a window around
+the target and what can reach it. Like every table, the level is built in cost layers
+(``Top.extend``), so a query deepens by cost without recomputing anything. Two ways
+to find the pairs of the last binary step:
 
-* ``finish``: with only + - * / and digit forms, the last step ``x op y = goal`` is a
-  lookup of ``goal - x``, ``goal / x``, ... in the other part's table.
-* ``_combine_filtered``: otherwise every operator is evaluated in floating point on the
-  whole grid of pairs (numpy), and only pairs landing within 1e-9 of a wanted value are
-  evaluated exactly, through the same code as every other step.
+* lookups: with only + - * / and digit forms, ``x op y = goal`` is a lookup of
+  ``goal - x``, ``goal / x``, ... in the other part's table;
+* a grid: otherwise every operator is evaluated in floating point on blocks of pairs
+  (numpy), and only pairs landing within 1e-9 of a kept value (or inside a kept
+  interval) are evaluated exactly, through the same code as every other step. Exact
+  results are within ~1e-14 of their float image, so no kept value is missed.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from fractions import Fraction
+from typing import Iterable
 
-from banana.solver.values import VALUE, key_of, ratio_key
+from banana.solver.values import COST, LEFT, VALUE, key_of, ratio_key
+
+NEAR_TOLERANCE = 1e-9  # relative distance at which a float lands on a kept value
+NUMPY_CELLS_PER_STEP = 16  # float grid cells (one operator each) charged as one step of work
+BLOCK_CELLS = 1 << 19  # grid cells evaluated at once (a few float arrays of 4 MB)
+NEAREST_TRIES = 24  # windows tried around the target, each 4x wider, before giving up
 
 
-class LastLevel:
-    """Mixed into ``Engine``: the ways to finish a search at the whole multiset."""
+class Keep:
+    """The values a last level stores: exact points and closed float intervals."""
 
-    def _combine_filtered(self, a: int, b: int, targets: list, put_value, best=None) -> None:
-        """The lean last level: only results near a value worth keeping are computed exactly.
+    def __init__(self, points: Iterable, intervals: Iterable[tuple[float, float]] = ()) -> None:
+        self.keys: set = set()
+        by_float: dict = {}
+        for point in points:
+            key = key_of(point)
+            self.keys.add(key)
+            by_float[float(point)] = key
+        ordered = sorted(by_float.items())
+        self.point_floats = [f for f, _ in ordered]
+        self.point_keys = [k for _, k in ordered]
+        merged: list[list[float]] = []
+        for lo, hi in sorted(intervals):
+            lo -= NEAR_TOLERANCE * max(1.0, abs(lo))
+            hi += NEAR_TOLERANCE * max(1.0, abs(hi))
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.lows = [lo for lo, _ in merged]
+        self.highs = [hi for _, hi in merged]
+        self._arrays = None
 
-        Every operator is first evaluated in floating point on the whole grid of pairs
-        (numpy); a pair whose float result is within 1e-9 of a kept value is then
-        evaluated exactly, through the same code as every other step. Exact results
-        are within ~1e-14 of their float image, so no kept value is missed. ``targets``
-        is a sorted list of (float, key); with ``best`` (the table's get), a candidate
-        no cheaper than the exact expression already kept for its value is skipped.
-        """
+    def __call__(self, key, value) -> bool:
+        """Is this value (``key`` its table key) kept?"""
+        if key in self.keys:
+            return True
+        if not self.lows:
+            return False
+        x = float(value)
+        i = bisect.bisect_right(self.lows, x) - 1
+        return i >= 0 and x <= self.highs[i]
+
+    def near(self, np, grid):
+        """The cells of a 2-D float ``grid`` near a kept point or inside a kept interval:
+        (rows, columns, index of the point in ``point_keys`` or -1) arrays."""
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.point_floats, dtype=float),
+                np.array(self.lows, dtype=float),
+                np.array(self.highs, dtype=float),
+            )
+        targets, lows, highs = self._arrays
+        flat = grid.ravel()
+        hit = np.zeros(flat.shape, dtype=bool)
+        which = None
+        if len(targets):
+            last = len(targets) - 1
+            index = np.clip(np.searchsorted(targets, flat), 0, last)
+            below = np.clip(index - 1, 0, last)
+            tolerance = NEAR_TOLERANCE * np.maximum(1.0, np.abs(flat))
+            near_above = np.abs(flat - targets[index]) <= tolerance
+            near_below = np.abs(flat - targets[below]) <= tolerance
+            hit = near_above | near_below
+            which = np.where(near_above, index, np.where(near_below, below, -1))
+        if len(lows):
+            span = np.searchsorted(lows, flat, side="right") - 1
+            hit |= (span >= 0) & (flat <= highs[np.clip(span, 0, None)])
+        cells = np.nonzero(hit)[0]
+        rows, cols = np.divmod(cells, grid.shape[1])
+        points = which[cells] if which is not None else np.full(len(cells), -1)
+        return rows, cols, points
+
+
+class Top:
+    """The last level of a search (the whole multiset, or with --use some any
+    sub-multiset ``code``), built in cost layers.
+
+    ``keep``: the values stored; ``goals``: every expression found for one of them is
+    appended to ``hits`` (the cheapest and the others, when ``alternatives``; else a
+    goal already reached exactly is not evaluated again). ``lookups``: find the last
+    step by table lookups (only + - * / and digit forms).
+    """
+
+    def __init__(self, engine, keep: Keep, *, code: int | None = None, goals: Iterable = (),
+                 hits: list | None = None, alternatives: bool = True, lookups: bool = False) -> None:
+        self.engine = engine
+        self.keep = keep
+        self.goals = list(goals)
+        self.goal_keys = {key_of(goal) for goal in self.goals}
+        self.hits = [] if hits is None else hits
+        self.alternatives = alternatives
+        self.lookups = lookups and not engine.unary
+        self.code = engine.full if code is None else code
+        self.table = engine.new_table(self.code)
+        self.sink = engine.sink(
+            self.table, goals=self.goal_keys, hits=self.hits, keep=keep, float_goals=engine.float_goals
+        )
+
+    @property
+    def exhausted(self) -> bool:
+        """Every expression over all the numbers has been considered."""
+        return self.table.exhausted
+
+    def extend(self, cap) -> None:
+        """Build the layers up to cost ``cap`` (math.inf: all of them)."""
+        engine, table, code = self.engine, self.table, self.code
+        if table.exhausted or table.done >= cap:
+            return
+        if engine.extend_parts(code, cap) and table.horizon is None:
+            horizon = engine.horizon(code)
+            table.horizon = table.done if horizon is None else max(horizon, table.done)
+        stop = cap if table.horizon is None else min(cap, table.horizon)
+        low = table.done
+        if stop > low:
+            stop = int(stop)
+            buckets: dict[int, list] = {}
+            candidates = Candidates()
+            for a, b in engine.splits(code) if engine.binary else ():
+                if self.lookups:
+                    self._lookup_pairs(a, b, low, stop, buckets)
+                else:
+                    self._grid_pairs(a, b, low, stop, candidates)
+            self._layers(low, stop, buckets, candidates.sorted())
+        if table.exhausted:
+            engine.note_exhausted(code)
+
+    def _layers(self, low: int, stop: int, buckets: dict, candidates: Candidates) -> None:
+        engine, table = self.engine, self.table
+        put, _, put_value, fresh = self.sink
+        literals = engine.literal_nodes(self.code)
+        hits, goal_keys = self.hits, self.goal_keys
+        point_keys = self.keep.point_keys
+        for k in range(low + 1, stop + 1):
+            for node in literals:
+                if node[COST] != k:
+                    continue
+                if self.lookups:
+                    if key_of(node[VALUE]) in goal_keys:
+                        hits.append(node)
+                else:
+                    put_value(node[VALUE], k, "lit", node[LEFT], None, True)
+            hits.extend(buckets.pop(k, ()))
+            for name, left, right, approx, point in candidates.layer(k):
+                self._evaluate(name, left, right, approx, point_keys[point] if point >= 0 else None, put_value)
+            sources = engine.unary_sources(table, k)
+            if sources:
+                engine.charge(sum(len(entries) * len(names) for entries, names in sources))
+                for entries, names in sources:
+                    engine._unary(entries, names, put_value)
+            table.add_layer(k, fresh)
+            table.done = k
+            count = len(fresh)
+            fresh.clear()
+            engine._count_entries(count, False)
+
+    def _evaluate(self, name: str, left: tuple, right: tuple, approx: float, key, put_value) -> None:
+        if not self.alternatives and key is not None:
+            old = self.table.by_value.get(key)
+            if old is not None and old[5]:
+                return  # an exact expression at least as cheap is kept
+        if type(left[1]) is float or type(right[1]) is float:
+            # an irrational operand: the float is the value; put_value snaps it to a
+            # rational or drops it (the irrational atom rule)
+            put_value(approx, left[0] + right[0] + self.engine.c[name], name, left, right, False)
+        else:
+            self.engine._one(name, left, right, put_value)
+
+    # ----- the grid ------------------------------------------------------------------
+    def _grid_pairs(self, a: int, b: int, low: int, stop: int, candidates: Candidates) -> None:
+        """Candidates for layers low+1..stop from the pairs of parts a and b: every
+        operator in floats, kept when near a kept value."""
         import numpy as np
 
-        ta, tb = self.tables[a], self.tables[b]
-        xs, ys = self._floats(a), self._floats(b)
-        if not len(xs) or not len(ys):
+        engine = self.engine
+        ta, tb = engine.tables[a], engine.tables[b]
+        if not ta.costs or not tb.costs:
             return
-        costs_a = self._costs(a)
-        costs_b = self._costs(b)
-        affordable = None
-        if self._room != math.inf:
-            affordable = (costs_a[:, None] + costs_b[None, :]) <= self._room
-            self.charge(int(affordable.sum()) * max(1, len(self.binary)))
-            largest = max(self.c[name] for name in self.binary) if self.binary else 0
-            if ((costs_a[:, None] + costs_b[None, :]) > self._cap_now - largest).any():
-                self.capped = True  # some pair is too costly for some operator
-        else:
-            self.charge(len(xs) * len(ys) * max(1, len(self.binary)))
-        target_floats = np.array([t[0] for t in targets])
-        target_keys = [t[1] for t in targets]
-        x, y = xs[:, None], ys[None, :]
-        ea_list, eb_list = ta.entries, tb.entries
-        one = self._one
+        same = a == b
+        xs, _ = arrays(engine, a)
+        ys, costs_b = arrays(engine, b)
+        for cost, names, _ in engine.binary_classes:
+            grids = sum(1 if name in ("add", "mul") else 2 for name in names)
+            for x in ta.costs:
+                # the partners cost y with low < x + y + cost <= stop (and y >= x for a
+                # table paired with itself)
+                y_low, y_high = low - cost - x, stop - cost - x
+                if same:
+                    y_low = max(y_low, x - 1)
+                if y_high < tb.costs[0]:
+                    break
+                c0 = int(np.searchsorted(costs_b, y_low, side="right"))
+                c1 = int(np.searchsorted(costs_b, y_high, side="right"))
+                if c1 <= c0:
+                    continue
+                r0, r1 = ta.at[x]
+                engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP))
+                step = max(1, BLOCK_CELLS // (c1 - c0))
+                for r in range(r0, r1, step):
+                    self._block(np, ta, tb, xs, ys, costs_b, (r, min(r + step, r1)), (c0, c1),
+                                same, x + cost, names, candidates)
+
+    def _block(self, np, ta, tb, xs, ys, costs_b, rows_span, cols_span, same, row_cost, names,
+               candidates: Candidates) -> None:
+        """One block of pairs: rows of ``ta`` (all costing ``row_cost`` with the operator)
+        against columns of ``tb``."""
+        r0, r1 = rows_span
+        c0, c1 = cols_span
+        x, y = xs[r0:r1, None], ys[None, c0:c1]
+        mask = None
+        if same and c0 < r1:  # the same pair from both sides: keep it once
+            mask = np.arange(c0, c1)[None, :] >= np.arange(r0, r1)[:, None]
+        keep = self.keep
         with np.errstate(all="ignore"):
-            for name in self.binary:
-                op_cost = self.c[name]
+            for name in names:
                 for swapped in (False, True):
                     if swapped and name in ("add", "mul"):
                         continue
                     left, right = (y, x) if swapped else (x, y)
-                    if name == "add":
-                        grid = left + right
-                    elif name == "sub":
-                        grid = left - right
-                    elif name == "mul":
-                        grid = left * right
-                    elif name == "div":
-                        grid = left / right
-                    elif name == "pow":
-                        grid = _float_pow(np, left, right)
-                    elif name == "root":
-                        grid = _float_pow(np, left, 1.0 / right)
-                    else:  # log of left to base right
-                        grid = np.log(np.where(left > 0, left, np.nan)) / np.log(
-                            np.where(right > 0, right, np.nan)
-                        )
-                    if affordable is not None:
-                        grid = np.where(affordable, grid, np.nan)
-                    rows, cols, which = _near_targets(np, grid, target_floats)
+                    grid = _float_op(np, name, left, right)
+                    if mask is not None:
+                        grid = np.where(mask, grid, np.nan)
+                    rows, cols, points = keep.near(np, grid)
                     if not len(rows):
                         continue
-                    cost = costs_a[rows] + costs_b[cols] + op_cost
-                    order = np.argsort(cost, kind="stable")
-                    for k in order.tolist():
-                        i, j = int(rows[k]), int(cols[k])
-                        if best is not None:
-                            old = best(target_keys[which[k]])
-                            if old is not None and old[0] <= cost[k] and old[5]:
-                                continue  # an exact expression at least as cheap is kept
-                        ea, eb = ea_list[i], eb_list[j]
-                        if swapped:
-                            ea, eb = eb, ea
-                        if type(ea[1]) is float or type(eb[1]) is float:
-                            # an irrational operand: the float is the value; put_value snaps
-                            # it to a rational or drops it (the irrational atom rule)
-                            value = float(grid[i, j])
-                            put_value(value, ea[0] + eb[0] + op_cost, name, ea, eb, False)
-                        else:
-                            one(name, ea, eb, put_value)
+                    self.engine.charge(len(rows))  # each is evaluated exactly in its layer
+                    candidates.add(
+                        (name, swapped, ta.entries, tb.entries),
+                        costs_b[c0 + cols] + row_cost, r0 + rows, c0 + cols, grid[rows, cols], points,
+                    )
 
-    def _costs(self, code: int):
-        import numpy as np
+    # ----- lookups -------------------------------------------------------------------
+    def _lookup_pairs(self, a: int, b: int, low: int, stop: int, buckets: dict) -> None:
+        """Expressions for a goal from parts a and b costing low+1..stop, by lookups."""
+        engine = self.engine
+        ta, tb = engine.tables[a], engine.tables[b]
+        if not ta.costs or not tb.costs:
+            return
+        small, big = (ta, tb) if len(ta.entries) <= len(tb.entries) else (tb, ta)
+        high_x = stop - engine._min_binary - big.costs[0]
+        low_x = low - engine._max_binary - big.costs[-1]
+        rows = [e for e in small.entries if low_x < e[0] <= high_x]
+        engine.charge(len(rows) * len(self.goals) * max(1, len(engine.binary)))
+        found: list = []
+        self._finish_pair(rows, big, found)
+        for node in found:
+            if low < node[0] <= stop:
+                buckets.setdefault(node[0], []).append(node)
 
-        found = self._cost_arrays.get(code)
-        if found is None:
-            found = np.array([e[0] for e in self.tables[code].entries], dtype=np.int64)
-            self._cost_arrays[code] = found
-        return found
-
-    def _floats(self, code: int):
-        import numpy as np
-
-        found = self._float_arrays.get(code)
-        if found is None:
-            found = np.array([float(e[1]) for e in self.tables[code].entries], dtype=float)
-            self._float_arrays[code] = found
-        return found
-
-    def finish(self, code: int, goals, hits: list) -> None:
-        """Append to ``hits`` every expression for sub-multiset ``code`` whose value is a goal.
-
-        Only for operator sets in LOOKUP_OPS: the last step ``x op y = goal`` is found by
-        looking ``goal - x``, ``goal / x``, ... up in the other part's table, so the table
-        of ``code`` itself is never built. Integer pairs stay on integer arithmetic.
-        """
-        members = self.members(code)
-        goal_keys = {key_of(goal) for goal in goals}
-        for node in self.literals(members):
-            if key_of(node[VALUE]) in goal_keys:
-                hits.append(node)
-        splits = self.splits(code)
-        for a, b in splits:
-            self.table(a)
-            self.table(b)
-        for a, b in splits:
-            small, big = self.tables[a], self.tables[b]
-            if len(small.entries) > len(big.entries):
-                small, big = big, small
-            self.charge(len(small.entries) * len(goals) * max(1, len(self.binary)))
-            self._finish_pair(small, big, goals, hits)
-
-    def _finish_pair(self, small, big, goals, hits: list) -> None:
-        ops = self.ops
-        c = self.c
+    def _finish_pair(self, rows: list, big, hits: list) -> None:
+        ops = self.engine.ops
+        c = self.engine.c
+        goals = self.goals
         do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
         lookup = big.by_value.get
         ints_only = big.all_int
         cheapest = cheapest_nonzero = None
         emit = hits.append
-        for ex in small.entries:
+        for ex in rows:
             vx, cx, exact_x = ex[1], ex[0], ex[5]
             x_int = type(vx) is int
             for goal in goals:
@@ -219,6 +349,180 @@ class LastLevel:
                             emit((cx + ey[0] + c_div, goal, "div", ey, ex, exact_x and ey[5]))
 
 
+
+
+class Candidates:
+    """Pairs whose float value lands on a kept value, waiting for the layer of their
+    cost: numpy arrays (about 40 bytes a pair), made into expressions only then."""
+
+    def __init__(self) -> None:
+        self._chunks: list = []  # (name, swapped, entries of the rows, entries of the columns)
+        self._arrays: list = []  # (costs, rows, columns, float values, kept-point index)
+        self._sorted = None
+
+    def add(self, chunk: tuple, costs, rows, cols, values, points) -> None:
+        self._chunks.append(chunk)
+        self._arrays.append((costs, rows, cols, values, points))
+
+    def sorted(self) -> Candidates:
+        """Order every candidate by cost (stable: the order found within one cost)."""
+        if self._arrays:
+            import numpy as np
+
+            fields = [np.concatenate([arrays[i] for arrays in self._arrays]) for i in range(5)]
+            chunk = np.repeat(np.arange(len(self._arrays)), [len(arrays[0]) for arrays in self._arrays])
+            order = np.argsort(fields[0], kind="stable")
+            self._sorted = [field[order] for field in fields] + [chunk[order]]
+            self._arrays = []
+        return self
+
+    def layer(self, cost: int):
+        """(name, left, right, float value, kept-point index) of the candidates costing ``cost``."""
+        if self._sorted is None:
+            return
+        import numpy as np
+
+        costs, rows, cols, values, points, chunks = self._sorted
+        start = int(np.searchsorted(costs, cost, side="left"))
+        end = int(np.searchsorted(costs, cost, side="right"))
+        if start == end:
+            return
+        info = self._chunks
+        for c, i, j, value, point in zip(chunks[start:end].tolist(), rows[start:end].tolist(),
+                                         cols[start:end].tolist(), values[start:end].tolist(),
+                                         points[start:end].tolist()):
+            name, swapped, a_entries, b_entries = info[c]
+            left, right = a_entries[i], b_entries[j]
+            if swapped:
+                left, right = right, left
+            yield name, left, right, value, point
+
+
+class Every:
+    """--use some: every sub-multiset is an answer, each with its own lean last level.
+    ``extend(cap)`` extends those the cap can afford (fewer numbers cost less, so
+    larger sub-multisets join as the cap grows); their tables are built only as far
+    as larger sub-multisets need them."""
+
+    def __init__(self, engine, goals: Iterable, hits: list, *, alternatives: bool = True,
+                 lookups: bool = False) -> None:
+        goals = list(goals)
+        keep = engine.preimages(goals)
+        self.engine = engine
+        self.tops = [
+            Top(engine, keep, code=code, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
+            for code in engine.codes_by_size()
+        ]
+
+    def extend(self, cap) -> None:
+        engine = self.engine
+        for top in self.tops:
+            if engine.cheapest(engine.size(top.code)) > cap:
+                break  # sorted by size: the rest cost even more
+            top.extend(cap)
+
+    @property
+    def exhausted(self) -> bool:
+        return all(top.exhausted for top in self.tops)
+
+
+# ----- nearest values ------------------------------------------------------------------
+
+
+def nearest_nodes(engine, target: float) -> list:
+    """Expressions over all the numbers, among them those closest to ``target``.
+
+    A float pass over every last pair gives the distance d of the closest candidate;
+    a last level keeping only the window [target - d, target + d] (and whatever unary
+    operators can bring into it) is then built exactly. A float candidate may not
+    survive the exact rules (bounds, the irrational atom rule): the window then
+    widens. The search must be complete (exhausted) before this is asked.
+    """
+    distance = _float_distance(engine, target)
+    if distance == math.inf:
+        return []
+    scale = max(1.0, abs(target))
+    width = distance
+    for _ in range(NEAREST_TRIES):
+        pad = width * (1 + NEAR_TOLERANCE) + NEAR_TOLERANCE * scale
+        top = Top(engine, engine.preimages((), [(target - pad, target + pad)]), alternatives=False)
+        top.extend(math.inf)
+        entries = top.table.entries
+        if any(abs(float(e[VALUE]) - target) <= pad for e in entries):
+            return entries
+        width = max(width * 4, 1e-6 * scale)
+    return []
+
+
+def _float_distance(engine, target: float) -> float:
+    """The distance from ``target`` to the closest literal or last binary step, in floats."""
+    import numpy as np
+
+    code = engine.full
+    engine.extend_parts(code, math.inf)
+    limit = float(engine.bounds.max_magnitude)
+    best = math.inf
+    for node in engine.literal_nodes(code):
+        best = min(best, abs(float(node[VALUE]) - target))
+    for a, b in engine.splits(code) if engine.binary else ():
+        ta, tb = engine.tables[a], engine.tables[b]
+        if not ta.entries or not tb.entries:
+            continue
+        xs, _ = arrays(engine, a)
+        ys, _ = arrays(engine, b)
+        grids = sum(1 if name in ("add", "mul") else 2 for name in engine.binary)
+        engine.charge(-(-len(xs) * len(ys) * grids // NUMPY_CELLS_PER_STEP))
+        step = max(1, BLOCK_CELLS // len(ys))
+        with np.errstate(all="ignore"):
+            for r in range(0, len(xs), step):
+                x, y = xs[r:r + step, None], ys[None, :]
+                for name in engine.binary:
+                    for left, right in ((x, y), (y, x)) if name not in ("add", "mul") else ((x, y),):
+                        grid = _float_op(np, name, left, right)
+                        distance = np.abs(np.where(np.abs(grid) <= limit, grid, np.nan) - target)
+                        if np.isfinite(distance).any():
+                            best = min(best, float(np.nanmin(distance)))
+    return best
+
+
+# ----- floats -------------------------------------------------------------------------
+
+
+def arrays(engine, code: int):
+    """(values as floats, costs) of the entries of ``code``, extended as the table grows."""
+    import numpy as np
+
+    entries = engine.tables[code].entries
+    found = engine.arrays.get(code)
+    if found is not None and found[0] == len(entries):
+        return found[1], found[2]
+    start = 0 if found is None else found[0]
+    floats = np.array([float(e[1]) for e in entries[start:]], dtype=float)
+    costs = np.array([e[0] for e in entries[start:]], dtype=np.int64)
+    if found is not None:
+        floats = np.concatenate([found[1], floats])
+        costs = np.concatenate([found[2], costs])
+    engine.arrays[code] = (len(entries), floats, costs)
+    return floats, costs
+
+
+def _float_op(np, name: str, left, right):
+    if name == "add":
+        return left + right
+    if name == "sub":
+        return left - right
+    if name == "mul":
+        return left * right
+    if name == "div":
+        return left / right
+    if name == "pow":
+        return _float_pow(np, left, right)
+    if name == "root":
+        return _float_pow(np, left, 1.0 / right)
+    # log of left to base right
+    return np.log(np.where(left > 0, left, np.nan)) / np.log(np.where(right > 0, right, np.nan))
+
+
 def _float_pow(np, base, exponent):
     """base ** exponent in floats, real results only (a negative base needs an integer exponent)."""
     base, exponent = np.broadcast_arrays(base, exponent)
@@ -228,22 +532,6 @@ def _float_pow(np, base, exponent):
     odd = integral & (np.abs(np.fmod(exponent, 2.0)) == 1.0)
     signed = np.where((base < 0) & odd, -magnitude, magnitude)
     return np.where(ok, signed, np.nan)
-
-
-def _near_targets(np, grid, targets):
-    """Cells of ``grid`` within 1e-9 (relative) of a value in sorted ``targets``:
-    (rows, columns, index of the target) arrays."""
-    flat = grid.ravel()
-    last = len(targets) - 1
-    index = np.clip(np.searchsorted(targets, flat), 0, last)
-    below = np.clip(index - 1, 0, last)
-    tolerance = 1e-9 * np.maximum(1.0, np.abs(flat))
-    near_above = np.abs(flat - targets[index]) <= tolerance
-    near_below = np.abs(flat - targets[below]) <= tolerance
-    cells = np.nonzero(near_above | near_below)[0]
-    which = np.where(near_above[cells], index[cells], below[cells])
-    rows, cols = np.divmod(cells, grid.shape[1])
-    return rows, cols, which
 
 
 def _by_cost(entry) -> int:

@@ -1,13 +1,21 @@
-"""The enumeration: dynamic programming over sub-multisets of the puzzle's numbers.
+"""The enumeration: dynamic programming over sub-multisets of the puzzle's numbers, by cost.
 
 For every sub-multiset S of the numbers (identical numbers are merged, so ``4 4 4 4``
 has the four sub-multisets {4}, {4,4}, {4,4,4}, {4,4,4,4}, not 15 subsets) the search
-keeps a table ``value -> cheapest expression`` built from
+keeps a table ``value -> cheapest expression``. The table is built in *cost layers*:
+layer k holds the values whose cheapest expression costs exactly k, made from
 
-* the literals written with exactly S's digits (22, .2, 2.2, .2̄ ...),
-* every binary operator applied to a value of A and a value of B, for every split
-  S = A + B,
-* up to ``max_unary_depth`` unary operators stacked on top of those.
+* the literals written with exactly S's digits (22, .2, 2.2, .2̄ ...) that cost k,
+* a binary operator of cost c on a value of A costing x and a value of B costing
+  k - c - x, for every split S = A + B,
+* a unary operator of cost c on a value of S costing k - c (at most
+  ``max_unary_depth`` unary operators stacked directly on one another).
+
+Every source of layer k costs less than k, so a layer is final once built: raising
+the cost cap from C to C' builds layers C+1..C' and recomputes nothing. A table is
+*exhausted* once no expression over S can cost more than the layers built (its parts
+are exhausted, and the layers past their costliest pair plus the deepest unary chain
+are built): it is then complete within the bounds.
 
 Values are exact rationals (``int`` or ``fractions.Fraction``; tables key fractions by
 ``(numerator, denominator)`` and combine them in integer arithmetic) wherever the step
@@ -19,19 +27,17 @@ next binary operator that uses it must bring the result back to a rational ((√
 or of the target is snapped to it and the expression is marked inexact; ``verify.py``
 proves such expressions exactly (or they are dropped).
 
-The last level (the whole multiset) is not tabulated in full: with only + - * / (and
-digit forms) the last step is found by lookups (``goal - a`` in the other table, ...);
-otherwise every operator is evaluated on the grid of pairs in floating point (numpy)
-and only pairs landing near a goal, or near a value a unary operator can turn into a
-goal, are evaluated exactly.
+The whole multiset is not tabulated in full (``lastlevel.Top``): only the values that
+are a goal, or that unary operators can turn into one, are kept there.
 
-Target queries deepen by cost (``Engine.cap``): first every expression of the least
-conceivable cost, then one more, ... so the first answers found are the simplest, and
-the partial costs prune what is never cheap enough. Magnitudes are estimated before
-they are computed (log-size for powers, factorials and concatenations), so
-``((4!)!)!`` or ``9^9^9`` is never evaluated, and each level's work is estimated before
-it starts and charged against a budget: a query that would explode stops with a
-PuzzleError instead of running for hours or filling memory.
+A target query deepens by cost (``api.py``): layer after layer until it has its
+answers (they are the simplest there are), until every table is exhausted (then no
+answer exists within the bounds: that is a proof, not a guess), or until the work
+budget runs out. Magnitudes are estimated before they are computed (log-size for
+powers, factorials and concatenations), so ``((4!)!)!`` or ``9^9^9`` is never
+evaluated, and each layer's work is estimated and charged before it starts: a query
+that would explode stops with a PuzzleError instead of running for hours or filling
+memory.
 
 An expression is a tuple ``(cost, value, op, left, right, exact)`` (positions below);
 ``left``/``right`` are child tuples, or a ``Literal`` in ``left`` for op "lit".
@@ -40,20 +46,20 @@ Tuples keep the hot loops fast; ``render.py`` and ``verify.py`` read them.
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from math import gcd
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
 
 from banana.errors import PuzzleError
-from banana.solver.lastlevel import LastLevel
+from banana.solver.lastlevel import Keep
 from banana.solver.literals import Literal, literal_forms
 from banana.solver.ops import NUMBER_COST, OPERATORS
 from banana.solver.values import (
     COST,
     LEFT,
+    OP,
     VALUE,
     MAX_ROOT_INDEX,
     SNAP_DENOMINATOR,
@@ -72,10 +78,13 @@ MAX_NUMBERS = 12  # more numbers than this is refused before any work
 
 BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
 UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
-ROUNDING_OPS = frozenset({"floor", "ceil"})
+SLOW_BINARY = frozenset({"pow", "root", "log"})  # the only ones that can bring an irrational back
+UNARY_SET = frozenset(UNARY_ORDER)
 COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
+# kinds of pair jobs in a layer
+_RATIONAL, _IRRATIONAL, _MIXED = range(3)
 
 
 @dataclass(frozen=True)
@@ -111,19 +120,58 @@ class Bounds:
         return math.log10(self.max_magnitude)
 
 
-class Table(NamedTuple):
-    """The expressions of one sub-multiset: by value, and as lists for iteration."""
+class Table:
+    """The expressions of one sub-multiset, cheapest per value, in cost layers.
 
-    by_value: dict
-    entries: list
-    rational: list  # entries with an int/Fraction value, cheapest first
-    irrational: list  # entries with a float value, cheapest first
-    all_int: bool  # every value is an int (lookups of fractions can be skipped)
-    rational_costs: list  # costs of ``rational``, for bisecting under a cost cap
-    irrational_costs: list
+    ``entries`` (and its ``rational``/``irrational`` parts) are sorted by cost; ``at``
+    maps a cost to the (start, end) slice of its layer in the matching list. The table
+    is complete through cost ``done``; ``horizon`` is the most any of its expressions
+    can cost, once known (its parts exhausted).
+    """
 
+    __slots__ = (
+        "by_value", "entries", "rational", "irrational", "at", "rational_at", "irrational_at",
+        "costs", "all_int", "done", "horizon",
+    )
 
-EMPTY = Table({}, [], [], [], True, [], [])  # the table of numbers too costly for the cap
+    def __init__(self, done: int) -> None:
+        self.by_value: dict = {}
+        self.entries: list = []
+        self.rational: list = []  # entries with an int/Fraction value
+        self.irrational: list = []  # entries with a float value
+        self.at: dict[int, tuple[int, int]] = {}
+        self.rational_at: dict[int, tuple[int, int]] = {}
+        self.irrational_at: dict[int, tuple[int, int]] = {}
+        self.costs: list[int] = []  # the costs that have a layer, ascending
+        self.all_int = True  # every value is an int (lookups of fractions can be skipped)
+        self.done = done
+        self.horizon: int | None = None
+
+    @property
+    def exhausted(self) -> bool:
+        """True when the table is complete: no expression costs more than its layers."""
+        return self.horizon is not None and self.done >= self.horizon
+
+    def add_layer(self, cost: int, fresh: list) -> None:
+        """Append the layer of ``cost`` (already filed in ``by_value``)."""
+        if not fresh:
+            return
+        start = len(self.entries)
+        self.entries.extend(fresh)
+        self.at[cost] = (start, len(self.entries))
+        rational = [e for e in fresh if type(e[1]) is not float]
+        if rational:
+            start = len(self.rational)
+            self.rational.extend(rational)
+            self.rational_at[cost] = (start, len(self.rational))
+        if len(rational) < len(fresh):
+            irrational = [e for e in fresh if type(e[1]) is float]
+            start = len(self.irrational)
+            self.irrational.extend(irrational)
+            self.irrational_at[cost] = (start, len(self.irrational))
+        if self.all_int and (len(rational) < len(fresh) or any(type(e[1]) is not int for e in rational)):
+            self.all_int = False
+        self.costs.append(cost)
 
 
 def lit_node(literal: Literal) -> tuple:
@@ -131,7 +179,11 @@ def lit_node(literal: Literal) -> tuple:
 
 
 class TableCache:
-    """Tables of sub-multisets, shared between puzzles with the same settings (``--batch``)."""
+    """Tables of sub-multisets, shared between puzzles with the same settings (``--batch``).
+
+    A table depends only on its numbers and the settings, not on the puzzle, so a
+    puzzle may extend a table an earlier one started.
+    """
 
     def __init__(self, *, max_entries: int = 2_000_000) -> None:
         self.max_entries = max_entries
@@ -145,16 +197,17 @@ class TableCache:
             found = self._tables[settings] = {}
         return found
 
-    def note(self, table: Table) -> None:
-        """Count a new table; forget everything when the cache grows too large."""
-        self._size += len(table.entries)
+    def note(self, entries: int) -> None:
+        """Count new entries; forget every table when the cache grows too large (the
+        engines holding one keep it)."""
+        self._size += entries
         if self._size > self.max_entries:
             for tables in self._tables.values():
                 tables.clear()
             self._size = 0
 
 
-class Engine(LastLevel):
+class Engine:
     """One search: the numbers, operators and bounds, and the tables built so far."""
 
     def __init__(
@@ -191,37 +244,46 @@ class Engine(LastLevel):
         self.full = stride - 1
         self.binary = [op for op in BINARY_ORDER if op in self.ops]
         self.unary = [op for op in UNARY_ORDER if op in self.ops]
-        self.slow_binary = [op for op in self.binary if op in ("pow", "root", "log")]
         self.lookup_ok = self.ops <= LOOKUP_OPS
+        self.c = COSTS
+        # binary operators grouped by cost: (cost, names, the slow ones among them)
+        classes: dict[int, list[str]] = {}
+        for name in self.binary:
+            classes.setdefault(COSTS[name], []).append(name)
+        self.binary_classes = [
+            (cost, tuple(names), tuple(n for n in names if n in SLOW_BINARY))
+            for cost, names in sorted(classes.items())
+        ]
+        unary_classes: dict[int, list[str]] = {}
+        for name in self.unary:
+            unary_classes.setdefault(COSTS[name], []).append(name)
+        self.unary_classes = sorted((cost, tuple(names)) for cost, names in unary_classes.items())
+        self._min_binary = min(classes) if classes else 0
+        self._max_binary = max(classes) if classes else 0
+        self._max_unary = max(unary_classes) if unary_classes else 0
+        joins = list(classes)
+        if len(numbers) > 1 and "concat" in self.ops:
+            joins.append(OPERATORS["concat"].cost)
+        # the least an expression pays to take in one more number: the number and a join
+        self._per_number = NUMBER_COST + (min(joins) if joins else 0)
         self.work = 0
         self.entries = 0
         self.tables: dict[int, Table] = {}
-        self.float_goals: list = []
+        self.float_goals: list = []  # fractional targets a float may snap to (last levels only)
         settings = (self.ops, integer_steps, bounds)
         self._shared = None if cache is None else cache.tables_for(settings)
-        self.cap: float = math.inf  # expressions costing more are left out (iterative deepening)
-        self.capped = False  # True once the cap left something out
-        joins = [OPERATORS[name].cost for name in self.binary]
-        if len(numbers) > 1 and "concat" in self.ops:
-            joins.append(OPERATORS["concat"].cost)
-        self._min_binary = min(joins[: len(self.binary)]) if self.binary else 0
-        self._binary_costs = _cost_classes(self.binary, COSTS)
-        self._slow_costs = _cost_classes(self.slow_binary, COSTS)
-        self._cap_now = self._room = math.inf
-        # the least an expression pays to take in one more number: the number and a join
-        self._per_number = NUMBER_COST + (min(joins) if joins else 0)
-        self._done_codes = 0
+        self._exhausted: set[int] = set()
         # every sub-multiset's numbers, indexed by code (the first distinct number is the
         # lowest mixed-radix digit, so each number's block repeats the previous list)
         members: list[tuple[int, ...]] = [()]
         for number, count in zip(self.distinct, self.counts):
             members = [m + (number,) * k for k in range(count + 1) for m in members]
         self._members = members
-        self._float_arrays: dict = {}
-        self._cost_arrays: dict = {}
-        self._log_limit = bounds.log10_magnitude
+        self._sizes = [len(m) for m in members]
+        self._literal_nodes: dict[int, list] = {}
         self._splits: dict[int, list[tuple[int, int]]] = {}
-        self.c = COSTS
+        self.arrays: dict = {}  # code -> float and cost arrays of its entries (lastlevel)
+        self._log_limit = bounds.log10_magnitude
 
     # ----- sub-multisets ---------------------------------------------------------
     def vector(self, code: int) -> list[int]:
@@ -232,10 +294,10 @@ class Engine(LastLevel):
         return self._members[code]
 
     def size(self, code: int) -> int:
-        return sum(self.vector(code))
+        return self._sizes[code]
 
     def codes_by_size(self) -> list[int]:
-        return sorted(range(1, self.n_codes), key=lambda code: (self.size(code), code))
+        return sorted(range(1, self.n_codes), key=lambda code: (self._sizes[code], code))
 
     def splits(self, code: int) -> list[tuple[int, int]]:
         """Unordered splits S = A + B with both parts non-empty (A <= B as codes)."""
@@ -249,7 +311,6 @@ class Engine(LastLevel):
         found = self._splits[code] = [(a, code - a) for a in subs if 0 < a <= code - a]
         return found
 
-    # ----- iterative deepening ------------------------------------------------------
     def min_cost(self) -> int:
         """The cost of the cheapest conceivable answer: every number and one join each."""
         return self.cheapest(len(self.numbers) if self.use == "all" else 1)
@@ -257,23 +318,6 @@ class Engine(LastLevel):
     def cheapest(self, count: int) -> int:
         """The least an expression over ``count`` numbers can cost."""
         return NUMBER_COST * count + (self._per_number - NUMBER_COST) * (count - 1)
-
-    def restart(self, cap: float) -> None:
-        """Forget every table and search again with expressions up to cost ``cap``."""
-        self.cap = cap
-        self.capped = False
-        self.entries = 0
-        self.tables.clear()
-        self._float_arrays.clear()
-        self._cost_arrays.clear()
-        self._done_codes = 0
-
-    def cap_for(self, code: int) -> float:
-        """The most an expression over ``code`` may cost and still fit in an answer under
-        the cap: with --use all, the numbers not in ``code`` must still be taken in."""
-        if self.cap == math.inf or self.use != "all":
-            return self.cap
-        return self.cap - self._per_number * (len(self.numbers) - self.size(code))
 
     # ----- budget ----------------------------------------------------------------
     def charge(self, work: int) -> None:
@@ -285,8 +329,10 @@ class Engine(LastLevel):
                 "numbers or operators, lower --max-depth, or raise --max-work"
             )
 
-    def _count_entries(self, n: int) -> None:
+    def _count_entries(self, n: int, shared: bool) -> None:
         self.entries += n
+        if shared:
+            self.cache.note(n)
         if self.entries > self.bounds.max_entries:
             raise PuzzleError(
                 f"search too large: over {self.bounds.max_entries:,} distinct values stored for "
@@ -294,53 +340,188 @@ class Engine(LastLevel):
                 "numbers or operators, or lower --max-depth/--max-value"
             )
 
+    def note_exhausted(self, code: int) -> None:
+        """Report progress: one more sub-multiset is complete."""
+        if code not in self._exhausted:
+            self._exhausted.add(code)
+            if self.progress is not None:
+                self.progress(len(self._exhausted), self.n_codes - 1)
+
     # ----- tables -------------------------------------------------------------------
-    def table(self, code: int) -> Table:
-        """The complete table of sub-multiset ``code``, building it (and its parts) if needed."""
+    def new_table(self, code: int) -> Table:
+        return Table(self.cheapest(self.size(code)) - 1)
+
+    def table_of(self, code: int) -> Table:
+        """The table of ``code`` as far as it is built (shared with the cache)."""
         found = self.tables.get(code)
-        if found is not None:
-            return found
-        if self.cheapest(self.size(code)) > self.cap_for(code):
-            # nothing over these numbers fits under the cost cap: skip its splits entirely
-            self.capped = True
-            found = self.tables[code] = EMPTY
-            return found
-        shared = self._shared if self.cap == math.inf else None
-        if shared is not None:
-            members = self.members(code)
-            found = shared.get(members)
-            if found is not None:
-                self.tables[code] = found
-                return found
-        built = self.build(code)
-        if shared is not None:
-            shared[members] = built
-            self.cache.note(built)
-        return built
+        if found is None:
+            shared = self._shared
+            if shared is not None:
+                found = shared.get(self._members[code])
+            if found is None:
+                found = self.new_table(code)
+                if shared is not None:
+                    shared[self._members[code]] = found
+            self.tables[code] = found
+        return found
 
-    def build(
-        self, code: int, *, goals=None, hits: list | None = None, keep=None, alternatives: bool = True
-    ) -> Table:
-        """Build the table of ``code`` from its parts' tables.
+    def table(self, code: int) -> Table:
+        """The complete table of sub-multiset ``code``."""
+        return self.extend(code, math.inf)
 
-        ``goals``/``hits``: every expression whose value is in ``goals`` is appended to
-        ``hits`` as it is made, not only the cheapest per value. ``keep``: store only
-        values in this set (a lean last level that need not be complete); the result is
-        then not remembered as the table of ``code``. ``alternatives=False``: only the
-        cheapest expression per kept value matters, so dominated candidates are skipped.
-        """
-        splits = self.splits(code)
+    def part_caps(self, code: int, cap) -> list[tuple[int, float, int, float]]:
+        """For each split (a, b) of ``code``: how far each part must be complete for the
+        layers of ``code`` up to ``cap`` (the other part costs at least its cheapest)."""
+        out = []
+        if not self.binary:
+            return out
+        for a, b in self.splits(code):
+            cap_a = cap - self._min_binary - self.cheapest(self._sizes[b])
+            cap_b = cap - self._min_binary - self.cheapest(self._sizes[a])
+            out.append((a, cap_a, b, cap_b))
+        return out
+
+    def extend_parts(self, code: int, cap) -> bool:
+        """Extend the parts of ``code`` for its layers up to ``cap``; True when every
+        part is exhausted."""
+        exhausted = True
+        for a, cap_a, b, cap_b in self.part_caps(code, cap):
+            ta = self.extend(a, cap_a)
+            tb = self.extend(b, cap_b)
+            exhausted = exhausted and ta.exhausted and tb.exhausted
+        return exhausted
+
+    def horizon(self, code: int) -> int | None:
+        """The most an expression over ``code`` can cost, its parts being exhausted
+        (None: no expression at all)."""
+        top = max((node[COST] for node in self.literal_nodes(code)), default=None)
+        if self.binary:
+            for a, b in self.splits(code):
+                ta, tb = self.tables[a], self.tables[b]
+                if ta.costs and tb.costs:
+                    reach = ta.costs[-1] + tb.costs[-1] + self._max_binary
+                    top = reach if top is None else max(top, reach)
+        if top is not None and self.unary:
+            top += self.bounds.max_unary_depth * self._max_unary
+        return top
+
+    def extend(self, code: int, cap) -> Table:
+        """Make the table of ``code`` complete through cost ``cap`` (math.inf: exhaust it)."""
+        table = self.table_of(code)
+        if table.exhausted:
+            self.note_exhausted(code)
+            return table
+        if table.done >= cap:
+            return table
+        if self.extend_parts(code, cap) and table.horizon is None:
+            horizon = self.horizon(code)
+            table.horizon = table.done if horizon is None else max(horizon, table.done)
+        stop = cap if table.horizon is None else min(cap, table.horizon)
+        if stop > table.done:
+            shared = self._shared is not None
+            sink = self.sink(table)
+            fresh = sink[3]
+            splits = self.splits(code) if self.binary else []
+            for k in range(table.done + 1, int(stop) + 1):
+                try:
+                    self._layer(code, table, k, splits, sink)
+                except BaseException:
+                    for entry in fresh:  # leave the table as it was before this layer
+                        table.by_value.pop(key_of(entry[VALUE]), None)
+                    fresh.clear()
+                    raise
+                table.add_layer(k, fresh)
+                table.done = k
+                count = len(fresh)
+                fresh.clear()
+                self._count_entries(count, shared)
+        if table.exhausted:
+            self.note_exhausted(code)
+        return table
+
+    def _layer(self, code: int, table: Table, k: int, splits, sink) -> None:
+        """Build layer ``k`` of ``code`` (its parts complete far enough)."""
+        put, put_ratio, put_value, _ = sink
+        jobs: list = []
         for a, b in splits:
-            self.table(a)
-            self.table(b)
-        built = self._build(code, self.members(code), splits, goals, hits, keep, alternatives)
-        if keep is None:
-            self.tables[code] = built
-            self._count_entries(len(built.entries))
-        self._done_codes += 1
-        if self.progress is not None:
-            self.progress(self._done_codes, self.n_codes - 1)
-        return built
+            self.pair_jobs(self.tables[a], self.tables[b], a == b, k, jobs)
+        sources = self.unary_sources(table, k)
+        # estimate the whole layer before computing any of it
+        self.charge(
+            sum(len(names) * _count(spans) for _, _, _, spans, names in jobs)
+            + sum(len(entries) * len(names) for entries, names in sources)
+        )
+        for node in self.literal_nodes(code):
+            if node[COST] == k:
+                put_value(node[VALUE], k, "lit", node[LEFT], None, True)
+        generic = self._generic
+        for kind, list_a, list_b, spans, names in jobs:
+            if kind == _RATIONAL:
+                self._rational_pairs(list_a, list_b, spans, names, put, put_value, put_ratio)
+                continue
+            for i, start, end in spans:
+                ea = list_a[i]
+                va, ca = ea[1], ea[0]
+                for eb in list_b[start:end]:
+                    generic(names, ea, eb, va, eb[1], ca + eb[0], False, put_value)
+        for entries, names in sources:
+            self._unary(entries, names, put_value)
+
+    def pair_jobs(self, ta: Table, tb: Table, same: bool, k: int, jobs: list) -> None:
+        """The pairs of a layer-``k`` binary step over parts ``ta`` and ``tb``, as
+        (kind, list_a, list_b, spans, names): ``list_a[i]`` meets ``list_b[start:end]``.
+
+        Rational pairs get every operator of the cost class; two irrational operands
+        too (the result must come back to a rational); an irrational and a rational one
+        only the operators that can make that happen (pow, root, log). ``same`` (a
+        table paired with itself) takes each unordered pair once.
+        """
+        if not ta.costs or not tb.costs:
+            return
+        low_b = tb.costs[0]
+        for cost, names, slow in self.binary_classes:
+            room = k - cost
+            for x in ta.costs:
+                y = room - x
+                if y < low_b or (same and y < x):
+                    break
+                if y not in tb.at:
+                    continue
+                square = same and x == y
+                ra, rb = ta.rational_at.get(x), tb.rational_at.get(y)
+                ia, ib = ta.irrational_at.get(x), tb.irrational_at.get(y)
+                if ra and rb:
+                    jobs.append((_RATIONAL, ta.rational, tb.rational, _spans(ra, rb, square), names))
+                if ia and ib:
+                    jobs.append((_IRRATIONAL, ta.irrational, tb.irrational, _spans(ia, ib, square), names))
+                if slow:
+                    if ia and rb:
+                        jobs.append((_MIXED, ta.irrational, tb.rational, _spans(ia, rb, False), slow))
+                    if ib and ra and not square:
+                        jobs.append((_MIXED, tb.irrational, ta.rational, _spans(ib, ra, False), slow))
+
+    def unary_sources(self, table: Table, k: int) -> list[tuple[list, tuple]]:
+        """(entries, names): the entries a unary operator of cost c turns into layer
+        ``k`` (layer k - c, not already at the stacking limit)."""
+        depth = self.bounds.max_unary_depth
+        out = []
+        if not depth:
+            return out
+        for cost, names in self.unary_classes:
+            span = table.at.get(k - cost)
+            if span is None:
+                continue
+            entries = [e for e in table.entries[span[0]:span[1]] if _unary_depth(e, depth) < depth]
+            if entries:
+                out.append((entries, names))
+        return out
+
+    def literal_nodes(self, code: int) -> list[tuple]:
+        """The literals over exactly the numbers of ``code``, cheapest first."""
+        found = self._literal_nodes.get(code)
+        if found is None:
+            found = self._literal_nodes[code] = sorted(self.literals(self.members(code)), key=_cost)
+        return found
 
     def literals(self, members: tuple[int, ...]) -> list[tuple]:
         forms = literal_forms(
@@ -358,78 +539,119 @@ class Engine(LastLevel):
             out.append(lit_node(form))
         return out
 
-    def preimages(self, goals: set) -> set | None:
-        """Values from which up to ``max_unary_depth`` unary operators can reach a goal.
+    # ----- what a level keeps ------------------------------------------------------------
+    def preimages(self, goals: Iterable, windows: Iterable[tuple[float, float]] = ()) -> Keep:
+        """The values from which up to ``max_unary_depth`` unary operators can reach a
+        goal, or a value inside one of the ``windows`` (closed float intervals).
 
-        None when a rounding operator is allowed: every value near a goal could round
-        onto it, so the last level cannot be kept lean.
+        Exact goals give exact points (24 <- 4 by !, 5 <- 25 by √); rounding turns a
+        point into an interval (⌈x⌉ = 5 for x in (4, 5]), and intervals stay intervals.
         """
-        if self.ops & ROUNDING_OPS:
-            return None
         limit = self.bounds.max_magnitude
-        found = set(goals)
-        frontier = set(goals)
+        points = {normal(goal) for goal in goals}
+        intervals = [_clip(lo, hi, limit) for lo, hi in windows]
+        intervals = [iv for iv in intervals if iv is not None]
+        frontier, spans = set(points), list(intervals)
+        seen = set(intervals)
         for _ in range(self.bounds.max_unary_depth):
-            new = set()
-            for g in frontier:
-                for name in self.unary:
-                    if name == "neg":
-                        new.add(-g)
-                    elif name == "sqrt" and g > 0 and log10_size(g) * 2 <= math.log10(limit):
-                        new.add(g * g)
-                    elif name == "percent" and abs(g) * 100 <= limit:
-                        new.add(g * 100 if type(g) is int else Fraction(g) * 100)
-                    elif name in ("fact", "dfact", "gamma") and type(g) is int and g >= 1:
-                        low = 1 if name == "gamma" else 0
-                        top = self.bounds.max_factorial + (1 if name == "gamma" else 0)
-                        for n in range(low, top + 1):
-                            value = unary_exact(name, n)
-                            if value == g and n != g:
-                                new.add(n)
-                            if value > g:
-                                break
-            new = {normal(v) for v in new} - found
-            found |= new
-            frontier = new
-        return found
+            new_points: set = set()
+            new_spans: list = []
+            for name in self.unary:
+                for goal in frontier:
+                    self._point_preimage(name, goal, new_points, new_spans)
+                for lo, hi in spans:
+                    self._interval_preimage(name, lo, hi, new_points, new_spans)
+            frontier = {normal(v) for v in new_points} - points
+            points |= frontier
+            spans = []
+            for lo, hi in new_spans:
+                clipped = _clip(lo, hi, limit)
+                if clipped is not None and clipped not in seen:
+                    seen.add(clipped)
+                    spans.append(clipped)
+            intervals += spans
+            if not frontier and not spans:
+                break
+        return Keep(points, intervals)
 
-    def _build(self, code, members, splits, goals, hits, keep, alternatives=True) -> Table:
-        table: dict = {}
-        cap = self.cap_for(code)
-        self._cap_now = cap
-        self._room = cap - self._min_binary
+    def _point_preimage(self, name: str, g, points: set, spans: list) -> None:
+        limit = self.bounds.max_magnitude
+        if name == "neg":
+            points.add(-g)
+        elif name == "sqrt":
+            if g > 0 and log10_size(g) * 2 <= math.log10(limit):
+                points.add(g * g)
+        elif name == "percent":
+            if abs(g) * 100 <= limit:
+                points.add(g * 100 if type(g) is int else Fraction(g) * 100)
+        elif name in ("fact", "dfact", "gamma"):
+            if type(g) is int and g >= 1:
+                for n in self._factorial_arguments(name, g, g):
+                    if n != g:
+                        points.add(n)
+        elif type(g) is int:  # floor or ceil
+            spans.append((g, g + 1) if name == "floor" else (g - 1, g))
+
+    def _interval_preimage(self, name: str, lo: float, hi: float, points: set, spans: list) -> None:
+        if name == "neg":
+            spans.append((-hi, -lo))
+        elif name == "sqrt":
+            if hi > 0:
+                top = min(hi, 1e150)
+                spans.append((max(lo, 0.0) ** 2, top * top))
+        elif name == "percent":
+            spans.append((lo * 100, hi * 100))
+        elif name in ("fact", "dfact", "gamma"):
+            points.update(self._factorial_arguments(name, lo, hi))
+        else:  # floor or ceil: the integers in [lo, hi] and what rounds onto them
+            first, last = math.ceil(lo), math.floor(hi)
+            if first <= last:
+                spans.append((first, last + 1) if name == "floor" else (first - 1, last))
+
+    def _factorial_arguments(self, name: str, lo, hi) -> list[int]:
+        """The n with n!, n!! or Γ(n) in [lo, hi], within --max-factorial."""
+        low = 1 if name == "gamma" else 0
+        top = self.bounds.max_factorial + (1 if name == "gamma" else 0)
+        out = []
+        for n in range(low, top + 1):
+            value = unary_exact(name, n)
+            if lo <= value <= hi:
+                out.append(n)
+            if value > hi and n > 2:
+                break
+        return out
+
+    # ----- storing values ---------------------------------------------------------------
+    def sink(self, table: Table, *, goals=None, hits=None, keep=None, float_goals=()) -> tuple:
+        """(put, put_ratio, put_value, fresh): the functions that file new expressions
+        in ``table`` (cheapest per value; a layer never beats an earlier one) and list
+        them in ``fresh``. ``goals`` (keys): every expression for a goal is appended to
+        ``hits``, the cheapest and the others. ``keep``: store only values it holds."""
+        by_value = table.by_value
+        get = by_value.get
+        fresh: list = []
+        add = fresh.append
         recording = goals is not None
-        if recording:
-            goals = {key_of(goal) for goal in goals}
-        if keep is not None:
-            keep = {key_of(value) for value in keep}
         bounds = self.bounds
         limit = bounds.max_magnitude
         integer_steps = self.integer_steps
-        get = table.get
-        float_goals = self.float_goals if recording else ()
 
         def put(key, value, cost, op, left, right, exact):
-            if cost > cap:
-                self.capped = True  # something was left out: the search is complete only up to the cap
-                return None
             old = get(key)
-            if old is not None and old[0] <= cost:
+            if old is not None:
                 if recording and key in goals:
                     hits.append((cost, value, op, left, right, exact))
                 return None
             entry = (cost, value, op, left, right, exact)
-            if keep is None or key in keep:
-                table[key] = entry
+            if keep is None or keep(key, value):
+                by_value[key] = entry
+                add(entry)
             if recording and key in goals:
                 hits.append(entry)
             return entry
 
         def put_ratio(n, d, cost, op, left, right, exact):
             """Store n/d (integers, d != 0), building the Fraction only if it is kept."""
-            if cost > cap:
-                self.capped = True
-                return None
             g = gcd(n, d)
             if d < 0:
                 g = -g
@@ -443,7 +665,7 @@ class Engine(LastLevel):
                 return None
             key = (n, d)
             old = get(key)
-            if old is not None and old[0] <= cost:
+            if old is not None:
                 if recording and key in goals:
                     hits.append((cost, old[1], op, left, right, exact))
                 return None
@@ -490,102 +712,9 @@ class Engine(LastLevel):
                 return None
             return put(float_key(value), value, cost, op, left, right, False)
 
-        self._put_ratio = put_ratio
-        for node in self.literals(members):
-            put_value(node[VALUE], node[COST], "lit", node[LEFT], None, True)
-
-        targets = None
-        if keep is not None:
-            by_float = {float(k if type(k) is not tuple else Fraction(*k)): k for k in keep}
-            targets = sorted(by_float.items())
-        if targets is None:
-            # estimate the whole level before computing any of it: a level that would not
-            # fit in the work budget is refused before it starts
-            self.charge(sum(self._pair_work(self.tables[a], self.tables[b], a == b) for a, b in splits))
-        for a, b in splits:
-            if targets is not None:
-                self._combine_filtered(a, b, targets, put_value, None if alternatives else get)
-            else:
-                self._combine(self.tables[a], self.tables[b], a == b, put, put_value)
-
-        if self.unary and bounds.max_unary_depth:
-            frontier = list(table.values())
-            for _ in range(bounds.max_unary_depth):
-                self.charge(len(frontier) * len(self.unary))
-                frontier = self._unary(frontier, put_value)
-                if not frontier:
-                    break
-        entries = sorted(table.values(), key=_cost)
-        rational = [e for e in entries if type(e[1]) is not float]
-        irrational = [e for e in entries if type(e[1]) is float]
-        all_int = all(type(e[1]) is int for e in entries)
-        return Table(
-            table, entries, rational, irrational, all_int,
-            [e[0] for e in rational], [e[0] for e in irrational],
-        )
+        return put, put_ratio, put_value, fresh
 
     # ----- binary operators -----------------------------------------------------------
-    def _pair_work(self, ta: Table, tb: Table, same: bool) -> int:
-        """How many operator applications ``_combine`` will make for these two tables
-        (under a cost cap, an operator only counts for the pairs cheap enough for it)."""
-        cap = self._cap_now
-        work = 0
-        if cap != math.inf:
-            # is any pair left out by the cap? then this level is complete only up to it
-            everything = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, math.inf))
-            everything += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, math.inf))
-            largest = max(self.c[name] for name in self.binary) if self.binary else 0
-            affordable = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, cap - largest))
-            affordable += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, cap - largest))
-            if affordable < everything or (
-                self.slow_binary and (ta.irrational or tb.irrational) and ta.rational + tb.rational
-            ):
-                self.capped = True
-        for op_cost, count in self._binary_costs:
-            room = cap - op_cost
-            pairs = _count(_pairs_within(ta.rational_costs, tb.rational_costs, same, room))
-            pairs += _count(_pairs_within(ta.irrational_costs, tb.irrational_costs, same, room))
-            work += pairs * count
-        if ta.irrational or tb.irrational:
-            for op_cost, count in self._slow_costs:
-                room = cap - op_cost
-                mixed = _count(_pairs_within(ta.irrational_costs, tb.rational_costs, False, room))
-                if not same:
-                    mixed += _count(_pairs_within(tb.irrational_costs, ta.rational_costs, False, room))
-                work += mixed * count
-        return work
-
-    def _combine(self, ta: Table, tb: Table, same: bool, put, put_value) -> None:
-        """Every binary operator on (a, b) from two tables, both operand orders.
-
-        Rational pairs get every operator (integer pairs on a fast path); a pair with
-        an irrational operand only gets what can bring it back to a rational. Under a
-        cost cap, pairs too costly for it are never formed (lists are cheapest first).
-        """
-        room = self._room
-        ra, ia, rb, ib = ta.rational, ta.irrational, tb.rational, tb.irrational
-        pairs_rr = _pairs_within(ta.rational_costs, tb.rational_costs, same, room)
-        pairs_ii = _pairs_within(ta.irrational_costs, tb.irrational_costs, same, room)
-        self._rational_pairs(ra, rb, pairs_rr, put, put_value, self._put_ratio)
-        generic = self._generic
-        for i, start, end in pairs_ii:
-            ea = ia[i]
-            va, ca = ea[1], ea[0]
-            for eb in ib[start:end]:
-                generic(self.binary, ea, eb, va, eb[1], ca + eb[0], False, put_value)
-        slow = self.slow_binary
-        if slow and (ia or ib):
-            mixed = [(ia, ta.irrational_costs, rb, tb.rational_costs)]
-            if not same:
-                mixed.append((ib, tb.irrational_costs, ra, ta.rational_costs))
-            for irr, irr_costs, rat, rat_costs in mixed:
-                spans = _pairs_within(irr_costs, rat_costs, False, room)
-                for i, start, end in spans:
-                    ea = irr[i]
-                    va, ca = ea[1], ea[0]
-                    for eb in rat[start:end]:
-                        generic(slow, ea, eb, va, eb[1], ca + eb[0], False, put_value)
-
     def _one(self, name: str, ea: tuple, eb: tuple, put_value) -> None:
         """``name(a, b)`` for one ordered pair, exactly (integers on a fast path)."""
         va, vb = ea[1], eb[1]
@@ -619,13 +748,13 @@ class Engine(LastLevel):
         else:
             self._log(va, vb, cost, ea, eb, exact, put_value)
 
-    def _rational_pairs(self, list_a, list_b, spans, put, put_value, put_ratio) -> None:
-        ops = self.ops
+    def _rational_pairs(self, list_a, list_b, spans, names, put, put_value, put_ratio) -> None:
+        """The operators ``names`` on rational pairs, both operand orders."""
         c = self.c
         limit = self.bounds.max_magnitude
         integer_steps = self.integer_steps
-        do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
-        slow_ops = self.slow_binary
+        do_add, do_sub, do_mul, do_div = "add" in names, "sub" in names, "mul" in names, "div" in names
+        slow_ops = [name for name in names if name in SLOW_BINARY]
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
         generic = self._generic
         for i, start, end in spans:
@@ -694,13 +823,9 @@ class Engine(LastLevel):
     def _generic(self, names, ea, eb, va, vb, cost, exact, put_value) -> None:
         """Binary operators on any mix of int, Fraction and float, both operand orders."""
         c = self.c
-        cap = self._cap_now
         approx = type(va) is float or type(vb) is float
         for name in names:
             op_cost = cost + c[name]
-            if op_cost > cap:
-                self.capped = True  # too costly for the cap: never computed
-                continue
             if name == "add":
                 put_value(va + vb, op_cost, "add", ea, eb, exact)
             elif name == "mul":
@@ -810,38 +935,31 @@ class Engine(LastLevel):
         put_value(value, cost, "log", left, right, False)
 
     # ----- unary operators -------------------------------------------------------------
-    def _unary(self, frontier: list, put_value) -> list:
-        """Apply every unary operator once to each expression; returns the new ones."""
+    def _unary(self, entries: list, names: tuple, put_value) -> None:
+        """Apply the unary operators ``names`` once to each expression."""
         c = self.c
         bounds = self.bounds
         log_limit = bounds.log10_magnitude
-        cap = self._cap_now
-        new: list = []
-        keep = new.append
-        for entry in frontier:
+        for entry in entries:
             v = entry[1]
             base_cost = entry[0]
             exact = entry[5]
             kind = type(v)
-            for name in self.unary:
+            for name in names:
                 cost = base_cost + c[name]
-                if cost > cap:
-                    self.capped = True
-                    continue
-                out = None
                 if name == "neg":
                     if v:
-                        out = put_value(-v, cost, name, entry, None, exact)
+                        put_value(-v, cost, name, entry, None, exact)
                 elif name == "sqrt":
                     if v > 0 and v != 1:
                         if kind is float:
-                            out = put_value(math.sqrt(v), cost, name, entry, None, False)
+                            put_value(math.sqrt(v), cost, name, entry, None, False)
                         else:
                             root = exact_root(v, 2)
                             if root is not None:
-                                out = put_value(root, cost, name, entry, None, exact)
+                                put_value(root, cost, name, entry, None, exact)
                             else:
-                                out = put_value(math.sqrt(v), cost, name, entry, None, False)
+                                put_value(math.sqrt(v), cost, name, entry, None, False)
                 elif name in ("fact", "dfact", "gamma"):
                     if kind is not int:
                         continue
@@ -853,53 +971,43 @@ class Engine(LastLevel):
                         continue
                     value = unary_exact(name, v)
                     if value != v:
-                        out = put_value(value, cost, name, entry, None, exact)
+                        put_value(value, cost, name, entry, None, exact)
                 elif name in ("floor", "ceil"):
                     if kind is int:
                         continue
                     value = math.floor(v) if name == "floor" else math.ceil(v)
-                    out = put_value(value, cost, name, entry, None, exact and kind is not float)
+                    put_value(value, cost, name, entry, None, exact and kind is not float)
                 elif name == "percent":
                     if v:
                         value = v / 100 if kind is float else Fraction(v, 100)
-                        out = put_value(value, cost, name, entry, None, exact)
-                if out is not None:
-                    keep(out)
-        return new
-
-def _pairs_within(costs_a: list, costs_b: list, same: bool, room: float) -> list:
-    """For each i, the slice [start, end) of b whose cost keeps cost_a[i] + cost_b <= room.
-
-    Both lists are sorted, so the slices shrink as i grows; ``same`` (a table paired
-    with itself) takes each unordered pair once.
-    """
-    spans = []
-    if not costs_a or not costs_b:
-        return spans
-    if room == math.inf:
-        n = len(costs_b)
-        return [(i, i if same else 0, n) for i in range(len(costs_a)) if n > (i if same else 0)]
-    first_b = costs_b[0]
-    for i, cost in enumerate(costs_a):
-        if cost + first_b > room:
-            break
-        end = bisect.bisect_right(costs_b, room - cost)
-        start = i if same else 0
-        if end > start:
-            spans.append((i, start, end))
-    return spans
+                        put_value(value, cost, name, entry, None, exact)
 
 
-def _cost_classes(names: list[str], costs: dict) -> list[tuple[int, int]]:
-    """[(cost, how many of ``names`` have it)], for estimating work under a cap."""
-    classes: dict[int, int] = {}
-    for name in names:
-        classes[costs[name]] = classes.get(costs[name], 0) + 1
-    return sorted(classes.items())
+
+def _spans(a: tuple[int, int], b: tuple[int, int], square: bool) -> list[tuple[int, int, int]]:
+    """(i, start, end): item i of slice ``a`` meets items start..end-1 of slice ``b``;
+    ``square``: the two slices are the same, and each unordered pair is taken once."""
+    if square:
+        return [(i, i, b[1]) for i in range(a[0], a[1])]
+    return [(i, b[0], b[1]) for i in range(a[0], a[1])]
 
 
 def _count(spans: list) -> int:
     return sum(end - start for _, start, end in spans)
+
+
+def _unary_depth(entry: tuple, limit: int) -> int:
+    """How many unary operators sit directly on top of each other at the root (up to ``limit``)."""
+    depth = 0
+    while depth < limit and entry[OP] in UNARY_SET:
+        depth += 1
+        entry = entry[LEFT]
+    return depth
+
+
+def _clip(lo: float, hi: float, limit: int) -> tuple[float, float] | None:
+    lo, hi = max(float(lo), -float(limit)), min(float(hi), float(limit))
+    return (lo, hi) if lo <= hi else None
 
 
 def _cost(entry) -> int:
