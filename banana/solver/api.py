@@ -177,10 +177,11 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
-    solutions = _deepen(engine, goal, use, wanted)
+    search = _searcher(engine, {goal}, [], use, alternatives=True, track=float(target) if nearest else None)
+    solutions = _deepen(search, engine, goal, wanted)
     closest = None
     if nearest and not solutions:
-        closest = _nearest(engine, target, use, wanted)
+        closest = _nearest(engine, target, use, wanted, search.tracked())
     return SolveResult(
         numbers=numbers,
         target=target,
@@ -193,15 +194,14 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     )
 
 
-def _deepen(engine: Engine, goal, use: str, wanted: int) -> list[Solution]:
+def _deepen(search, engine: Engine, goal, wanted: int) -> list[Solution]:
     """Deepen by cost: build every expression costing the cheapest conceivable answer,
     then one more, ... (each step only adds the new cost layer) until ``wanted``
     answers are found or every table is exhausted. Answers are therefore the simplest
     there are; an empty result after exhaustion means no answer within the bounds; a
     query whose space is too large still finds its cheap answers before the budget
     runs out."""
-    hits: list = []
-    search = _searcher(engine, {goal}, hits, use, alternatives=True)
+    hits = search.hits
     cap = engine.min_cost()
     found: list[Solution] = []
     verified: dict = {}
@@ -223,14 +223,17 @@ def _deepen(engine: Engine, goal, use: str, wanted: int) -> list[Solution]:
         cap += 1
 
 
-def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives: bool):
+def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives: bool,
+              track: float | None = None):
     """What a query extends cost by cost: the lean last level (every number used), or
-    every sub-multiset's table (--use some)."""
+    one for every sub-multiset (--use some). ``track``: note the float distance to
+    this value on the way (for --nearest)."""
     lookups = engine.lookup_ok and len(goals) == 1
     if use == "all":
         keep = engine.preimages(goals)
-        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
-    return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups)
+        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups,
+                   track=track)
+    return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups, track=track)
 
 
 def tabulate(
@@ -413,16 +416,14 @@ def _by_cost(node: tuple) -> int:
     return node[COST]
 
 
-def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[Solution, ...]:
+def _nearest(engine: Engine, target: Fraction, use: str, wanted: int, tracked: dict) -> tuple[Solution, ...]:
     """The values closest to ``target`` within the bounds (below and/or above it), each
     with its simplest expression; every value is re-derived exactly from its
     expression (rationally, or by sympy for an irrational one). The search is complete
     (exhausted) when this is asked."""
     goal = float(target)
-    if use == "all":
-        nodes = nearest_nodes(engine, goal)
-    else:
-        nodes = [node for code in engine.codes_by_size() for node in engine.table(code).entries]
+    codes = [engine.full] if use == "all" else engine.codes_by_size()
+    nodes = nearest_nodes(engine, goal, codes, tracked)
     best = math.inf
     closest: dict = {}  # value key -> cheapest node at the best distance
     for node in nodes:

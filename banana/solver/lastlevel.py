@@ -24,15 +24,23 @@ from typing import Iterable
 from banana.solver.values import COST, LEFT, VALUE, key_of, ratio_key
 
 NEAR_TOLERANCE = 1e-9  # relative distance at which a float lands on a kept value
-NUMPY_CELLS_PER_STEP = 16  # float grid cells (one operator each) charged as one step of work
+# float grid cells (one operator each, filter included) charged as one step of work: a
+# cell takes 15-60 ns (about 25 on average), a step of the Python search 1-3 µs
+NUMPY_CELLS_PER_STEP = 64
 BLOCK_CELLS = 1 << 19  # grid cells evaluated at once (a few float arrays of 4 MB)
 NEAREST_TRIES = 24  # windows tried around the target, each 4x wider, before giving up
 
 
 class Keep:
-    """The values a last level stores: exact points and closed float intervals."""
+    """The values a last level stores: exact points and closed float intervals.
+
+    For the float filter, each point becomes a tiny interval (its tolerance) and every
+    interval is widened by the tolerance; overlapping ones are merged, so a float is
+    tested with one binary search.
+    """
 
     def __init__(self, points: Iterable, intervals: Iterable[tuple[float, float]] = ()) -> None:
+        intervals = list(intervals)
         self.keys: set = set()
         by_float: dict = {}
         for point in points:
@@ -40,25 +48,27 @@ class Keep:
             self.keys.add(key)
             by_float[float(point)] = key
         ordered = sorted(by_float.items())
-        self.point_floats = [f for f, _ in ordered]
         self.point_keys = [k for _, k in ordered]
-        merged: list[list[float]] = []
-        for lo, hi in sorted(intervals):
-            lo -= NEAR_TOLERANCE * max(1.0, abs(lo))
-            hi += NEAR_TOLERANCE * max(1.0, abs(hi))
+        spans = [(f - _tolerance(f), f + _tolerance(f), i) for i, (f, _) in enumerate(ordered)]
+        spans += [(lo - _tolerance(lo), hi + _tolerance(hi), -1) for lo, hi in intervals]
+        merged: list[list] = []  # [low, high, index of its only point or -1]
+        for lo, hi, point in sorted(spans):
             if merged and lo <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], hi)
+                merged[-1][2] = -1
             else:
-                merged.append([lo, hi])
-        self.lows = [lo for lo, _ in merged]
-        self.highs = [hi for _, hi in merged]
+                merged.append([lo, hi, point])
+        self.lows = [m[0] for m in merged]
+        self.highs = [m[1] for m in merged]
+        self.points = [m[2] for m in merged]
+        self.has_intervals = bool(intervals)
         self._arrays = None
 
     def __call__(self, key, value) -> bool:
         """Is this value (``key`` its table key) kept?"""
         if key in self.keys:
             return True
-        if not self.lows:
+        if not self.has_intervals:
             return False
         x = float(value)
         i = bisect.bisect_right(self.lows, x) - 1
@@ -69,30 +79,20 @@ class Keep:
         (rows, columns, index of the point in ``point_keys`` or -1) arrays."""
         if self._arrays is None:
             self._arrays = (
-                np.array(self.point_floats, dtype=float),
                 np.array(self.lows, dtype=float),
-                np.array(self.highs, dtype=float),
+                np.array(self.highs + [math.nan], dtype=float),  # index -1: below every span
+                np.array(self.points + [-1], dtype=np.int64),
             )
-        targets, lows, highs = self._arrays
+        lows, highs, points = self._arrays
         flat = grid.ravel()
-        hit = np.zeros(flat.shape, dtype=bool)
-        which = None
-        if len(targets):
-            last = len(targets) - 1
-            index = np.clip(np.searchsorted(targets, flat), 0, last)
-            below = np.clip(index - 1, 0, last)
-            tolerance = NEAR_TOLERANCE * np.maximum(1.0, np.abs(flat))
-            near_above = np.abs(flat - targets[index]) <= tolerance
-            near_below = np.abs(flat - targets[below]) <= tolerance
-            hit = near_above | near_below
-            which = np.where(near_above, index, np.where(near_below, below, -1))
-        if len(lows):
-            span = np.searchsorted(lows, flat, side="right") - 1
-            hit |= (span >= 0) & (flat <= highs[np.clip(span, 0, None)])
-        cells = np.nonzero(hit)[0]
+        span = np.searchsorted(lows, flat, side="right") - 1
+        cells = np.nonzero(flat <= highs[span])[0]  # NaN and ±inf compare False
         rows, cols = np.divmod(cells, grid.shape[1])
-        points = which[cells] if which is not None else np.full(len(cells), -1)
-        return rows, cols, points
+        return rows, cols, points[span[cells]]
+
+
+def _tolerance(x: float) -> float:
+    return NEAR_TOLERANCE * max(1.0, abs(x))
 
 
 class Top:
@@ -106,7 +106,8 @@ class Top:
     """
 
     def __init__(self, engine, keep: Keep, *, code: int | None = None, goals: Iterable = (),
-                 hits: list | None = None, alternatives: bool = True, lookups: bool = False) -> None:
+                 hits: list | None = None, alternatives: bool = True, lookups: bool = False,
+                 track: float | None = None) -> None:
         self.engine = engine
         self.keep = keep
         self.goals = list(goals)
@@ -114,6 +115,10 @@ class Top:
         self.hits = [] if hits is None else hits
         self.alternatives = alternatives
         self.lookups = lookups and not engine.unary
+        # track: also note the float distance from this value to the closest last
+        # binary step (--nearest then needs no second pass over the grid)
+        self.track = None if self.lookups else track
+        self.closest = math.inf
         self.code = engine.full if code is None else code
         self.table = engine.new_table(self.code)
         self.sink = engine.sink(
@@ -122,8 +127,12 @@ class Top:
 
     @property
     def exhausted(self) -> bool:
-        """Every expression over all the numbers has been considered."""
+        """Every expression over the numbers has been considered."""
         return self.table.exhausted
+
+    def tracked(self) -> dict[int, float]:
+        """code -> float distance to the tracked value, where the search noted it."""
+        return {} if self.track is None else {self.code: self.closest}
 
     def extend(self, cap) -> None:
         """Build the layers up to cost ``cap`` (math.inf: all of them)."""
@@ -234,6 +243,7 @@ class Top:
         if same and c0 < r1:  # the same pair from both sides: keep it once
             mask = np.arange(c0, c1)[None, :] >= np.arange(r0, r1)[:, None]
         keep = self.keep
+        limit = float(self.engine.bounds.max_magnitude)
         with np.errstate(all="ignore"):
             for name in names:
                 for swapped in (False, True):
@@ -243,6 +253,8 @@ class Top:
                     grid = _float_op(np, name, left, right)
                     if mask is not None:
                         grid = np.where(mask, grid, np.nan)
+                    if self.track is not None:
+                        self.closest = min(self.closest, _distance(np, grid, self.track, limit))
                     rows, cols, points = keep.near(np, grid)
                     if not len(rows):
                         continue
@@ -405,12 +417,14 @@ class Every:
     as larger sub-multisets need them."""
 
     def __init__(self, engine, goals: Iterable, hits: list, *, alternatives: bool = True,
-                 lookups: bool = False) -> None:
+                 lookups: bool = False, track: float | None = None) -> None:
         goals = list(goals)
         keep = engine.preimages(goals)
         self.engine = engine
+        self.hits = hits
         self.tops = [
-            Top(engine, keep, code=code, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
+            Top(engine, keep, code=code, goals=goals, hits=hits, alternatives=alternatives,
+                lookups=lookups, track=track)
             for code in engine.codes_by_size()
         ]
 
@@ -425,40 +439,51 @@ class Every:
     def exhausted(self) -> bool:
         return all(top.exhausted for top in self.tops)
 
+    def tracked(self) -> dict[int, float]:
+        """code -> float distance to the tracked value, where the search noted it."""
+        return {top.code: top.closest for top in self.tops if top.track is not None}
+
 
 # ----- nearest values ------------------------------------------------------------------
 
 
-def nearest_nodes(engine, target: float) -> list:
-    """Expressions over all the numbers, among them those closest to ``target``.
+def nearest_nodes(engine, target: float, codes: list[int], tracked: dict[int, float]) -> list:
+    """Expressions over the sub-multisets ``codes``, among them those closest to ``target``.
 
-    A float pass over every last pair gives the distance d of the closest candidate;
+    The float distance d to the closest literal or last binary step comes from the
+    search (``tracked``: code -> distance) or from one float pass over every last pair;
     a last level keeping only the window [target - d, target + d] (and whatever unary
     operators can bring into it) is then built exactly. A float candidate may not
     survive the exact rules (bounds, the irrational atom rule): the window then
     widens. The search must be complete (exhausted) before this is asked.
     """
-    distance = _float_distance(engine, target)
+    distance = min(
+        (tracked[code] if code in tracked else _float_distance(engine, target, code) for code in codes),
+        default=math.inf,
+    )
     if distance == math.inf:
         return []
     scale = max(1.0, abs(target))
     width = distance
     for _ in range(NEAREST_TRIES):
         pad = width * (1 + NEAR_TOLERANCE) + NEAR_TOLERANCE * scale
-        top = Top(engine, engine.preimages((), [(target - pad, target + pad)]), alternatives=False)
-        top.extend(math.inf)
-        entries = top.table.entries
+        keep = engine.preimages((), [(target - pad, target + pad)])
+        entries = []
+        for code in codes:
+            top = Top(engine, keep, code=code, alternatives=False)
+            top.extend(math.inf)
+            entries += top.table.entries
         if any(abs(float(e[VALUE]) - target) <= pad for e in entries):
             return entries
         width = max(width * 4, 1e-6 * scale)
     return []
 
 
-def _float_distance(engine, target: float) -> float:
-    """The distance from ``target`` to the closest literal or last binary step, in floats."""
+def _float_distance(engine, target: float, code: int) -> float:
+    """The distance from ``target`` to the closest literal or last binary step of
+    ``code``, in floats."""
     import numpy as np
 
-    code = engine.full
     engine.extend_parts(code, math.inf)
     limit = float(engine.bounds.max_magnitude)
     best = math.inf
@@ -478,11 +503,14 @@ def _float_distance(engine, target: float) -> float:
                 x, y = xs[r:r + step, None], ys[None, :]
                 for name in engine.binary:
                     for left, right in ((x, y), (y, x)) if name not in ("add", "mul") else ((x, y),):
-                        grid = _float_op(np, name, left, right)
-                        distance = np.abs(np.where(np.abs(grid) <= limit, grid, np.nan) - target)
-                        if np.isfinite(distance).any():
-                            best = min(best, float(np.nanmin(distance)))
+                        best = min(best, _distance(np, _float_op(np, name, left, right), target, limit))
     return best
+
+
+def _distance(np, grid, target: float, limit: float) -> float:
+    """The least |value - target| over the finite values of ``grid`` within the bound."""
+    distance = np.abs(np.where(np.abs(grid) <= limit, grid, np.nan) - target)
+    return float(np.nanmin(distance)) if not np.isnan(distance).all() else math.inf
 
 
 # ----- floats -------------------------------------------------------------------------
@@ -524,14 +552,9 @@ def _float_op(np, name: str, left, right):
 
 
 def _float_pow(np, base, exponent):
-    """base ** exponent in floats, real results only (a negative base needs an integer exponent)."""
-    base, exponent = np.broadcast_arrays(base, exponent)
-    integral = exponent == np.round(exponent)
-    ok = (base > 0) | ((base < 0) & integral) | ((base == 0) & (exponent > 0))
-    magnitude = np.power(np.abs(np.where(ok, base, 1.0)), np.where(ok, exponent, 0.0))
-    odd = integral & (np.abs(np.fmod(exponent, 2.0)) == 1.0)
-    signed = np.where((base < 0) & odd, -magnitude, magnitude)
-    return np.where(ok, signed, np.nan)
+    """base ** exponent in floats: NaN where it has no real value (a negative base with a
+    fractional exponent), ±inf where it overflows; both land near nothing."""
+    return np.power(base, exponent)
 
 
 def _by_cost(entry) -> int:
