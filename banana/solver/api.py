@@ -177,11 +177,11 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
-    search = _searcher(engine, {goal}, [], use, alternatives=True, track=float(target) if nearest else None)
+    search = _searcher(engine, {goal}, [], use, alternatives=True)
     solutions = _deepen(search, engine, goal, wanted)
     closest = None
     if nearest and not solutions:
-        closest = _nearest(engine, target, use, wanted, search.tracked())
+        closest = _nearest(engine, target, use, wanted)
     return SolveResult(
         numbers=numbers,
         target=target,
@@ -223,17 +223,14 @@ def _deepen(search, engine: Engine, goal, wanted: int) -> list[Solution]:
         cap += 1
 
 
-def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives: bool,
-              track: float | None = None):
+def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives: bool):
     """What a query extends cost by cost: the lean last level (every number used), or
-    one for every sub-multiset (--use some). ``track``: note the float distance to
-    this value on the way (for --nearest)."""
+    one for every sub-multiset (--use some)."""
     lookups = engine.lookup_ok and len(goals) == 1
     if use == "all":
         keep = engine.preimages(goals)
-        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups,
-                   track=track)
-    return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups, track=track)
+        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
+    return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups)
 
 
 def tabulate(
@@ -416,14 +413,14 @@ def _by_cost(node: tuple) -> int:
     return node[COST]
 
 
-def _nearest(engine: Engine, target: Fraction, use: str, wanted: int, tracked: dict) -> tuple[Solution, ...]:
+def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[Solution, ...]:
     """The values closest to ``target`` within the bounds (below and/or above it), each
     with its simplest expression; every value is re-derived exactly from its
     expression (rationally, or by sympy for an irrational one). The search is complete
     (exhausted) when this is asked."""
     goal = float(target)
     codes = [engine.full] if use == "all" else engine.codes_by_size()
-    nodes = nearest_nodes(engine, goal, codes, tracked)
+    nodes = nearest_nodes(engine, goal, codes)
     best = math.inf
     closest: dict = {}  # value key -> cheapest node at the best distance
     for node in nodes:

@@ -21,13 +21,15 @@ import math
 from fractions import Fraction
 from typing import Iterable
 
+from banana.solver.landing import COMMUTATIVE, float_op, landing_pairs, nearest_distance
 from banana.solver.values import COST, LEFT, VALUE, key_of, ratio_key
 
 NEAR_TOLERANCE = 1e-9  # relative distance at which a float lands on a kept value
 # float grid cells (one operator each, filter included) charged as one step of work: a
 # cell takes 15-60 ns (about 25 on average), a step of the Python search 1-3 µs
 NUMPY_CELLS_PER_STEP = 64
-BLOCK_CELLS = 1 << 19  # grid cells evaluated at once (a few float arrays of 4 MB)
+BLOCK_CELLS = 1 << 19  # candidate pairs evaluated at once (a few float arrays of 4 MB)
+SEARCH_CELLS = 24  # one binary search of an inverse bound, in grid cells (~2 bounds x log2 |V|)
 NEAREST_TRIES = 24  # windows tried around the target, each 4x wider, before giving up
 
 
@@ -74,6 +76,12 @@ class Keep:
         i = bisect.bisect_right(self.lows, x) - 1
         return i >= 0 and x <= self.highs[i]
 
+    def spans(self, np):
+        """(lows, highs) float arrays of the kept spans, sorted and disjoint."""
+        self.near(np, np.zeros((1, 0)))  # builds the arrays
+        lows, highs, _ = self._arrays
+        return lows, highs[:-1]
+
     def near(self, np, grid):
         """The cells of a 2-D float ``grid`` near a kept point or inside a kept interval:
         (rows, columns, index of the point in ``point_keys`` or -1) arrays."""
@@ -106,8 +114,7 @@ class Top:
     """
 
     def __init__(self, engine, keep: Keep, *, code: int | None = None, goals: Iterable = (),
-                 hits: list | None = None, alternatives: bool = True, lookups: bool = False,
-                 track: float | None = None) -> None:
+                 hits: list | None = None, alternatives: bool = True, lookups: bool = False) -> None:
         self.engine = engine
         self.keep = keep
         self.goals = list(goals)
@@ -115,10 +122,6 @@ class Top:
         self.hits = [] if hits is None else hits
         self.alternatives = alternatives
         self.lookups = lookups and not engine.unary
-        # track: also note the float distance from this value to the closest last
-        # binary step (--nearest then needs no second pass over the grid)
-        self.track = None if self.lookups else track
-        self.closest = math.inf
         self.code = engine.full if code is None else code
         self.table = engine.new_table(self.code)
         self.sink = engine.sink(
@@ -129,10 +132,6 @@ class Top:
     def exhausted(self) -> bool:
         """Every expression over the numbers has been considered."""
         return self.table.exhausted
-
-    def tracked(self) -> dict[int, float]:
-        """code -> float distance to the tracked value, where the search noted it."""
-        return {} if self.track is None else {self.code: self.closest}
 
     def extend(self, cap) -> None:
         """Build the layers up to cost ``cap`` (math.inf: all of them)."""
@@ -159,7 +158,7 @@ class Top:
 
     def _layers(self, low: int, stop: int, buckets: dict, candidates: Candidates) -> None:
         engine, table = self.engine, self.table
-        put, _, put_value, fresh = self.sink
+        put, _, put_value, fresh, shadows = self.sink
         literals = engine.literal_nodes(self.code)
         hits, goal_keys = self.hits, self.goal_keys
         point_keys = self.keep.point_keys
@@ -180,10 +179,11 @@ class Top:
                 engine.charge(sum(len(entries) * len(names) for entries, names in sources))
                 for entries, names in sources:
                     engine._unary(entries, names, put_value)
-            table.add_layer(k, fresh)
+            table.add_layer(k, fresh, shadows)
             table.done = k
             count = len(fresh)
             fresh.clear()
+            shadows.clear()
             engine._count_entries(count, False)
 
     def _evaluate(self, name: str, left: tuple, right: tuple, approx: float, key, put_value) -> None:
@@ -198,10 +198,12 @@ class Top:
         else:
             self.engine._one(name, left, right, put_value)
 
-    # ----- the grid ------------------------------------------------------------------
+    # ----- pairs that land on a kept value --------------------------------------------
     def _grid_pairs(self, a: int, b: int, low: int, stop: int, candidates: Candidates) -> None:
-        """Candidates for layers low+1..stop from the pairs of parts a and b: every
-        operator in floats, kept when near a kept value."""
+        """Candidates for layers low+1..stop from the pairs of parts a and b whose float
+        value lands on a kept value. Few kept spans: each layer of one part searches
+        the inverse of every operator in the other's layers (``landing.py``); many (a
+        range): every pair is evaluated, a block of layers at a time."""
         import numpy as np
 
         engine = self.engine
@@ -209,60 +211,96 @@ class Top:
         if not ta.costs or not tb.costs:
             return
         same = a == b
-        xs, _ = arrays(engine, a)
-        ys, costs_b = arrays(engine, b)
+        spans = max(1, len(self.keep.spans(np)[0]))
         for cost, names, _ in engine.binary_classes:
-            grids = sum(1 if name in ("add", "mul") else 2 for name in names)
             for x in ta.costs:
+                if x + tb.costs[0] + cost > stop:
+                    break
                 # the partners cost y with low < x + y + cost <= stop (and y >= x for a
                 # table paired with itself)
-                y_low, y_high = low - cost - x, stop - cost - x
-                if same:
-                    y_low = max(y_low, x - 1)
-                if y_high < tb.costs[0]:
-                    break
-                c0 = int(np.searchsorted(costs_b, y_low, side="right"))
-                c1 = int(np.searchsorted(costs_b, y_high, side="right"))
-                if c1 <= c0:
+                first = bisect.bisect_right(tb.costs, max(low - cost - x, x - 1 if same else low - cost - x))
+                last = bisect.bisect_right(tb.costs, stop - cost - x)
+                layers = tb.costs[first:last]
+                if not layers:
                     continue
-                r0, r1 = ta.at[x]
-                engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP))
-                step = max(1, BLOCK_CELLS // (c1 - c0))
-                for r in range(r0, r1, step):
-                    self._block(np, ta, tb, xs, ys, costs_b, (r, min(r + step, r1)), (c0, c1),
-                                same, x + cost, names, candidates)
+                c0, c1 = tb.at[layers[0]][0], tb.at[layers[-1]][1]
+                if spans * SEARCH_CELLS * len(layers) < c1 - c0:
+                    for y in layers:
+                        self._layer_pair(np, (a, x), (b, y), same and x == y, cost, names, candidates)
+                else:
+                    self._block_pairs(np, (a, x), (b, c0, c1), same, cost, names, candidates)
 
-    def _block(self, np, ta, tb, xs, ys, costs_b, rows_span, cols_span, same, row_cost, names,
-               candidates: Candidates) -> None:
-        """One block of pairs: rows of ``ta`` (all costing ``row_cost`` with the operator)
-        against columns of ``tb``."""
-        r0, r1 = rows_span
-        c0, c1 = cols_span
-        x, y = xs[r0:r1, None], ys[None, c0:c1]
-        mask = None
-        if same and c0 < r1:  # the same pair from both sides: keep it once
-            mask = np.arange(c0, c1)[None, :] >= np.arange(r0, r1)[:, None]
+    def _block_pairs(self, np, part_a, part_b, same: bool, op_cost: int, names, candidates) -> None:
+        """Layer x of part a against the entries c0..c1 of part b, every pair in floats."""
+        engine = self.engine
+        (a, x), (b, c0, c1) = part_a, part_b
+        ta, tb = engine.tables[a], engine.tables[b]
+        xs, _ = arrays(engine, a)
+        ys, costs_b = arrays(engine, b)
+        r0, r1 = ta.at[x]
+        grids = sum(1 if name in COMMUTATIVE else 2 for name in names)
+        engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP))
+        step = max(1, BLOCK_CELLS // (c1 - c0))
         keep = self.keep
-        limit = float(self.engine.bounds.max_magnitude)
-        with np.errstate(all="ignore"):
-            for name in names:
-                for swapped in (False, True):
-                    if swapped and name in ("add", "mul"):
+        for start in range(r0, r1, step):
+            end = min(start + step, r1)
+            u, v = xs[start:end, None], ys[None, c0:c1]
+            mask = None
+            if same and c0 < end:  # the same pair from both sides: keep it once
+                mask = np.arange(c0, c1)[None, :] >= np.arange(start, end)[:, None]
+            with np.errstate(all="ignore"):
+                for name in names:
+                    for u_left in (True, False):
+                        if not u_left and name in COMMUTATIVE:
+                            continue
+                        grid = float_op(np, name, u, v) if u_left else float_op(np, name, v, u)
+                        if mask is not None:
+                            grid = np.where(mask, grid, np.nan)
+                        rows, cols, points = keep.near(np, grid)
+                        if not len(rows):
+                            continue
+                        engine.charge(len(rows))  # each is evaluated exactly in its layer
+                        i, j = start + rows, c0 + cols
+                        if u_left:
+                            chunk, left, right = (name, ta.entries, tb.entries), i, j
+                        else:
+                            chunk, left, right = (name, tb.entries, ta.entries), j, i
+                        candidates.add(chunk, costs_b[j] + (x + op_cost), left, right, grid[rows, cols], points)
+
+    def _layer_pair(self, np, part_a, part_b, square: bool, op_cost: int, names, candidates) -> None:
+        """Layer x of part a against layer y of part b (``square``: the same layer)."""
+        engine = self.engine
+        (a, x), (b, y) = part_a, part_b
+        u, u_index = sorted_layer(engine, a, x)
+        v, v_index = sorted_layer(engine, b, y)
+        u_entries, v_entries = engine.tables[a].entries, engine.tables[b].entries
+        if len(u) > len(v):  # search in the larger layer
+            u, u_index, u_entries, v, v_index, v_entries = v, v_index, v_entries, u, u_index, u_entries
+        lows, highs = self.keep.spans(np)
+        keep = self.keep
+        cost = x + y + op_cost
+        for name in names:
+            for u_left in (True, False):
+                if not u_left and name in COMMUTATIVE:
+                    continue
+                engine.charge(-(-len(u) * max(1, len(lows)) * SEARCH_CELLS // NUMPY_CELLS_PER_STEP))
+                for i, j in landing_pairs(np, name, u, v, u_left, lows, highs, batch=BLOCK_CELLS):
+                    engine.charge(-(-len(i) // NUMPY_CELLS_PER_STEP))
+                    gu, gv = u_index[i], v_index[j]
+                    if square:  # both from one layer: each unordered pair once
+                        once = gu <= gv
+                        i, j, gu, gv = i[once], j[once], gu[once], gv[once]
+                    with np.errstate(all="ignore"):
+                        values = float_op(np, name, u[i], v[j]) if u_left else float_op(np, name, v[j], u[i])
+                    _, hit, points = keep.near(np, values[None, :])
+                    if not len(hit):
                         continue
-                    left, right = (y, x) if swapped else (x, y)
-                    grid = _float_op(np, name, left, right)
-                    if mask is not None:
-                        grid = np.where(mask, grid, np.nan)
-                    if self.track is not None:
-                        self.closest = min(self.closest, _distance(np, grid, self.track, limit))
-                    rows, cols, points = keep.near(np, grid)
-                    if not len(rows):
-                        continue
-                    self.engine.charge(len(rows))  # each is evaluated exactly in its layer
-                    candidates.add(
-                        (name, swapped, ta.entries, tb.entries),
-                        costs_b[c0 + cols] + row_cost, r0 + rows, c0 + cols, grid[rows, cols], points,
-                    )
+                    engine.charge(len(hit))  # each is evaluated exactly in its layer
+                    if u_left:
+                        chunk, left, right = (name, u_entries, v_entries), gu[hit], gv[hit]
+                    else:
+                        chunk, left, right = (name, v_entries, u_entries), gv[hit], gu[hit]
+                    candidates.add(chunk, np.full(len(hit), cost), left, right, values[hit], points)
 
     # ----- lookups -------------------------------------------------------------------
     def _lookup_pairs(self, a: int, b: int, low: int, stop: int, buckets: dict) -> None:
@@ -368,8 +406,8 @@ class Candidates:
     cost: numpy arrays (about 40 bytes a pair), made into expressions only then."""
 
     def __init__(self) -> None:
-        self._chunks: list = []  # (name, swapped, entries of the rows, entries of the columns)
-        self._arrays: list = []  # (costs, rows, columns, float values, kept-point index)
+        self._chunks: list = []  # (name, entries of the left operands, of the right ones)
+        self._arrays: list = []  # (costs, left index, right index, float values, kept-point index)
         self._sorted = None
 
     def add(self, chunk: tuple, costs, rows, cols, values, points) -> None:
@@ -394,20 +432,17 @@ class Candidates:
             return
         import numpy as np
 
-        costs, rows, cols, values, points, chunks = self._sorted
+        costs, lefts, rights, values, points, chunks = self._sorted
         start = int(np.searchsorted(costs, cost, side="left"))
         end = int(np.searchsorted(costs, cost, side="right"))
         if start == end:
             return
         info = self._chunks
-        for c, i, j, value, point in zip(chunks[start:end].tolist(), rows[start:end].tolist(),
-                                         cols[start:end].tolist(), values[start:end].tolist(),
+        for c, i, j, value, point in zip(chunks[start:end].tolist(), lefts[start:end].tolist(),
+                                         rights[start:end].tolist(), values[start:end].tolist(),
                                          points[start:end].tolist()):
-            name, swapped, a_entries, b_entries = info[c]
-            left, right = a_entries[i], b_entries[j]
-            if swapped:
-                left, right = right, left
-            yield name, left, right, value, point
+            name, left_entries, right_entries = info[c]
+            yield name, left_entries[i], right_entries[j], value, point
 
 
 class Every:
@@ -417,14 +452,14 @@ class Every:
     as larger sub-multisets need them."""
 
     def __init__(self, engine, goals: Iterable, hits: list, *, alternatives: bool = True,
-                 lookups: bool = False, track: float | None = None) -> None:
+                 lookups: bool = False) -> None:
         goals = list(goals)
         keep = engine.preimages(goals)
         self.engine = engine
         self.hits = hits
         self.tops = [
             Top(engine, keep, code=code, goals=goals, hits=hits, alternatives=alternatives,
-                lookups=lookups, track=track)
+                lookups=lookups)
             for code in engine.codes_by_size()
         ]
 
@@ -439,28 +474,23 @@ class Every:
     def exhausted(self) -> bool:
         return all(top.exhausted for top in self.tops)
 
-    def tracked(self) -> dict[int, float]:
-        """code -> float distance to the tracked value, where the search noted it."""
-        return {top.code: top.closest for top in self.tops if top.track is not None}
-
 
 # ----- nearest values ------------------------------------------------------------------
 
 
-def nearest_nodes(engine, target: float, codes: list[int], tracked: dict[int, float]) -> list:
+def nearest_nodes(engine, target: float, codes: list[int]) -> list:
     """Expressions over the sub-multisets ``codes``, among them those closest to ``target``.
 
-    The float distance d to the closest literal or last binary step comes from the
-    search (``tracked``: code -> distance) or from one float pass over every last pair;
-    a last level keeping only the window [target - d, target + d] (and whatever unary
-    operators can bring into it) is then built exactly. A float candidate may not
-    survive the exact rules (bounds, the irrational atom rule): the window then
-    widens. The search must be complete (exhausted) before this is asked.
+    The float distance d to the closest literal or last binary step of two rational
+    values (a step on an irrational value must come back to a rational, so those are
+    left out) is found next to where each operator's inverse puts the target
+    (``landing.nearest_distance``); a last level keeping only the window
+    [target - d, target + d] (and whatever unary operators can bring into it) is then
+    built exactly. A float candidate may not survive the exact rules (bounds, integer
+    steps): the window then widens. The search must be complete (exhausted) before
+    this is asked.
     """
-    distance = min(
-        (tracked[code] if code in tracked else _float_distance(engine, target, code) for code in codes),
-        default=math.inf,
-    )
+    distance = min((_float_distance(engine, target, code) for code in codes), default=math.inf)
     if distance == math.inf:
         return []
     scale = max(1.0, abs(target))
@@ -480,37 +510,22 @@ def nearest_nodes(engine, target: float, codes: list[int], tracked: dict[int, fl
 
 
 def _float_distance(engine, target: float, code: int) -> float:
-    """The distance from ``target`` to the closest literal or last binary step of
-    ``code``, in floats."""
+    """The float distance from ``target`` to the closest literal of ``code`` or last
+    binary step on two rational values of its (complete) parts."""
     import numpy as np
 
     engine.extend_parts(code, math.inf)
     limit = float(engine.bounds.max_magnitude)
-    best = math.inf
-    for node in engine.literal_nodes(code):
-        best = min(best, abs(float(node[VALUE]) - target))
+    best = min((abs(float(node[VALUE]) - target) for node in engine.literal_nodes(code)), default=math.inf)
     for a, b in engine.splits(code) if engine.binary else ():
-        ta, tb = engine.tables[a], engine.tables[b]
-        if not ta.entries or not tb.entries:
-            continue
-        xs, _ = arrays(engine, a)
-        ys, _ = arrays(engine, b)
-        grids = sum(1 if name in ("add", "mul") else 2 for name in engine.binary)
-        engine.charge(-(-len(xs) * len(ys) * grids // NUMPY_CELLS_PER_STEP))
-        step = max(1, BLOCK_CELLS // len(ys))
-        with np.errstate(all="ignore"):
-            for r in range(0, len(xs), step):
-                x, y = xs[r:r + step, None], ys[None, :]
-                for name in engine.binary:
-                    for left, right in ((x, y), (y, x)) if name not in ("add", "mul") else ((x, y),):
-                        best = min(best, _distance(np, _float_op(np, name, left, right), target, limit))
+        u, v = rational_values(engine, a), rational_values(engine, b)
+        if len(u) > len(v):
+            u, v = v, u
+        engine.charge(-(-len(u) * SEARCH_CELLS * 2 * len(engine.binary) // NUMPY_CELLS_PER_STEP))
+        for name in engine.binary:
+            for u_left in (True, False) if name not in COMMUTATIVE else (True,):
+                best = min(best, nearest_distance(np, name, u, v, u_left, target, limit))
     return best
-
-
-def _distance(np, grid, target: float, limit: float) -> float:
-    """The least |value - target| over the finite values of ``grid`` within the bound."""
-    distance = np.abs(np.where(np.abs(grid) <= limit, grid, np.nan) - target)
-    return float(np.nanmin(distance)) if not np.isnan(distance).all() else math.inf
 
 
 # ----- floats -------------------------------------------------------------------------
@@ -525,8 +540,8 @@ def arrays(engine, code: int):
     if found is not None and found[0] == len(entries):
         return found[1], found[2]
     start = 0 if found is None else found[0]
-    floats = np.array([float(e[1]) for e in entries[start:]], dtype=float)
-    costs = np.array([e[0] for e in entries[start:]], dtype=np.int64)
+    floats = np.array([float(e[VALUE]) for e in entries[start:]], dtype=float)
+    costs = np.array([e[COST] for e in entries[start:]], dtype=np.int64)
     if found is not None:
         floats = np.concatenate([found[1], floats])
         costs = np.concatenate([found[2], costs])
@@ -534,27 +549,31 @@ def arrays(engine, code: int):
     return floats, costs
 
 
-def _float_op(np, name: str, left, right):
-    if name == "add":
-        return left + right
-    if name == "sub":
-        return left - right
-    if name == "mul":
-        return left * right
-    if name == "div":
-        return left / right
-    if name == "pow":
-        return _float_pow(np, left, right)
-    if name == "root":
-        return _float_pow(np, left, 1.0 / right)
-    # log of left to base right
-    return np.log(np.where(left > 0, left, np.nan)) / np.log(np.where(right > 0, right, np.nan))
+def rational_values(engine, code: int):
+    """The rational values of the complete table of ``code`` as floats, sorted."""
+    import numpy as np
+
+    key = ("rational", code)
+    found = engine.arrays.get(key)
+    if found is None:
+        values = np.array([float(e[VALUE]) for e in engine.tables[code].rational], dtype=float)
+        found = engine.arrays[key] = np.sort(values)
+    return found
 
 
-def _float_pow(np, base, exponent):
-    """base ** exponent in floats: NaN where it has no real value (a negative base with a
-    fractional exponent), ±inf where it overflows; both land near nothing."""
-    return np.power(base, exponent)
+def sorted_layer(engine, code: int, cost: int):
+    """(values as floats sorted ascending, their indices in the table's entries) of the
+    layer of ``code`` costing ``cost``. A built layer never changes, so this is kept."""
+    import numpy as np
+
+    key = (code, cost)
+    found = engine.arrays.get(key)
+    if found is None:
+        start, end = engine.tables[code].at[cost]
+        values = np.array([float(e[VALUE]) for e in engine.tables[code].entries[start:end]], dtype=float)
+        order = np.argsort(values, kind="stable")
+        found = engine.arrays[key] = (values[order], order + start)
+    return found
 
 
 def _by_cost(entry) -> int:

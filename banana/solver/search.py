@@ -131,7 +131,7 @@ class Table:
 
     __slots__ = (
         "by_value", "entries", "rational", "irrational", "at", "rational_at", "irrational_at",
-        "costs", "all_int", "done", "horizon",
+        "costs", "all_int", "done", "horizon", "shadows", "stacked",
     )
 
     def __init__(self, done: int) -> None:
@@ -146,14 +146,22 @@ class Table:
         self.all_int = True  # every value is an int (lookups of fractions can be skipped)
         self.done = done
         self.horizon: int | None = None
+        # a value whose cheapest expression sits on stacked unary operators may need a
+        # costlier, less stacked one to take more of them: ``shadows`` (cost -> entries)
+        # hold those, for unary operators only; ``stacked`` (key -> depth) is the least
+        # stacking kept for a value, where it is not 0
+        self.shadows: dict[int, list] = {}
+        self.stacked: dict = {}
 
     @property
     def exhausted(self) -> bool:
         """True when the table is complete: no expression costs more than its layers."""
         return self.horizon is not None and self.done >= self.horizon
 
-    def add_layer(self, cost: int, fresh: list) -> None:
+    def add_layer(self, cost: int, fresh: list, shadows: list) -> None:
         """Append the layer of ``cost`` (already filed in ``by_value``)."""
+        if shadows:
+            self.shadows[cost] = list(shadows)
         if not fresh:
             return
         start = len(self.entries)
@@ -420,28 +428,33 @@ class Engine:
         if stop > table.done:
             shared = self._shared is not None
             sink = self.sink(table)
-            fresh = sink[3]
+            fresh, shadows = sink[3], sink[4]
             splits = self.splits(code) if self.binary else []
             for k in range(table.done + 1, int(stop) + 1):
                 try:
                     self._layer(code, table, k, splits, sink)
                 except BaseException:
-                    for entry in fresh:  # leave the table as it was before this layer
-                        table.by_value.pop(key_of(entry[VALUE]), None)
-                    fresh.clear()
+                    self._discard(code)  # half a layer: no later search may use this table
                     raise
-                table.add_layer(k, fresh)
+                table.add_layer(k, fresh, shadows)
                 table.done = k
                 count = len(fresh)
                 fresh.clear()
+                shadows.clear()
                 self._count_entries(count, shared)
         if table.exhausted:
             self.note_exhausted(code)
         return table
 
+    def _discard(self, code: int) -> None:
+        """Forget a table whose layer was interrupted (the budget ran out mid-layer)."""
+        self.tables.pop(code, None)
+        if self._shared is not None:
+            self._shared.pop(self._members[code], None)
+
     def _layer(self, code: int, table: Table, k: int, splits, sink) -> None:
         """Build layer ``k`` of ``code`` (its parts complete far enough)."""
-        put, put_ratio, put_value, _ = sink
+        put, put_ratio, put_value = sink[:3]
         jobs: list = []
         for a, b in splits:
             self.pair_jobs(self.tables[a], self.tables[b], a == b, k, jobs)
@@ -502,16 +515,15 @@ class Engine:
 
     def unary_sources(self, table: Table, k: int) -> list[tuple[list, tuple]]:
         """(entries, names): the entries a unary operator of cost c turns into layer
-        ``k`` (layer k - c, not already at the stacking limit)."""
+        ``k`` (layer k - c and its shadows, not already at the stacking limit)."""
         depth = self.bounds.max_unary_depth
         out = []
         if not depth:
             return out
         for cost, names in self.unary_classes:
             span = table.at.get(k - cost)
-            if span is None:
-                continue
-            entries = [e for e in table.entries[span[0]:span[1]] if _unary_depth(e, depth) < depth]
+            entries = [] if span is None else table.entries[span[0]:span[1]]
+            entries = [e for e in entries + table.shadows.get(k - cost, []) if _unary_depth(e, depth) < depth]
             if entries:
                 out.append((entries, names))
         return out
@@ -623,17 +635,22 @@ class Engine:
 
     # ----- storing values ---------------------------------------------------------------
     def sink(self, table: Table, *, goals=None, hits=None, keep=None, float_goals=()) -> tuple:
-        """(put, put_ratio, put_value, fresh): the functions that file new expressions
-        in ``table`` (cheapest per value; a layer never beats an earlier one) and list
-        them in ``fresh``. ``goals`` (keys): every expression for a goal is appended to
-        ``hits``, the cheapest and the others. ``keep``: store only values it holds."""
+        """(put, put_ratio, put_value, fresh, shadows): the functions that file new
+        expressions in ``table`` (cheapest per value; a layer never beats an earlier
+        one) and list them in ``fresh`` (and in ``shadows`` a costlier one less stacked
+        with unary operators, see ``Table``). ``goals`` (keys): every expression for a
+        goal is appended to ``hits``, the cheapest and the others. ``keep``: store only
+        values it holds."""
         by_value = table.by_value
         get = by_value.get
+        stacked = table.stacked
         fresh: list = []
+        shadows: list = []
         add = fresh.append
         recording = goals is not None
         bounds = self.bounds
         limit = bounds.max_magnitude
+        depth_limit = bounds.max_unary_depth
         integer_steps = self.integer_steps
 
         def put(key, value, cost, op, left, right, exact):
@@ -641,11 +658,21 @@ class Engine:
             if old is not None:
                 if recording and key in goals:
                     hits.append((cost, value, op, left, right, exact))
+                if key in stacked:
+                    depth = 1 + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
+                    if depth < stacked[key]:
+                        shadows.append((cost, value, op, left, right, exact))
+                        if depth:
+                            stacked[key] = depth
+                        else:
+                            del stacked[key]
                 return None
             entry = (cost, value, op, left, right, exact)
             if keep is None or keep(key, value):
                 by_value[key] = entry
                 add(entry)
+                if op in UNARY_SET:
+                    stacked[key] = 1 + _unary_depth(left, depth_limit)
             if recording and key in goals:
                 hits.append(entry)
             return entry
@@ -665,11 +692,11 @@ class Engine:
                 return None
             key = (n, d)
             old = get(key)
-            if old is not None:
+            if old is not None and key not in stacked:
                 if recording and key in goals:
                     hits.append((cost, old[1], op, left, right, exact))
                 return None
-            return put(key, Fraction(n, d), cost, op, left, right, exact)
+            return put(key, Fraction(n, d) if old is None else old[1], cost, op, left, right, exact)
 
         def put_value(value, cost, op, left, right, exact) -> tuple | None:
             """Check bounds and type, then store; the one gate for every non-hot-path value."""
@@ -712,7 +739,7 @@ class Engine:
                 return None
             return put(float_key(value), value, cost, op, left, right, False)
 
-        return put, put_ratio, put_value, fresh
+        return put, put_ratio, put_value, fresh, shadows
 
     # ----- binary operators -----------------------------------------------------------
     def _one(self, name: str, ea: tuple, eb: tuple, put_value) -> None:
