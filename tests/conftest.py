@@ -13,6 +13,17 @@ BANANA_DATA = SHARED_CORPUS / "banana-data" / "s03e01-deepfakes-and-data-upskill
 PRACTICAL_AI = SHARED_CORPUS / "practicalai"
 SAMPLES = REPO / "episodes" / "samples"
 
+# A profile for the Practical AI show, naming its closing "learning resources" segment.
+PAI_PROFILE = """
+[show]
+name = "Practical AI"
+hosts = ["Daniel Whitenack", "Chris Benson"]
+
+[segments.resources]
+title = "Learning resources"
+cues = ["learning resources"]
+"""
+
 
 @pytest.fixture(autouse=True)
 def library(tmp_path_factory, monkeypatch) -> Path:

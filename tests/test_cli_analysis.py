@@ -8,17 +8,8 @@ import pytest
 
 from banana.formats import read_transcript
 from banana.library import Library
-from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
+from conftest import BANANA_DATA, PAI_PROFILE, PRACTICAL_AI, SAMPLES, need
 
-PAI_PROFILE = """
-[show]
-name = "Practical AI"
-hosts = ["Daniel Whitenack", "Chris Benson"]
-
-[segments.resources]
-title = "Learning resources"
-cues = ["learning resources"]
-"""
 
 S01E02 = "s01e02-leaderboards-and-model-drift"
 S01E03 = "s01e03-synthetic-data-and-small-models"

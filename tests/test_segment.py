@@ -23,19 +23,10 @@ from banana.segment import (
     windowdiff,
 )
 from banana.transcript import Transcript, Utterance, estimate_times
-from conftest import BANANA_DATA, PRACTICAL_AI, REPO, need
+from conftest import BANANA_DATA, PAI_PROFILE, PRACTICAL_AI, REPO, need
 
 ANNOTATIONS = REPO / "bench" / "annotations"
 
-PAI_PROFILE = """
-[show]
-name = "Practical AI"
-hosts = ["Daniel Whitenack", "Chris Benson"]
-
-[segments.resources]
-title = "Learning resources"
-cues = ["learning resources"]
-"""
 
 
 def whisperize(t: Transcript, size: int = 12) -> Transcript:
