@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 
 WIDEN = 1e-9  # relative widening of every inverse bound against float round-off
-TINY = 1e-300  # absolute widening, for bounds at zero
+ROUNDING = 1e-14  # relative widening of a kept span (~45 ulps) for the operator's own rounding
+TINY = 1e-300  # absolute widening, for bounds at zero (and results that underflow to it)
 COMMUTATIVE = ("add", "mul")
 
 
@@ -31,13 +32,19 @@ def landing_pairs(np, name: str, u, v, u_left: bool, lows, highs, *, batch: int)
     if not m or not n or not len(lows):
         return
     with np.errstate(all="ignore"):
+        # the operator rounds its result by an ulp or so, which a logarithm near 1
+        # magnifies; and a result may underflow to 0 (0.002 ** 361): widen the spans first
+        lows = lows - np.abs(lows) * ROUNDING - TINY
+        highs = highs + np.abs(highs) * ROUNDING + TINY
         intervals, every = _inverse(np, name, u_left, u[:, None], lows[None, :], highs[None, :])
     rows, starts, counts = [], [], []
     row_ids = np.arange(m)
+    # r - u carries an error of about an ulp of the larger of the two, however small v is
+    scale = np.abs(u)[:, None] + np.maximum(np.abs(lows), np.abs(highs))[None, :] if name in ("add", "sub") else 0.0
     for a, b in intervals:
         a, b = np.broadcast_arrays(a, b)
         with np.errstate(all="ignore"):
-            a, b = _widen(np, a, b)
+            a, b = _widen(np, a, b, scale)
             valid = a <= b  # False where NaN: no interval
         first = np.searchsorted(v, a.ravel(), side="left")
         last = np.searchsorted(v, b.ravel(), side="right")
@@ -227,8 +234,9 @@ def _exp(np, a, b):
     return np.exp(a), np.exp(b)
 
 
-def _widen(np, a, b):
-    return a - np.abs(a) * WIDEN - TINY, b + np.abs(b) * WIDEN + TINY
+def _widen(np, a, b, scale=0.0):
+    """[a, b] widened by WIDEN relative to its bounds (and to ``scale``) and by TINY."""
+    return a - (np.abs(a) + scale) * WIDEN - TINY, b + (np.abs(b) + scale) * WIDEN + TINY
 
 
 def _expand(np, rows, starts, counts, n):
