@@ -57,6 +57,43 @@ def test_no_solution_and_nearest(cli):
     assert data["solutions"] == [] and [s["value"] for s in data["nearest"]] == ["4"]
 
 
+def test_help_documents_the_exit_status(cli):
+    text = " ".join(cli("solve", "--help").output.split())
+    assert "Exit status: 0 when the search ran, also when nothing reaches the target" in text
+    assert "1 for bad input, or for a search too large for --max-work" in text
+
+
+@pytest.mark.parametrize("args", [["1", "1", "1", "--target", "-11"], ["7", "7", "7", "--target", "1000"]])
+def test_an_unreachable_target_is_one_clear_line_and_exit_0(cli, args):
+    """As documented in --help: the search ran, so exit 0, and one line says so."""
+    result = cli("solve", *args)
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2 and args[-1] in lines[0]  # the puzzle, then the verdict
+    assert lines[1] == "no solution within the search bounds"
+
+
+def test_an_unreachable_target_with_nearest_matches_the_library(cli):
+    from banana.solver import solve
+
+    data = json.loads(cli("solve", "1", "1", "1", "--target", "-11", "--nearest", "--json").output)
+    expected = solve([1, 1, 1], -11, nearest=True)
+    assert data["solutions"] == [] and data["nearest"]
+    assert data["nearest"] == [s.to_dict() for s in expected.nearest]
+    shown = cli("solve", "1", "1", "1", "--target", "-11", "--nearest", "--ascii")
+    assert shown.exit_code == 0
+    assert "no solution within the search bounds" in shown.output and "nearest:" in shown.output
+    assert all(f"{s['text']} = {s['value']}" in shown.output for s in data["nearest"])
+
+
+def test_batch_says_no_solution_per_line_and_exits_0(cli):
+    result = cli("solve", "--batch", "-", input="1 1 1 -> -11\n2 2 -> 4\n")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "1 1 1 -> -11  no solution"
+    assert result.stdout.splitlines()[1].startswith("2 2 -> 4  =  ")
+    assert "1 of 2 puzzles solved" in result.stderr
+
+
 def test_countdown(cli):
     result = cli(
         "solve", "100", "75", "50", "25", "6", "3", "--target", "952",

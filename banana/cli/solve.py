@@ -75,6 +75,11 @@ def solve(numbers, target, span, batch, ops, use, integer_steps, all_, limit, ne
       banana solve 4 4 4 4 --range 0..100
       banana solve 100 75 50 25 6 3 --target 952 --use some --integer-steps --ops arithmetic
       banana solve --batch hands.txt --ops arithmetic --json
+
+    Exit status: 0 when the search ran, also when nothing reaches the target
+    within the bounds (it says "no solution within the search bounds";
+    --nearest adds the closest values); 1 for bad input, or for a search too
+    large for --max-work.
     """
     from banana.solver import puzzle
 
