@@ -5,8 +5,10 @@
     '8/(3-8/3)'
 
 Modules: ``ops`` (the operator table, costs and presets), ``literals`` (22, .2, .2̄),
-``search`` (dynamic programming over sub-multisets), ``verify`` (exact proof of every
-printed answer), ``render`` (text, Unicode, LaTeX, canonical forms), ``puzzle``
+``search`` (dynamic programming over sub-multisets, in cost layers), ``lastlevel``
+(the whole multiset, keeping only what can reach a goal), ``landing`` (operators
+inverted to find the pairs that land on a kept value), ``verify`` (exact proof of
+every printed answer), ``render`` (text, Unicode, LaTeX, canonical forms), ``puzzle``
 (parsing), ``api`` (solve, tabulate, solve_batch).
 """
 

@@ -3,15 +3,21 @@
 Only the values worth keeping are stored there (``Keep``): the goals and the values
 from which unary operators can still reach one, or, for --nearest, a window around
 the target and what can reach it. Like every table, the level is built in cost layers
-(``Top.extend``), so a query deepens by cost without recomputing anything. Two ways
+(``Top.extend``), so a query deepens by cost without recomputing anything. Three ways
 to find the pairs of the last binary step:
 
 * lookups: with only + - * / and digit forms, ``x op y = goal`` is a lookup of
   ``goal - x``, ``goal / x``, ... in the other part's table;
-* a grid: otherwise every operator is evaluated in floating point on blocks of pairs
-  (numpy), and only pairs landing within 1e-9 of a kept value (or inside a kept
-  interval) are evaluated exactly, through the same code as every other step. Exact
-  results are within ~1e-14 of their float image, so no kept value is missed.
+* inverses: for a few kept values, each operator is inverted (``landing.py``): the
+  partners that can land on a kept value are found by binary search among a layer
+  sorted by value;
+* a grid: for many kept values (a range), every pair of a block of layers is
+  evaluated in floating point (numpy).
+
+Pairs landing within 1e-9 of a kept value (or inside a kept interval) are then
+evaluated exactly, in the layer of their cost, through the same code as every other
+step. Exact results are within ~1e-14 of their float image, so no kept value is
+missed.
 """
 
 from __future__ import annotations
