@@ -5,6 +5,9 @@
     python bench/bench_solver.py --classic-check   # also: four fours with classic minus
                                                     # the repeating decimal (slow, minutes)
 
+Also timed: targets nothing reaches (1 1 1 -> -11 classic, 3 numbers -> 7/13 wild), where
+the search must exhaust its bounds and answer "no solution" (with the nearest values).
+
 The baseline is the textbook solver: pick two numbers, combine them with + - * / over
 ``fractions.Fraction`` (both orders), recurse on the shorter list, stop at the first
 answer. It is exact but enumerates every ordering and bracketing again and again.
@@ -36,6 +39,13 @@ sys.path.insert(0, str(REPO))
 from banana.solver import solve, solve_batch, tabulate  # noqa: E402
 
 COUNTDOWN = ([100, 75, 50, 25, 6, 3], 952)
+# targets no expression reaches within the default bounds (checked by the run)
+UNREACHABLE = [
+    ([1, 1, 1], -11, "classic", False),
+    ([7, 7, 7], 1000, "classic", True),
+    ([1, 1, 1], "7/13", "wild", True),
+    ([9, 4, 5], "7/13", "wild", True),
+]
 PYCACHE = os.path.join(tempfile.gettempdir(), "banana-bench-pycache")
 HANDS = list(itertools.combinations_with_replacement(range(1, 14), 4))
 
@@ -214,6 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         ["solve", *map(str, tiles), "--target", str(target), "--use", "some", "--integer-steps",
          "--ops", "arithmetic", "--json"], repeat)
     rows.append(row("banana solve ... (cold)", cdc_wall, cdc_cpu, json.loads(out)["solutions"][0]["text"]))
+
+    # 5. targets nothing reaches: the search must exhaust its bounds and say so
+    print("Unreachable targets (complete search: no solution within the bounds):")
+    for numbers, target, ops, nearest in UNREACHABLE:
+        def run_unreachable():
+            return solve(numbers, target, ops=ops, all_solutions=True, nearest=nearest)
+
+        run_unreachable()  # warm-up
+        result, u_wall, u_cpu = timed(run_unreachable, repeat)
+        assert not result.solved, (numbers, target, ops)
+        verdict = "no solution" + (
+            "; nearest " + ", ".join(f"{s.text} = {s.value}" for s in result.nearest) if result.nearest else "")
+        flag = " --nearest" if nearest else ""
+        rows.append(row(f"{' '.join(map(str, numbers))} -> {target} {ops} --all{flag} (warm)", u_wall, u_cpu,
+                        f"{verdict}; work {result.work:,}"))
 
     if args.classic_check:
         print("Four fours with classic minus the repeating decimal, generous bounds (slow):")

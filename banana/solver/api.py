@@ -228,8 +228,7 @@ def _searcher(engine: Engine, goals: set, hits: list, use: str, *, alternatives:
     one for every sub-multiset (--use some)."""
     lookups = engine.lookup_ok and len(goals) == 1
     if use == "all":
-        keep = engine.preimages(goals)
-        return Top(engine, keep, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
+        return Top(engine, goals=goals, hits=hits, alternatives=alternatives, lookups=lookups)
     return Every(engine, goals, hits, alternatives=alternatives, lookups=lookups)
 
 

@@ -113,16 +113,16 @@ class Top:
     """The last level of a search (the whole multiset, or with --use some any
     sub-multiset ``code``), built in cost layers.
 
-    ``keep``: the values stored; ``goals``: every expression found for one of them is
-    appended to ``hits`` (the cheapest and the others, when ``alternatives``; else a
-    goal already reached exactly is not evaluated again). ``lookups``: find the last
-    step by table lookups (only + - * / and digit forms).
+    ``keep``: the values stored (None: the goals and their preimages); ``goals``: every
+    expression found for one of them is appended to ``hits`` (the cheapest and the
+    others, when ``alternatives``; else a goal already reached exactly is not evaluated
+    again). ``lookups``: find the last step by table lookups (only + - * / and digit
+    forms; nothing is stored then).
     """
 
-    def __init__(self, engine, keep: Keep, *, code: int | None = None, goals: Iterable = (),
+    def __init__(self, engine, keep: Keep | None = None, *, code: int | None = None, goals: Iterable = (),
                  hits: list | None = None, alternatives: bool = True, lookups: bool = False) -> None:
         self.engine = engine
-        self.keep = keep
         self.goals = list(goals)
         self.goal_keys = {key_of(goal) for goal in self.goals}
         self.hits = [] if hits is None else hits
@@ -130,9 +130,21 @@ class Top:
         self.lookups = lookups and not engine.unary
         self.code = engine.full if code is None else code
         self.table = engine.new_table(self.code)
-        self.sink = engine.sink(
-            self.table, goals=self.goal_keys, hits=self.hits, keep=keep, float_goals=engine.float_goals
-        )
+        self._keep = keep
+        self._sink = None
+
+    @property
+    def keep(self) -> Keep:
+        if self._keep is None:
+            self._keep = self.engine.preimages(self.goals)
+        return self._keep
+
+    @property
+    def sink(self) -> tuple:
+        if self._sink is None:
+            self._sink = self.engine.sink(self.table, goals=self.goal_keys, hits=self.hits, keep=self.keep,
+                                          float_goals=self.engine.float_goals)
+        return self._sink
 
     @property
     def exhausted(self) -> bool:
@@ -164,20 +176,20 @@ class Top:
 
     def _layers(self, low: int, stop: int, buckets: dict, candidates: Candidates) -> None:
         engine, table = self.engine, self.table
-        put, _, put_value, fresh, shadows = self.sink
         literals = engine.literal_nodes(self.code)
         hits, goal_keys = self.hits, self.goal_keys
+        if self.lookups:  # the last step finds the goals themselves: nothing is stored
+            for k in range(low + 1, stop + 1):
+                hits.extend(node for node in literals if node[COST] == k and key_of(node[VALUE]) in goal_keys)
+                hits.extend(buckets.pop(k, ()))
+                table.done = k
+            return
+        _, _, put_value, fresh, shadows = self.sink
         point_keys = self.keep.point_keys
         for k in range(low + 1, stop + 1):
             for node in literals:
-                if node[COST] != k:
-                    continue
-                if self.lookups:
-                    if key_of(node[VALUE]) in goal_keys:
-                        hits.append(node)
-                else:
+                if node[COST] == k:
                     put_value(node[VALUE], k, "lit", node[LEFT], None, True)
-            hits.extend(buckets.pop(k, ()))
             for name, left, right, approx, point in candidates.layer(k):
                 self._evaluate(name, left, right, approx, point_keys[point] if point >= 0 else None, put_value)
             sources = engine.unary_sources(table, k)

@@ -288,6 +288,7 @@ class Engine:
             members = [m + (number,) * k for k in range(count + 1) for m in members]
         self._members = members
         self._sizes = [len(m) for m in members]
+        self._cheapest = [self.cheapest(n) for n in range(len(numbers) + 1)]
         self._literal_nodes: dict[int, list] = {}
         self._splits: dict[int, list[tuple[int, int]]] = {}
         self.arrays: dict = {}  # code -> float and cost arrays of its entries (lastlevel)
@@ -350,10 +351,9 @@ class Engine:
 
     def note_exhausted(self, code: int) -> None:
         """Report progress: one more sub-multiset is complete."""
-        if code not in self._exhausted:
+        if self.progress is not None and code not in self._exhausted:
             self._exhausted.add(code)
-            if self.progress is not None:
-                self.progress(len(self._exhausted), self.n_codes - 1)
+            self.progress(len(self._exhausted), self.n_codes - 1)
 
     # ----- tables -------------------------------------------------------------------
     def new_table(self, code: int) -> Table:
@@ -377,26 +377,19 @@ class Engine:
         """The complete table of sub-multiset ``code``."""
         return self.extend(code, math.inf)
 
-    def part_caps(self, code: int, cap) -> list[tuple[int, float, int, float]]:
-        """For each split (a, b) of ``code``: how far each part must be complete for the
-        layers of ``code`` up to ``cap`` (the other part costs at least its cheapest)."""
-        out = []
-        if not self.binary:
-            return out
-        for a, b in self.splits(code):
-            cap_a = cap - self._min_binary - self.cheapest(self._sizes[b])
-            cap_b = cap - self._min_binary - self.cheapest(self._sizes[a])
-            out.append((a, cap_a, b, cap_b))
-        return out
-
     def extend_parts(self, code: int, cap) -> bool:
-        """Extend the parts of ``code`` for its layers up to ``cap``; True when every
-        part is exhausted."""
+        """Extend the parts of ``code`` as far as its layers up to ``cap`` need them (the
+        other part of a split costs at least its cheapest); True when every part is
+        exhausted."""
+        if not self.binary:
+            return True
         exhausted = True
-        for a, cap_a, b, cap_b in self.part_caps(code, cap):
-            ta = self.extend(a, cap_a)
-            tb = self.extend(b, cap_b)
-            exhausted = exhausted and ta.exhausted and tb.exhausted
+        sizes, cheapest, room = self._sizes, self._cheapest, cap - self._min_binary
+        for a, b in self.splits(code):
+            ta = self.extend(a, room - cheapest[sizes[b]])
+            tb = self.extend(b, room - cheapest[sizes[a]])
+            if exhausted and not (ta.exhausted and tb.exhausted):
+                exhausted = False
         return exhausted
 
     def horizon(self, code: int) -> int | None:
@@ -415,8 +408,8 @@ class Engine:
 
     def extend(self, code: int, cap) -> Table:
         """Make the table of ``code`` complete through cost ``cap`` (math.inf: exhaust it)."""
-        table = self.table_of(code)
-        if table.exhausted:
+        table = self.tables.get(code) or self.table_of(code)
+        if table.horizon is not None and table.done >= table.horizon:  # exhausted
             self.note_exhausted(code)
             return table
         if table.done >= cap:
