@@ -9,7 +9,9 @@ layer k holds the values whose cheapest expression costs exactly k, made from
 * a binary operator of cost c on a value of A costing x and a value of B costing
   k - c - x, for every split S = A + B,
 * a unary operator of cost c on a value of S costing k - c (at most
-  ``max_unary_depth`` unary operators stacked directly on one another).
+  ``max_unary_depth`` unary operators stacked directly on one another; a value whose
+  cheapest expression is already stacked keeps a costlier, less stacked one for unary
+  operators only, so the depth bound never hides an expression within it).
 
 Every source of layer k costs less than k, so a layer is final once built: raising
 the cost cap from C to C' builds layers C+1..C' and recomputes nothing. A table is
