@@ -35,6 +35,9 @@ sys.path.insert(0, str(REPO))
 
 from banana.audio import SAMPLE_RATE_HZ, load_audio  # noqa: E402
 
+sys.path.insert(0, str(REPO / "tests"))  # shared test material: the PyAV writer
+from whisper_fixtures import write_audio  # noqa: E402
+
 BANANA_DATA = REPO.parent / "shared" / "corpus" / "banana-data" / "s03e01-deepfakes-and-data-upskilling.txt"
 
 # whisper's published dimensions (whisper/__init__.py checkpoints' "dims")
@@ -66,24 +69,6 @@ def speechlike(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
     envelope *= (np.sin(2 * np.pi * 0.2 * t) > -0.6)  # a pause every 5 s
     voice = np.sin(2 * np.pi * 140 * t) + 0.5 * np.sin(2 * np.pi * 280 * t)
     return (0.15 * envelope * (voice + 0.5 * rng.standard_normal(n))).astype(np.float32)
-
-
-def write(path: Path, samples: np.ndarray, codec: str, rate: int, channels: int) -> Path:
-    import av
-
-    layout = "stereo" if channels == 2 else "mono"
-    planar = np.ascontiguousarray(np.tile(samples, (channels, 1)))
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        for i in range(0, planar.shape[1], 4096):
-            frame = av.AudioFrame.from_ndarray(planar[:, i:i + 4096], format="fltp", layout=layout)
-            frame.sample_rate = rate
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
 
 
 def best_of(repeats: int, fn):
@@ -118,7 +103,7 @@ def bench_decoding(minutes: float, formats: list[str], repeats: int, work: Path)
     for ext in formats:
         codec, rate, channels = FORMATS[ext]
         samples = source if rate == 44100 else speechlike(seconds, rate)
-        path = write(work / f"episode.{ext}", samples, codec, rate, channels)
+        path = write_audio(work / f"episode.{ext}", samples, codec=codec, rate=rate, channels=channels)
         mb = path.stat().st_size / 1e6
         pyav_s, ours = best_of(repeats, lambda: load_audio(path))
         audio_s = len(ours) / SAMPLE_RATE_HZ

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -22,26 +21,12 @@ from banana.segment import (
     split_sentences,
     windowdiff,
 )
-from banana.transcript import Transcript, Utterance, estimate_times
+from banana.transcript import Transcript, estimate_times
 from conftest import BANANA_DATA, PAI_PROFILE, PRACTICAL_AI, REPO, need
+from whisper_fixtures import whisperize
 
 ANNOTATIONS = REPO / "bench" / "annotations"
 
-
-
-def whisperize(t: Transcript, size: int = 12) -> Transcript:
-    """Whisper-like output: lower case, no punctuation, no speakers, ~12-word segments."""
-    words = []
-    for u in t.utterances:
-        ws = re.sub(r"[^\w\s]", "", u.text.lower()).split()
-        step = (u.end - u.start) / max(len(ws), 1)
-        words.extend((u.start + i * step, w) for i, w in enumerate(ws))
-    utts = []
-    for i in range(0, len(words), size):
-        chunk = words[i:i + size]
-        end = words[i + size][0] if i + size < len(words) else chunk[-1][0] + 0.4
-        utts.append(Utterance(chunk[0][0], end, " ".join(w for _, w in chunk)))
-    return Transcript.build(utts, title=t.title)
 
 
 def kinds(segments) -> list[str]:

@@ -1,5 +1,6 @@
-"""Test material for audio and whisper: audio files written through PyAV, and a tiny
-randomly initialised whisper checkpoint (no downloaded weights).
+"""Test material for audio and whisper: audio files written through PyAV, a tiny
+randomly initialised whisper checkpoint (no downloaded weights), and whisper-like
+text made from a published transcript. The benchmarks import it too.
 
 Import the fixtures into a test module: ``from whisper_fixtures import tiny_checkpoint``,
 and use ``one_torch_thread`` in modules that run the model.
@@ -7,11 +8,14 @@ and use ``one_torch_thread`` in modules that run the model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from banana.transcript import Transcript, Utterance
 
 # extension -> (encoder, sample rate the file is written at)
 CODECS = {
@@ -26,6 +30,8 @@ TINY_DIMS = dict(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=2, 
                  n_vocab=51865, n_text_ctx=448, n_text_state=64, n_text_head=2, n_text_layer=1)
 CHECKPOINT_SEED = 0
 
+WHISPER_CHUNK_WORDS = 12  # words per segment in whisper-like text
+
 # Options that keep a random model fast: one greedy pass, a short decode per window.
 FAST = ("--temperature", "0", "--max-tokens", "24", "--language", "en")
 
@@ -39,6 +45,21 @@ def noise(seconds: float, *, rate: int, amplitude: float = 0.1, seed: int = 0) -
     rng = np.random.default_rng(seed)
     return (amplitude * rng.standard_normal(int(round(seconds * rate)))).clip(-1, 1).astype(np.float32)
 
+
+
+def whisperize(t: Transcript, *, size: int = WHISPER_CHUNK_WORDS) -> Transcript:
+    """What whisper gives: lower case, no punctuation, no speakers, fixed-size segments."""
+    words = []
+    for u in t.utterances:
+        ws = re.sub(r"[^\w\s]", "", u.text.lower()).split()
+        step = (u.end - u.start) / max(len(ws), 1)
+        words.extend((u.start + i * step, w) for i, w in enumerate(ws))
+    utts = []
+    for i in range(0, len(words), size):
+        chunk = words[i:i + size]
+        end = words[i + size][0] if i + size < len(words) else chunk[-1][0] + 0.4
+        utts.append(Utterance(chunk[0][0], end, " ".join(w for _, w in chunk)))
+    return Transcript.build(utts, title=t.title)
 
 def write_audio(path: Path, samples: np.ndarray, *, rate: int | None = None, codec: str | None = None,
                 channels: int = 1) -> Path:
