@@ -87,6 +87,11 @@ def _analyse(transcript: Transcript, profile: Profile, episode: str, method: str
     )
 
 
+def clear_cache() -> None:
+    """Forget memoised analyses (benchmarks time the work, not the cache)."""
+    _analyse.cache_clear()
+
+
 def segment_turns(transcript: Transcript, segment: Segment) -> list[str]:
     return [transcript.utterances[t].text for t in segment.turns]
 
