@@ -26,12 +26,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from banana.errors import AudioError, ChapterError
+from banana.fsutil import atomic_path
 from banana.transcript import Transcript, format_timestamp
 
 PODCAST_CHAPTERS_VERSION = "1.2.0"
@@ -335,41 +335,27 @@ def embed_chapters(mp3_in: Path | str, mp3_out: Path | str, chapters: Sequence[C
             f"{src.name} is only {format_timestamp(length)} long; is it this episode's audio?")
     length_ms = _ms(length)
     try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-        os.close(fd)
+        with atomic_path(dst) as tmp:
+            shutil.copyfile(src, tmp)
+            try:
+                tags = ID3(tmp)
+            except ID3NoHeaderError:
+                tags = ID3()
+            tags.delall("CHAP")
+            tags.delall("CTOC")
+            ids = []
+            for n, c in enumerate(chapters):
+                element_id = f"chp{n}"
+                ids.append(element_id)
+                start_ms = _ms(c.start)
+                end_ms = min(max(_ms(c.end), start_ms), length_ms)
+                tags.add(CHAP(element_id=element_id, start_time=start_ms, end_time=end_ms,
+                              start_offset=ID3_NO_OFFSET, end_offset=ID3_NO_OFFSET,
+                              sub_frames=[TIT2(encoding=3, text=[c.title])]))
+            toc_frames = [TIT2(encoding=3, text=[title])] if title else []
+            tags.add(CTOC(element_id=TOC_ELEMENT_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                          child_element_ids=ids, sub_frames=toc_frames))
+            tags.save(tmp, v2_version=4)
     except OSError as exc:
         raise AudioError(f"{dst}: cannot write ({exc.strerror or exc})") from None
-    try:
-        shutil.copyfile(src, tmp)
-        try:
-            tags = ID3(tmp)
-        except ID3NoHeaderError:
-            tags = ID3()
-        tags.delall("CHAP")
-        tags.delall("CTOC")
-        ids = []
-        for n, c in enumerate(chapters):
-            element_id = f"chp{n}"
-            ids.append(element_id)
-            start_ms = _ms(c.start)
-            end_ms = min(max(_ms(c.end), start_ms), length_ms)
-            tags.add(CHAP(element_id=element_id, start_time=start_ms, end_time=end_ms,
-                          start_offset=ID3_NO_OFFSET, end_offset=ID3_NO_OFFSET,
-                          sub_frames=[TIT2(encoding=3, text=[c.title])]))
-        toc_frames = [TIT2(encoding=3, text=[title])] if title else []
-        tags.add(CTOC(element_id=TOC_ELEMENT_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=toc_frames))
-        tags.save(tmp, v2_version=4)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dst)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise AudioError(f"{dst}: cannot write ({exc.strerror or exc})") from None
-        raise
     return len(chapters)

@@ -1,23 +1,78 @@
-"""Small filesystem helpers: atomic writes so a crash never leaves a half-written file."""
+"""Small filesystem helpers: atomic writes, so a crash never leaves a half-written file.
+
+``atomic_path(path)`` hands out a temporary file in the target's folder and, when the
+block ends without an error, fsyncs it and renames it over the target (``os.replace``),
+so readers see the old file or the new one, never a mix. What the result looks like:
+
+* a **new** file gets the mode the user's umask gives any new file (``0o644`` under
+  umask 022), not ``mkstemp``'s private ``0o600``, so a web server can read published
+  notes and chapters;
+* an **existing** file keeps its mode;
+* a **symlink** is written through: the file it points to is replaced and the link
+  stays a link;
+* temporary files are named ``.<name>.<pid>.<random>.tmp``, so ``stale_temp_files``
+  can tell one left by a killed process from one a live writer is still filling.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_SECONDS = 24 * 3600  # a temp file this old is stale even if its pid is reused
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to a temp file in the same folder, fsync it, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+def current_umask() -> int:
+    """The process's umask (read without changing it where /proc allows)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-and-restore
+    os.umask(mask)
+    return mask
+
+
+def _target(path: Path) -> Path:
+    """The file a write to ``path`` should replace: through symlinks, to their target."""
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~current_umask()
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path to fill; on success it replaces ``path`` atomically (see
+    the module docstring for modes and symlinks); on any error it is removed."""
+    target = _target(Path(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                               suffix=TEMP_SUFFIX)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, _mode_for(target))
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -26,5 +81,41 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
         raise
 
 
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see ``atomic_path``)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+
 def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_temp_files(folder: Path | str, *, now: float | None = None) -> list[Path]:
+    """Temporary files under ``folder`` (one level of subfolders deep) left by writers
+    that died: their process is gone, or they are older than STALE_TEMP_SECONDS."""
+    now = time.time() if now is None else now
+    folder = Path(folder)
+    found = []
+    for candidate in (*folder.glob(f".*{TEMP_SUFFIX}"), *folder.glob(f"*/.*{TEMP_SUFFIX}")):
+        m = _TEMP_NAME.match(candidate.name)
+        if not m or not candidate.is_file():
+            continue
+        try:
+            age = now - candidate.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if age > STALE_TEMP_SECONDS or not _pid_alive(int(m.group(1))):
+            found.append(candidate)
+    return sorted(found)

@@ -11,13 +11,13 @@ atomically and only when its bytes change, so a second run gives the same files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from banana.errors import BananaError
+from banana.errors import BananaError, LibraryError
 from banana.fsutil import atomic_write_text
-from banana.library import Library, slugify
+from banana.library import Library, assign_slugs, natural_key
 from banana.transcript import Transcript
 
 # Stages each episode goes through, in order (the CLI's progress bar counts them).
@@ -27,6 +27,7 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".op
                             ".wav", ".wma", ".webm", ".aiff", ".aif"})
 
 OUTPUTS = ("transcript.vtt", "transcript.srt", "chapters.json", "notes.md", "notes.html")
+PENDING_FILE = ".processing"  # in an episode's folder while its outputs are not all written
 
 Progress = Callable[[str, str], None]  # (stage, what) -> None
 
@@ -44,6 +45,7 @@ class EpisodeResult:
     teaser: str = "none"  # "solved", "none", or "unsolved" (with the reason after a colon)
     written: tuple[Path, ...] = ()  # files whose bytes changed this run
     error: str | None = None
+    resumed: bool = False  # an episode an earlier, interrupted run left unpublished
 
 
 def sample_paths() -> list[Path]:
@@ -146,21 +148,74 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
 def process(library: Library, inputs: Sequence[Path] | None = None, *,
             progress: Progress | None = None,
             transcriber: Callable[[Path], Transcript] | None = None) -> list[EpisodeResult]:
-    """Process each input (the bundled samples when none are given). A failing input
-    is reported in its result and the others still run."""
+    """Process each input (the bundled samples when none are given), then finish any
+    episode an earlier run stored but did not get to publish (it was killed). A
+    failing input is reported in its result and the others still run; two inputs
+    that would be stored under one slug are refused before any work."""
     paths = list(inputs) if inputs else sample_paths()
+    batch = assign_slugs(paths)
     tick = progress or (lambda stage, what: None)
     results = []
-    for path in paths:
+    for path, slug in batch:
         try:
             tick("read", str(path))
             transcript = read_input(path, transcriber=transcriber)
-            slug = slugify(path.stem) or "episode"
+            _mark_pending(library, slug)
             library.store(transcript, slug)
-            results.append(publish(library, slug, transcript, source=path, progress=progress))
+            results.append(_publish_stored(library, slug, source=path, progress=progress))
         except BananaError as exc:
             results.append(EpisodeResult(source=path, error=str(exc)))
+    done = {slug for _, slug in batch}
+    for slug in unfinished(library):
+        if slug not in done:
+            results.append(_publish_stored(library, slug, source=library.transcript_path(slug),
+                                           progress=progress, resumed=True))
     return results
+
+
+def _publish_stored(library: Library, slug: str, *, source: Path, progress: Progress | None,
+                    resumed: bool = False) -> EpisodeResult:
+    """Publish a stored episode, turning any failure into this episode's error."""
+    try:
+        result = publish(library, slug, library.load(slug), source=source, progress=progress)
+    except BananaError as exc:
+        return EpisodeResult(source=source, slug=slug, error=str(exc), resumed=resumed)
+    except OSError as exc:  # disk full, a folder where a file should be, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        return EpisodeResult(source=source, slug=slug, resumed=resumed,
+                             error=f"{slug}: cannot write {where}{exc.strerror or exc}")
+    _clear_pending(library, slug)
+    return replace(result, resumed=resumed)
+
+
+def _mark_pending(library: Library, slug: str) -> None:
+    """Note that the episode is being processed, until its files are all written."""
+    try:
+        atomic_write_text(library.episode_dir(slug) / PENDING_FILE, "")
+    except OSError as exc:
+        raise LibraryError(f"cannot write in {library.episode_dir(slug)}: {exc.strerror or exc}") from None
+
+
+def _clear_pending(library: Library, slug: str) -> None:
+    try:
+        (library.episode_dir(slug) / PENDING_FILE).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def unfinished(library: Library) -> list[str]:
+    """Episodes a ``process`` run stored but was stopped before publishing (their
+    pending mark is still there)."""
+    if not library.root.is_dir():
+        return []
+    found = []
+    for mark in library.root.glob(f"*/{PENDING_FILE}"):
+        if mark.parent.name in library:
+            found.append(mark.parent.name)
+        else:  # killed before the transcript was stored: nothing to finish
+            mark.unlink(missing_ok=True)
+            library.tidy()
+    return sorted(found, key=natural_key)
 
 
 def totals(results: Iterable[EpisodeResult]) -> dict[str, float]:

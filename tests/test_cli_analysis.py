@@ -147,3 +147,13 @@ def test_teaser_on_banana_data(cli):
     assert (data["numbers"], data["target"]) == ([2, 2], 5)
     assert len(data["solutions"]) == 2 and all(s["verified"] for s in data["solutions"])
     assert data["announced_answer"] is None
+
+
+def test_library_glossary_names_a_damaged_episode_and_goes_on(cli, library):
+    assert cli("import", *sorted(SAMPLES.glob("*.txt"))[:2]).exit_code == 0
+    damaged = sorted(library.glob("*/transcript.json"))[0]
+    damaged.write_text('{"schema": 1, "utterances": [{"start": "x"}]}')
+    result = cli("glossary")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{damaged.parent.name}/transcript.json" in result.output
+    assert "Glossary" in result.output or "No explained terms" in result.output

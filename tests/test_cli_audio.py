@@ -107,7 +107,7 @@ def test_exports_are_written_beside_the_stored_transcript(cli, library, tmp_path
     assert result.exit_code == 0, result.output
     folder = library / "s01e01"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "transcript.json", "transcript.podcast.json", "transcript.srt", "transcript.txt", "transcript.vtt"]
+        "episode.json", "transcript.json", "transcript.podcast.json", "transcript.srt", "transcript.txt", "transcript.vtt"]
     stored = Library(library).load("s01e01")
     assert (stored.title, stored.show) == ("Pilot", "Banana")
     for name in ("transcript.srt", "transcript.vtt", "transcript.podcast.json"):
@@ -169,7 +169,6 @@ def test_a_missing_model_offline_is_one_line_naming_the_file(cli, library, tmp_p
 @pytest.mark.parametrize("args, words", [
     (("a.wav", "b.wav", "--slug", "x"), "--slug applies to a single audio file"),
     (("a.wav", "b.wav", "--align-to", "p.txt"), "--align-to applies to a single audio file"),
-    (("a.wav", "sub/a.mp3"), "would both be stored as 'a'"),
     (("a.wav", "--slug", "Not A Slug"), "not a valid slug"),
     (("a.wav", "--export", "srt,docx"), "unknown format 'docx'"),
     (("a.wav", "--language", "klingon"), "whisper does not know the language 'klingon'"),
@@ -178,6 +177,12 @@ def test_a_missing_model_offline_is_one_line_naming_the_file(cli, library, tmp_p
 def test_usage_errors_come_before_any_work(cli, library, args, words):
     result = cli("transcribe", *args)
     assert result.exit_code == 2 and words in result.output
+    assert Library(library).slugs() == []
+
+
+def test_two_files_for_one_slug_are_refused_before_any_work(cli, library):
+    result = cli("transcribe", "a.wav", "sub/a.mp3")
+    assert result.exit_code == 1 and "would both be stored as 'a'" in result.output
     assert Library(library).slugs() == []
 
 

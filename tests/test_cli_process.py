@@ -56,3 +56,74 @@ def test_process_a_transcript_and_report_a_bad_input(cli, library, tmp_path):
     assert Library(library).slugs() == ["talk"]
     assert (library / "talk" / "notes.md").is_file()
     assert "Traceback" not in result.output
+
+
+TALK = ("1\n00:00:00,000 --> 00:00:40,000\nAna Lima: Welcome to the show about data.\n\n"
+        "2\n00:00:40,000 --> 00:01:30,000\nBo Chan: Today we talk about pandas and polars.\n")
+
+
+def test_process_keeps_what_import_was_told(cli, library, tmp_path):
+    talk = tmp_path / "talk.srt"
+    talk.write_text(TALK)
+    assert cli("import", talk, "--title", "Pilot", "--show", "Banana",
+               "--audio-url", "https://cdn.example.org/pilot.mp3").exit_code == 0
+    assert cli("process", talk).exit_code == 0
+    stored = Library(library).load("talk")
+    assert (stored.title, stored.show, stored.audio_url) == (
+        "Pilot", "Banana", "https://cdn.example.org/pilot.mp3")
+    assert "Pilot" in (library / "talk" / "notes.md").read_text()
+
+
+def test_process_refuses_a_batch_whose_names_collide(cli, library, tmp_path):
+    for name in ("ep_1.srt", "EP 1.srt"):
+        (tmp_path / name).write_text(TALK)
+    result = cli("process", tmp_path / "ep_1.srt", tmp_path / "EP 1.srt")
+    assert result.exit_code == 1 and "would both be stored as 'ep-1'" in result.output
+    assert Library(library).slugs() == []
+
+
+def test_process_stores_non_latin_names_apart(cli, library, tmp_path):
+    for name in ("名前.srt", "番組.srt"):
+        (tmp_path / name).write_text(TALK)
+    result = cli("process", tmp_path / "名前.srt", tmp_path / "番組.srt")
+    assert result.exit_code == 0, result.output
+    assert Library(library).slugs() == ["名前", "番組"]
+    assert "2 episodes" in result.output
+
+
+def test_a_write_error_fails_that_episode_only_and_the_next_run_finishes_it(cli, library, tmp_path):
+    first, second = tmp_path / "first.srt", tmp_path / "second.srt"
+    first.write_text(TALK)
+    second.write_text(TALK.replace("pandas", "duckdb"))
+    (library / "first" / "notes.md").mkdir(parents=True)  # a folder where a file should go
+    result = cli("process", first, second)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "first" in errors[0] and "notes.md" in errors[0]
+    assert all((library / "second" / name).is_file() for name in OUTPUTS)
+    assert "1 episodes" in result.output or "1 episode" in result.output
+    # The obstacle goes; a later run, for another file, finishes what was left.
+    (library / "first" / "notes.md").rmdir()
+    third = tmp_path / "third.srt"
+    third.write_text(TALK.replace("pandas", "arrow"))
+    again = cli("process", third)
+    assert again.exit_code == 0, again.output
+    assert all((library / "first" / name).is_file() for name in OUTPUTS)
+    assert "interrupted run" in again.output
+    # Once finished, it is left alone.
+    assert "interrupted run" not in cli("process", third).output
+
+
+def test_process_writes_files_a_web_server_can_read(cli, library, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        talk = tmp_path / "talk.srt"
+        talk.write_text(TALK)
+        assert cli("process", talk).exit_code == 0
+    finally:
+        os.umask(old)
+    for name in ("transcript.json", *OUTPUTS):
+        assert stat.S_IMODE((library / "talk" / name).stat().st_mode) == 0o644, name

@@ -170,3 +170,28 @@ def test_core_does_not_import_torch_or_whisper():
             "heavy = [m for m in ('torch', 'whisper', 'av') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_list_names_a_damaged_episode_and_lists_the_rest(cli, library, tmp_path):
+    for name in ("good.srt", "broken.srt"):
+        (tmp_path / name).write_text("1\n00:00:00,000 --> 00:00:02,000\nAna Lima: hello\n")
+        assert cli("import", tmp_path / name).exit_code == 0
+    (library / "broken" / "transcript.json").write_text('{"schema": 1, "utterances": 42}')
+    result = cli("list")
+    assert result.exit_code == 1
+    assert "broken/transcript.json" in result.output and "good" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", 'https://x.org/a.mp3"><script>', "ep.mp3"])
+def test_import_refuses_an_audio_url_that_is_not_http(cli, library, url):
+    result = cli("import", need(BANANA_DATA), "--audio-url", url)
+    assert result.exit_code == 2 and "audio URL" in result.output
+    assert Library(library).slugs() == []
+
+
+def test_episode_argument_cannot_leave_the_library(cli, library):
+    (library.parent / "transcript.json").write_text(Transcript.build([]).to_json())
+    for name in ("..", "../", "."):
+        result = cli("show", name)
+        assert result.exit_code == 1 and "Traceback" not in result.output

@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from banana.cli import pass_library
-from banana.cli._render import console, err_console, print_json, progress_bar
-from banana.errors import PuzzleError
+from banana.cli._render import console, err_console, print_error, print_json, progress_bar
+from banana.errors import BananaError, PuzzleError
 from banana.library import Library, slugify
 from banana.transcript import format_timestamp
 
@@ -97,14 +97,27 @@ def glossary(library: Library, episodes: tuple[str, ...], as_json: bool, mention
       banana glossary episode-1.txt episode-2.txt --mentions 10
     """
     names = list(episodes) or library.slugs()
-    entries, mentions = [], []
+    entries, mentions, failures = [], [], 0
     with progress_bar(len(names) >= PROGRESS_MIN_EPISODES) as progress:
         task = progress.add_task("Analysing", total=len(names))
         for episode in names:
-            _, _, _, result = _analyse(library, episode, profile)
+            try:
+                _, _, _, result = _analyse(library, episode, profile)
+            except BananaError as exc:  # one damaged episode does not hide the others
+                failures += 1
+                print_error(str(exc))
+                progress.advance(task)
+                continue
             entries.extend(result.glossary)
             mentions.extend(result.mentions)
             progress.advance(task)
+    _show_glossary(library, names, entries, mentions, as_json=as_json, mentions_shown=mentions_shown)
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+def _show_glossary(library: Library, names: list[str], entries: list, mentions: list, *,
+                   as_json: bool, mentions_shown: int) -> None:
     if as_json:
         print_json({"entries": [e.to_dict() for e in entries],
                     "mentions": [m.to_dict() for m in mentions]})

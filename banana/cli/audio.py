@@ -14,7 +14,8 @@ from banana.cli._render import err_console, print_error, print_json, progress_ba
 from banana.errors import BananaError, FormatError, ModelError
 from banana.formats import EXTENSIONS, WRITERS, write_transcript
 from banana.fsutil import atomic_write_text
-from banana.library import TRANSCRIPT_FILE, Library, slugify
+from banana.cli.options import audio_url_option, slug_option
+from banana.library import TRANSCRIPT_FILE, EpisodeMeta, Library, assign_slugs, slug_for_path
 from banana.transcript import Transcript, format_timestamp
 
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C
@@ -49,12 +50,6 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return normalise_language(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def _slug(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and value != slugify(value):
-        raise click.BadParameter(f"{value!r} is not a valid slug (try {slugify(value) or 'episode'!r})")
-    return value
 
 
 def export_path(library: Library, slug: str, fmt: str) -> Path:
@@ -113,10 +108,11 @@ def _report_alignment(alignment) -> None:
 @click.option("--max-tokens", type=click.IntRange(1, 224), metavar="N",
               help="Stop decoding a 30-second window after N tokens (a guard against runaway "
                    "repetition) [default: 224].")
-@click.option("--slug", callback=_slug, help="Episode slug (one file only) [default: from the file name].")
+@slug_option("Episode slug (one file only) [default: from the file name].")
 @click.option("--title", help="Episode title (one file only) [default: the file's tag or name].")
 @click.option("--show", "show_name", help="Show name stored with the episode [default: the album tag].")
-@click.option("--audio-url", help="Where the episode is published (one file only); search links to it.")
+@audio_url_option("Where the episode is published (one file only; an http/https URL); search "
+                  "links to it. Kept until changed.")
 @click.option("--export", "exports", callback=_formats, metavar="FMT[,FMT...]",
               help=f"Also write these formats beside the stored transcript ({_EXPORTS}).")
 @click.option("--align-to", "align_to", metavar="PUBLISHED",
@@ -149,12 +145,8 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
         given = [name for name, value in single.items() if value]
         if given:
             raise click.UsageError(f"{given[0]} applies to a single audio file")
-        seen: dict[str, Path] = {}
-        for path in audio:
-            other = seen.setdefault(slugify(path.stem) or "episode", path)
-            if other != path:
-                raise click.UsageError(f"{other} and {path} would both be stored as "
-                                       f"{slugify(path.stem)!r}; transcribe one of them on its own with --slug")
+    batch = assign_slugs(audio, slug=slug)  # refuses two files that would share a slug
+    meta = EpisodeMeta(title=title or None, show=show_name or None, audio_url=audio_url)
     from banana.audio import duration_seconds, load_audio, probe
     from banana import transcribe as tr
 
@@ -169,7 +161,7 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
     with progress_bar(unit_column=AudioSecondsColumn()) as progress:
         pending: str | None = None  # what Ctrl-C would interrupt
         try:
-            for path in audio:
+            for path, episode in batch:
                 pending = f"nothing stored for {path}"
                 task = progress.add_task(f"Decoding {escape(path.name)}", total=None)
                 try:
@@ -192,7 +184,6 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
                         title=title or info.title or _title(path), show=show_name or info.album,
                         audio_url=audio_url)
                     transcript = result.transcript
-                    episode = slug or slugify(path.stem) or "episode"
                     if published is not None:
                         from banana.align import align
 
@@ -201,7 +192,8 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
                             duration=duration, audio_url=audio_url or published.audio_url,
                             source=f"align:{published.source or align_to} to {spec.label}")
                         _report_alignment(alignment)
-                    saved = library.store(transcript, episode)
+                    saved = library.store(transcript, episode, meta=meta)
+                    transcript = library.load(episode)
                     pending = f"{episode} stored, its exports may be incomplete"
                     written = _export(library, transcript, episode, exports)
                 except (BananaError, OSError) as exc:
@@ -258,8 +250,7 @@ def _prompt(model, library: Library, prompt: str | None, from_library: bool) -> 
 @click.command()
 @click.argument("published")
 @click.argument("timed")
-@click.option("--slug", callback=_slug,
-              help="Episode slug to store the result under [default: PUBLISHED's slug or file name].")
+@slug_option("Episode slug to store the result under [default: PUBLISHED's slug or file name].")
 @click.option("--export", "exports", callback=_formats, metavar="FMT[,FMT...]",
               help=f"Also write these formats beside the stored transcript ({_EXPORTS}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the alignment figures as JSON.")
@@ -287,7 +278,7 @@ def align(library: Library, published: str, timed: str, slug: str | None, export
     timed_slug, timed_transcript = library.resolve(timed)
     words = [] if timed_slug else whisper_words_in_file(Path(timed))
     alignment = align_transcripts(published_transcript, timed_transcript, words=words)
-    episode = slug or published_slug or slugify(Path(published).stem) or "episode"
+    episode = slug or published_slug or slug_for_path(published)
     saved = library.store(alignment.transcript, episode)
     written = _export(library, alignment.transcript, episode, exports)
     if as_json:

@@ -56,7 +56,9 @@ def process(library: Library, inputs: tuple[Path, ...], model: str | None, model
         if r.error:
             print_error(r.error)
             continue
-        table.add_row(escape(r.slug or ""), format_timestamp(r.duration), str(r.segments),
+        name = escape(r.slug or "") + (" [dim](finished from an interrupted run)[/dim]"
+                                        if r.resumed else "")
+        table.add_row(name, format_timestamp(r.duration), str(r.segments),
                       str(r.glossary_terms), r.teaser.partition(":")[0], str(len(r.written)))
     total = totals(results)
     table.add_section()

@@ -13,7 +13,8 @@ from banana.cli._render import console, err_console, print_error, print_json, pr
 from banana.errors import BananaError, FormatError
 from banana.formats import READERS, WRITERS, read_transcript, write_transcript
 from banana.fsutil import atomic_write_text
-from banana.library import Library, slugify
+from banana.cli.options import audio_url_option, slug_option
+from banana.library import EpisodeMeta, Library, assign_slugs
 from banana.transcript import format_timestamp
 
 PROGRESS_MIN_FILES = 10  # show a progress bar from this many files up
@@ -23,9 +24,10 @@ PROGRESS_MIN_FILES = 10  # show a progress bar from this many files up
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(list(READERS)), help="Force a reader instead of detecting it.")
 @click.option("--title", help="Episode title (one file only) [default: from the file].")
-@click.option("--slug", help="Episode slug in the library (one file only) [default: from the file name].")
+@slug_option("Episode slug in the library (one file only) [default: from the file name].")
 @click.option("--show", "show_name", help="Show name stored with the episode.")
-@click.option("--audio-url", help="Where the episode's audio is published; search hits link to URL#t=SECONDS.")
+@audio_url_option("Where the episode's audio is published (an http/https URL); search hits "
+                  "link to URL#t=SECONDS. Kept until changed.")
 @pass_library
 def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: str | None,
             slug: str | None, show_name: str | None, audio_url: str | None) -> None:
@@ -44,20 +46,15 @@ def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: s
     """
     if len(files) > 1 and (slug or title):
         raise click.UsageError("--slug and --title apply to a single file")
-    if slug is not None and slug != slugify(slug):
-        raise click.UsageError(f"--slug {slug!r} is not a valid slug (try {slugify(slug) or 'episode'!r})")
+    batch = assign_slugs(files, slug=slug)  # refuses two files that would share a slug
+    meta = EpisodeMeta(title=title or None, show=show_name or None, audio_url=audio_url)
     failures = stored = 0
     with progress_bar(len(files) >= PROGRESS_MIN_FILES) as progress:
         task = progress.add_task("Importing", total=len(files))
-        for path in files:
+        for path, episode in batch:
             try:
                 transcript = read_transcript(path, format=fmt)
-                changes = {k: v for k, v in (("title", title), ("show", show_name),
-                                             ("audio_url", audio_url)) if v}
-                if changes:
-                    transcript = transcript.replace(**changes)
-                episode = slug or slugify(path.stem) or "episode"
-                library.store(transcript, episode, index=len(files) == 1)
+                library.store(transcript, episode, meta=meta, index=len(files) == 1)
                 click.echo(episode)
                 stored += 1
             except BananaError as exc:
@@ -136,20 +133,27 @@ def list_(library: Library, as_json: bool) -> None:
     Example:
       banana --library ~/podcast list
     """
-    rows = []
+    rows, failures = [], 0
     for slug in library.slugs():
-        t = library.load(slug)
+        try:
+            t = library.load(slug)
+        except BananaError as exc:  # one damaged episode does not hide the others
+            failures += 1
+            print_error(str(exc))
+            continue
         rows.append({"slug": slug, "title": t.title, "speakers": list(t.speakers),
                      "duration": t.duration, "turns": len(t.utterances), "source": t.source})
     if as_json:
         print_json({"episodes": rows})
-        return
-    if not rows:
-        err_console.print(f"No episodes in {library.root}. Try 'banana import FILE' or 'banana process'.")
-        return
-    table = Table("slug", "title", "speakers", "duration", "turns")
-    for r in rows:
-        table.add_row(r["slug"], escape(r["title"]), escape(", ".join(r["speakers"])),
-                      format_timestamp(r["duration"]), str(r["turns"]))
-    console.print(table)
+    elif not rows and not failures:
+        err_console.print(f"No episodes in {escape(str(library.root))}. "
+                          "Try 'banana import FILE' or 'banana process'.")
+    elif rows:
+        table = Table("slug", "title", "speakers", "duration", "turns")
+        for r in rows:
+            table.add_row(escape(r["slug"]), escape(r["title"]), escape(", ".join(r["speakers"])),
+                          format_timestamp(r["duration"]), str(r["turns"]))
+        console.print(table)
+    if failures:
+        raise click.exceptions.Exit(1)
 
