@@ -125,7 +125,7 @@ def load_model(spec: ModelSpec, *, device: str | None = None):
                 warnings.simplefilter("ignore")
                 return whisper.load_model(str(spec.checkpoint), device=device)
         except Exception as exc:  # torch raises many types for a bad file
-            raise ModelError(f"{spec.checkpoint}: not a whisper checkpoint ({_one_line(exc)})") from None
+            raise ModelError(f"{spec.checkpoint}: not a whisper checkpoint ({_load_failure(exc)})") from None
     present = spec.expected_file.is_file()
     try:
         with _download_timeout(), warnings.catch_warnings():
@@ -136,7 +136,7 @@ def load_model(spec: ModelSpec, *, device: str | None = None):
     except Exception as exc:
         if present:
             raise ModelError(f"{spec.expected_file}: cannot load whisper model {spec.name!r} "
-                             f"({_one_line(exc)})") from None
+                             f"({_load_failure(exc)})") from None
         where = f" from {spec.url}" if spec.url else ""
         raise ModelError(
             f"whisper model {spec.name!r} is not in {spec.download_root} and could not be "
@@ -153,6 +153,16 @@ def _download_timeout() -> Iterator[None]:
         yield
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def _load_failure(exc: BaseException) -> str:
+    """Why a checkpoint did not load, in one line, never repeating torch's advice to
+    retry with ``weights_only=False`` (that would run whatever code the file holds)."""
+    text = str(exc)
+    if "weights_only" in text or "Unpickl" in type(exc).__name__ or "nsupported global" in text:
+        return ("it holds Python objects besides model weights, and Banana loads weights only: "
+                "loading it would run code stored in the file")
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:

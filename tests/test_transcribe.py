@@ -91,6 +91,23 @@ def test_a_corrupt_checkpoint_is_a_model_error(tmp_path):
         tr.load_model(tr.resolve_model(str(bad)), device="cpu")
 
 
+class _NotWeights:
+    """Something no weights-only loader accepts: a pickled object of a test class."""
+
+
+def test_a_pickled_object_is_refused_without_suggesting_the_unsafe_load(tmp_path):
+    import torch
+
+    bad = tmp_path / "pickled.pt"
+    torch.save({"dims": _NotWeights(), "model_state_dict": {}}, bad)
+    with pytest.raises(ModelError) as info:
+        tr.load_model(tr.resolve_model(str(bad)), device="cpu")
+    message = str(info.value)
+    assert "not a whisper checkpoint" in message and "\n" not in message
+    assert "weights_only" not in message and "False" not in message
+    assert "loads weights only" in message
+
+
 def test_cuda_is_refused_when_absent():
     import torch
 
