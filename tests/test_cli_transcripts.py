@@ -195,3 +195,13 @@ def test_episode_argument_cannot_leave_the_library(cli, library):
     for name in ("..", "../", "."):
         result = cli("show", name)
         assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_emoji_codes_and_markup_in_a_transcript_print_as_written(cli, library, tmp_path):
+    src = tmp_path / "ep.srt"
+    src.write_text("1\n00:00:00,000 --> 00:00:02,000\nAna Lima: the score was 3:x:1 [bold]not bold[/bold] :smile:\n")
+    assert cli("import", src, "--title", "Score :thumbs_up:").exit_code == 0
+    shown = cli("show", "ep").output
+    assert "3:x:1 [bold]not bold[/bold] :smile:" in shown and "Score :thumbs_up:" in shown
+    assert "❌" not in shown and "😄" not in shown and "👍" not in shown
+    assert "Score :thumbs_up:" in cli("list").output

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+# emoji=False: ":x:" in a transcript prints as written, never as an emoji.
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)  # one error, one line
 
 
 def print_error(message: str) -> None:

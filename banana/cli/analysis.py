@@ -123,7 +123,7 @@ def _show_glossary(library: Library, names: list[str], entries: list, mentions: 
                     "mentions": [m.to_dict() for m in mentions]})
         return
     if not names:
-        err_console.print(f"No episodes in {library.root}. Try 'banana import FILE' or 'banana process'.")
+        err_console.print(f"No episodes in {escape(str(library.root))}. Try 'banana import FILE' or 'banana process'.")
         return
     by_term: dict[str, list] = defaultdict(list)
     for e in entries:

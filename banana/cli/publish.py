@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from banana.chapters import FORMATS as CHAPTER_FORMATS
 from banana.chapters import check_embed_paths, embed_chapters, episode_chapters, write_chapters
@@ -36,7 +37,7 @@ def _write(output: Path | None, text: str, what: str) -> None:
         atomic_write_text(output, text)
     except OSError as exc:
         raise FormatError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    err_console.print(f"Wrote {output} ({what})")
+    err_console.print(escape(f"Wrote {output} ({what})"))
 
 
 _profile_option = click.option(
@@ -118,7 +119,7 @@ def chapters(library: Library, episode: str, fmt: str, output: Path | None, embe
     found = episode_chapters(transcript, analysis)
     if embed is not None:
         count = embed_chapters(embed, output, found, title=transcript.title)
-        err_console.print(f"Wrote {output} ({count} ID3 chapters; {embed} unchanged)")
+        err_console.print(escape(f"Wrote {output} ({count} ID3 chapters; {embed} unchanged)"))
         return
     text = write_chapters(found, fmt, title=transcript.title)
     _write(output, text, f"{fmt}, {len(found)} chapters")

@@ -94,7 +94,7 @@ def export(library: Library, episode: str, fmt: str, output: Path | None) -> Non
             atomic_write_text(output, text)
         except OSError as exc:
             raise FormatError(f"{output}: cannot write ({exc.strerror or exc})") from None
-        err_console.print(f"Wrote {output} ({fmt}, {len(transcript.utterances)} utterances)")
+        err_console.print(escape(f"Wrote {output} ({fmt}, {len(transcript.utterances)} utterances)"))
 
 
 @click.command()
