@@ -14,6 +14,7 @@ from banana.formats import read_transcript
 from banana.library import Library, natural_key
 from banana.transcript import Transcript
 from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
+from unprivileged import open_folder  # noqa: F401 (a fixture)
 
 
 def snapshot(root):
@@ -205,3 +206,20 @@ def test_emoji_codes_and_markup_in_a_transcript_print_as_written(cli, library, t
     assert "3:x:1 [bold]not bold[/bold] :smile:" in shown and "Score :thumbs_up:" in shown
     assert "❌" not in shown and "😄" not in shown and "👍" not in shown
     assert "Score :thumbs_up:" in cli("list").output
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_imported(open_folder):
+    from unprivileged import banana_as_nobody
+
+    files = []
+    for sample in sorted(SAMPLES.glob("*.txt")):
+        copy = open_folder / sample.name
+        copy.write_bytes(sample.read_bytes())
+        copy.chmod(0o644)
+        files.append(copy)
+    files[1].chmod(0o000)
+    result = banana_as_nobody("import", *files, library=open_folder / "lib", cwd=open_folder)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Usage:" not in result.stderr
+    assert f"Error: {files[1]}: cannot read (Permission denied)" in result.stderr
+    assert result.stdout.split() == [files[0].stem, files[2].stem]

@@ -14,7 +14,7 @@ from banana.cli._render import err_console, print_error, print_json, progress_ba
 from banana.errors import BananaError, FormatError, ModelError
 from banana.formats import EXTENSIONS, WRITERS, write_transcript
 from banana.fsutil import atomic_write_text
-from banana.cli.options import audio_url_option, slug_option
+from banana.cli.options import INPUT_FILES, audio_url_option, slug_option
 from banana.library import TRANSCRIPT_FILE, EpisodeMeta, Library, assign_slugs, slug_for_path
 from banana.transcript import Transcript, format_timestamp
 
@@ -87,7 +87,7 @@ def _report_alignment(alignment) -> None:
 
 
 @click.command()
-@click.argument("audio", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("audio", nargs=-1, required=True, type=INPUT_FILES)
 @click.option("--model", metavar="NAME|PATH",
               help="A whisper model name (tiny, base, small, medium, large-v3, turbo, *.en) or a "
                    "checkpoint file [default: base, or $BANANA_WHISPER_MODEL].")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from banana.errors import LibraryError
 from banana.library import check_audio_url, check_slug
+
+
+# Input files of a batch: click checks nothing (not even that a file is readable), so
+# that a file that cannot be read is reported on its own line by its reader and the
+# rest of the batch still runs.
+INPUT_FILES = click.Path(path_type=Path, readable=False)
 
 
 def _checked(check):

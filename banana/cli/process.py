@@ -10,12 +10,13 @@ from rich.table import Table
 
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, progress_bar
+from banana.cli.options import INPUT_FILES
 from banana.library import Library
 from banana.transcript import format_timestamp
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=INPUT_FILES)
 @click.option("--model", help="Whisper model name or checkpoint path, for audio inputs "
               "[default: $BANANA_WHISPER_MODEL or the CPU default].")
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -13,7 +13,7 @@ from banana.cli._render import console, err_console, print_error, print_json, pr
 from banana.errors import BananaError, FormatError
 from banana.formats import READERS, WRITERS, read_transcript, write_transcript
 from banana.fsutil import atomic_write_text
-from banana.cli.options import audio_url_option, slug_option
+from banana.cli.options import INPUT_FILES, audio_url_option, slug_option
 from banana.library import EpisodeMeta, Library, assign_slugs
 from banana.transcript import format_timestamp
 
@@ -21,7 +21,7 @@ PROGRESS_MIN_FILES = 10  # show a progress bar from this many files up
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=INPUT_FILES)
 @click.option("--format", "fmt", type=click.Choice(list(READERS)), help="Force a reader instead of detecting it.")
 @click.option("--title", help="Episode title (one file only) [default: from the file].")
 @slug_option("Episode slug in the library (one file only) [default: from the file name].")
