@@ -16,14 +16,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from banana.errors import AnalysisError
 from banana.glossary import GlossaryEntry, Mention, glossary_entries, mentions
 from banana.profile import Profile, default_profile, find_profile
 from banana.segment import DEFAULT_METHOD, Doc, Segment, find_segments
 from banana.teaser import SpokenAnswer, TeaserQuery, parse_puzzle, parse_spoken_answer
-from banana.transcript import Transcript
+from banana.transcript import WORDS_PER_SECOND, Transcript
 
 SCHEMA = 1
 ANALYSIS_CACHE_SIZE = 8  # episodes whose analysis one process keeps
+# Longer than any episode (about 28 hours of speech at 150 words a minute): analysis
+# refuses it rather than run for hours; the transcript is still stored and searchable.
+MAX_ANALYSED_WORDS = 250_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,13 @@ def analyse(transcript: Transcript, *, profile: Profile | None = None,
     it defaults to the transcript's title. Results are memoised in-process: one
     ``banana process`` run asks for the same episode's analysis from the index,
     the notes and the next episode's teaser-answer check."""
+    words = transcript.word_count
+    if words > MAX_ANALYSED_WORDS:
+        raise AnalysisError(
+            f"{episode or transcript.title or 'this transcript'}: {words:,} words "
+            f"(about {words / WORDS_PER_SECOND / 3600:.0f} hours of speech) is more than one episode; analysis "
+            f"stops at {MAX_ANALYSED_WORDS:,} words. Split it into episodes; it stays stored "
+            "and searchable")
     profile = profile or default_profile()
     episode = episode if episode is not None else transcript.title
     return _analyse(transcript, profile, episode, method)

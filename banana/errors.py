@@ -37,5 +37,9 @@ class ProfileError(BananaError):
     """A show profile is missing or malformed."""
 
 
+class AnalysisError(BananaError):
+    """An episode cannot be analysed (segments, glossary, teaser) as it is."""
+
+
 class ChapterError(BananaError):
     """Chapters or notes cannot be made as asked (an episode too short, no segments)."""

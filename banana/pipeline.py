@@ -178,9 +178,10 @@ def _publish_stored(library: Library, slug: str, *, source: Path, progress: Prog
     """Publish a stored episode, turning any failure into this episode's error."""
     try:
         result = publish(library, slug, library.load(slug), source=source, progress=progress)
-    except BananaError as exc:
+    except BananaError as exc:  # the episode as it is cannot be published: no retrying
+        _clear_pending(library, slug)
         return EpisodeResult(source=source, slug=slug, error=str(exc), resumed=resumed)
-    except OSError as exc:  # disk full, a folder where a file should be, ...
+    except OSError as exc:  # disk full, a folder in the way: the next run tries again
         where = f"{exc.filename}: " if exc.filename else ""
         return EpisodeResult(source=source, slug=slug, resumed=resumed,
                              error=f"{slug}: cannot write {where}{exc.strerror or exc}")

@@ -127,3 +127,22 @@ def test_process_writes_files_a_web_server_can_read(cli, library, tmp_path):
         os.umask(old)
     for name in ("transcript.json", *OUTPUTS):
         assert stat.S_IMODE((library / "talk" / name).stat().st_mode) == 0o644, name
+
+
+def test_a_transcript_longer_than_any_episode_is_stored_but_not_analysed(cli, library, tmp_path):
+    from banana.analysis import MAX_ANALYSED_WORDS
+
+    turn = "we talked about data pipelines and model drift at length " * 20
+    turns = MAX_ANALYSED_WORDS // len(turn.split()) + 2
+    huge = tmp_path / "marathon.txt"
+    huge.write_text("\n\n".join(f"Ana Lima: {turn}" for _ in range(turns)))
+    small = tmp_path / "talk.srt"
+    small.write_text(TALK)
+    result = cli("process", huge, small)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "more than one episode" in result.output and "Split it" in result.output
+    assert Library(library).slugs() == ["marathon", "talk"]  # stored all the same
+    assert (library / "talk" / "notes.md").is_file()
+    hits = cli("search", "pipelines", "--episode", "marathon", "--json")
+    assert hits.exit_code == 0 and '"marathon"' in hits.output
+    assert "marathon" not in cli("process", small).output  # reported once, not retried each run
