@@ -2,12 +2,16 @@
 
 Published text (as copied from a show's site): a title line, byline and blurb, then
 one ``Full Name: text`` paragraph per turn, then a site footer. Times are estimated
-from word counts unless a paragraph starts with a ``[h:mm:ss]`` stamp.
+from word counts unless a paragraph starts with a ``[h:mm:ss]`` stamp (any form the
+Markdown reader takes, ``[01:02:03.04]`` too).
 
 Markdown (as in the Changelog transcripts): ``**Name:** text`` turns, unlabelled
 paragraphs continuing the last speaker, inline ``\\[mm:ss\\]`` stamps that anchor the
 time of the text where they stand (interpolated between anchors by word count),
-``**Break:**`` markers, HTML entities.
+``**Break:**`` markers, HTML entities. Stamps come in every form ``base.STAMP`` reads
+(``\\[01:00:04.02\\]`` past the first hour, with the transcribers' slips), anywhere in
+a turn, also inside a note (``\\[unintelligible 00:04:57.05\\]`` anchors the
+``[unintelligible]`` it leaves in the text); no stamp is left in the text.
 """
 
 from __future__ import annotations
@@ -18,24 +22,36 @@ import re
 from collections import Counter
 from typing import TextIO
 
-from banana.formats.base import SPEAKER_NAME, Reader, Writer, clean, parse_clock
+from banana.formats.base import SPEAKER_NAME, STAMP, Reader, Writer, clean, stamp_seconds
 from banana.transcript import WORDS_PER_SECOND, Transcript, Utterance, format_timestamp
 
 _PARA_SPLIT = re.compile(r"\n\s*\n")
-_LEADING_STAMP = re.compile(r"^[\[(](\d{1,2}(?::\d{2}){1,2})[\])]\s*")
+_LEADING_STAMP = re.compile(rf"^\\*[\[(]\\*\s*({STAMP})\s*\\*[\])]\s*")
 _LABEL = re.compile(rf"^({SPEAKER_NAME}|[A-Z][A-Z .'-]{{1,40}}):\s+(\S.*)$", re.S)
 _FOOTER = re.compile(
     r"^(you may also like|read more|related (posts|articles|episodes)|share this( (post|episode|article))?|"
     r"subscribe to (our|the) newsletter|more from|recommended for you)\b", re.I)
 
 _MD_LABEL = re.compile(r"^\*\*([^*\n]+?)\*\*:?\s*(.*)$", re.S)
-_MD_STAMP = re.compile(r"\\?\[(\d{1,2}(?::\d{2}){1,2})\\?\]")
+# A stamp in brackets, escaped or not (``\\[12:13\\]``, ``[00:16:16:05]``, stray
+# backslashes ``\\[\\\\01:00:56.04\\]``), maybe after a transcriber's note
+# (``\\[unintelligible 00:04:57.05\\]``, ``\\[song sample 00:02:40.07\\]``), or a stamp
+# that lost its opening bracket but keeps the escaped closing one (``... 0:12:14.27\\]``).
+_MD_STAMP = re.compile(rf"(?:(?P<open>\\*\[)\\*\s*(?:(?P<note>[^\s\d\[\]\\][^\[\]\n\\]*?)\s*)?"
+                       rf"|(?<![\w:.\\]))(?P<clock>{STAMP})\s*(?(open)\\*\]|\\+\])")
 _MD_BREAK = {"break"}
+_MD_TURN_LINE = re.compile(r"\n(?=\*\*[^*\n]+(?::\*\*|\*\*:))")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>])")
 
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in _PARA_SPLIT.split(text) if p.strip()]
+
+
+def _md_paragraphs(text: str) -> list[str]:
+    """Paragraphs, and a line that opens with a ``**Name:**`` label starts one too (a
+    missing blank line must not give a turn to the previous speaker)."""
+    return [p.strip() for para in _paragraphs(text) for p in _MD_TURN_LINE.split(para) if p.strip()]
 
 
 class PublishedTextReader(Reader):
@@ -67,23 +83,24 @@ class PublishedTextReader(Reader):
             title = clean(header[0].split("\n")[0]) if header else ""
             body = paras[first:]
             labels = labels[first:]
-        turns: list[tuple[str | None, str, float | None]] = []
+        turns: list[tuple[str | None, str, str | None]] = []  # (speaker, text, stamp)
         for i, para in enumerate(body):
             if _FOOTER.match(para):
                 break
             stamp = _LEADING_STAMP.match(para)
-            seconds = parse_clock(stamp.group(1)) if stamp else None
             para = _LEADING_STAMP.sub("", para)
             label = labels[i] if first is not None else None
             if label in speakers:
                 m = _LABEL.match(para)
-                turns.append((m.group(1), clean(m.group(2)), seconds))
+                turns.append((m.group(1), clean(m.group(2)), stamp and stamp.group(1)))
             elif turns and first is not None:  # an unlabelled paragraph continues the turn
                 speaker, prev, t = turns[-1]
                 turns[-1] = (speaker, f"{prev} {clean(para)}", t)
             else:
-                turns.append((None, clean(para), seconds))
-        return Transcript.build(_time_turns(turns), title=title, source=f"import:txt:{name}")
+                turns.append((None, clean(para), stamp and stamp.group(1)))
+        seconds = iter(stamp_seconds([s for _, _, s in turns if s]))
+        timed = [(speaker, text, next(seconds) if s else None) for speaker, text, s in turns]
+        return Transcript.build(_time_turns(timed), title=title, source=f"import:txt:{name}")
 
 
 def _time_turns(turns: list[tuple[str | None, str, float | None]]) -> list[Utterance]:
@@ -105,16 +122,16 @@ def _time_turns(turns: list[tuple[str | None, str, float | None]]) -> list[Utter
 class MarkdownReader(Reader):
     @staticmethod
     def detect(text: str) -> bool:
-        return sum(1 for p in _paragraphs(text)[:40] if _MD_LABEL.match(p)) >= 1
+        return sum(1 for p in _md_paragraphs(text)[:40] if _MD_LABEL.match(p)) >= 1
 
     def read(self, text: str, *, name: str) -> Transcript:
         title = ""
-        # Pieces of text with their speaker; anchors as (word offset, seconds).
+        # Pieces of text with their speaker; stamps as (word offset, stamp text).
         pieces: list[tuple[str | None, list[str]]] = []
-        anchors: list[tuple[int, float]] = []
+        stamps: list[tuple[int, str]] = []
         words_so_far = 0
         speaker: str | None = None
-        for para in _paragraphs(text):
+        for para in _md_paragraphs(text):
             if para.startswith("#"):
                 title = title or clean(html.unescape(para.lstrip("#")))
                 continue
@@ -127,40 +144,48 @@ class MarkdownReader(Reader):
                     rest = f"{spill.strip()} {rest}"
                 label = label.strip().rstrip(":")
                 if label.lower() in _MD_BREAK:
-                    for stamp in _MD_STAMP.finditer(rest):
-                        anchors.append((words_so_far, parse_clock(stamp.group(1))))
+                    stamps.extend((words_so_far, s["clock"]) for s in _MD_STAMP.finditer(rest))
                     continue
                 speaker = label
             words: list[str] = []
-            for k, part in enumerate(_MD_STAMP.split(rest)):
-                if k % 2:  # the captured stamp between two runs of text
-                    anchors.append((words_so_far + len(words), parse_clock(part)))
-                else:
-                    words.extend(clean(html.unescape(_MD_ESCAPE.sub(r"\1", part))).split())
+            done = 0
+            for stamp in _MD_STAMP.finditer(rest):
+                words.extend(_md_words(rest[done:stamp.start()]))
+                stamps.append((words_so_far + len(words), stamp["clock"]))
+                if stamp["note"]:  # "\[unintelligible 00:04:57.05\]": the note stays, timed
+                    words.extend(_md_words(f"[{stamp['note']}]"))
+                done = stamp.end()
+            words.extend(_md_words(rest[done:]))
             if words:
                 pieces.append((speaker, words))
                 words_so_far += len(words)
-        times = _Interpolator(anchors)
+        seconds = stamp_seconds([s for _, s in stamps])
+        times = _Interpolator([(word, t) for (word, _), t in zip(stamps, seconds)])
         utterances = []
         offset = 0
-        for i, (spk, words) in enumerate(pieces):
+        for spk, words in pieces:
             start, measured = times.at(offset)
             offset += len(words)
-            end = times.at(offset)[0] if i + 1 < len(pieces) else start + len(words) / WORDS_PER_SECOND
+            end = times.at(offset)[0]  # after the last stamp, at a typical speaking rate
             utterances.append(Utterance(start, max(start, end), " ".join(words), speaker=spk,
                                         estimated=not measured))
         return Transcript.build(utterances, title=title, source=f"import:md:{name}")
 
 
+def _md_words(markdown: str) -> list[str]:
+    return clean(html.unescape(_MD_ESCAPE.sub(r"\1", markdown))).split()
+
+
 class _Interpolator:
     """Time at a word offset, linear between anchors; before the first anchor from 0 s,
-    after the last at a typical speaking rate. Anchors that go back in time are dropped."""
+    after the last at a typical speaking rate. Anchors that go back in time are typos
+    (a jingle stamped with its own clock, ``42:18`` for ``48:18``): the fewest are dropped
+    so that the rest run forward (a longest non-decreasing run, in word order), so one
+    stamp too far ahead costs that stamp, not every stamp after it."""
 
     def __init__(self, anchors: list[tuple[int, float]]) -> None:
         kept: list[tuple[int, float]] = [(0, 0.0)]
-        for word, seconds in sorted(anchors, key=lambda a: a[0]):
-            if seconds < kept[-1][1]:
-                continue  # a stamp that goes back in time is a typo
+        for word, seconds in _forward_in_time(sorted(anchors, key=lambda a: a[0])):
             if word == kept[-1][0]:
                 kept[-1] = (word, seconds)
             else:
@@ -178,6 +203,28 @@ class _Interpolator:
         else:
             seconds = t0 + (word - w0) / WORDS_PER_SECOND
         return seconds, word in self.exact
+
+
+def _forward_in_time(anchors: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """A longest subsequence of ``anchors`` whose times never decrease (patience sorting,
+    O(n log n))."""
+    tails: list[float] = []  # tails[k]: the least last time of a kept run of k + 1 anchors
+    tail_at: list[int] = []  # ... and the index of that anchor
+    previous = [-1] * len(anchors)
+    for i, (_, seconds) in enumerate(anchors):
+        k = bisect.bisect_right(tails, seconds)
+        if k == len(tails):
+            tails.append(seconds)
+            tail_at.append(i)
+        else:
+            tails[k], tail_at[k] = seconds, i
+        previous[i] = tail_at[k - 1] if k else -1
+    run = []
+    i = tail_at[-1] if tail_at else -1
+    while i >= 0:
+        run.append(anchors[i])
+        i = previous[i]
+    return run[::-1]
 
 
 class TextWriter(Writer):
