@@ -25,8 +25,11 @@ FTS5 with the Porter stemmer so "explaining" finds "explained".
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import heapq
+import itertools
 import math
 import re
 import os
@@ -52,6 +55,29 @@ HIGHLIGHT_CLOSE = "**"
 HITS_PER_EPISODE = 3  # results from one episode, unless the search is within one episode
 MAX_RANKED = 20_000  # a query matching more entries ranks only the first this many
 OPTIMIZE_MIN_SHARE = 0.5  # merge FTS segments after re-indexing at least this share of the index
+INSERT_CHUNK_ROWS = 2_000  # entries per executemany (and per progress report) in one episode
+# An "episode" of more words than this (over 22 hours of talk at 2.5 words a
+# second; a long podcast episode is 10-20 thousand words) is an archive pasted into
+# one file: it is indexed without segments and glossary. Topic segmentation and
+# glossary extraction are built for an episode, and their cost grows faster than
+# the transcript (bench/README.md, "one big transcript"), so skipping them keeps
+# `banana index` linear in what it reads.
+MAX_ANALYSED_WORDS = 200_000
+
+# Query bounds. 200 words of English are about 1,200 characters; a longer query is
+# pasted text, not a search. Nesting is bounded so the parser (recursive descent,
+# four frames a level) and FTS5 (expression trees at most 256 deep) stay far from
+# their limits.
+MAX_QUERY_CHARS = 2_000  # characters in one search query
+MAX_QUERY_DEPTH = 16  # parentheses inside parentheses
+ECHO_QUERY_CHARS = 60  # characters of the query quoted back in an error or note
+# A query of more words still matches on all of them, but only this many (its
+# longest) are scored. bm25 computes each term's IDF by walking every row that
+# holds it, so 100 words of pasted text (the, and, of, ...) cost the sum of their
+# document frequencies -- about 60 times a two-word query on 40 episodes, and more
+# the bigger the archive -- while matching on them all stays cheap (FTS5 skips
+# through the doclists). The rows found are the same; only their order may differ.
+MAX_SCORED_TERMS = 8
 
 # What ``--in`` accepts -> the entry kind stored in the database.
 KINDS = {"transcript": "utterance", "segments": "segment", "glossary": "glossary"}
@@ -181,6 +207,8 @@ class IndexReport:
     entries: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)  # "utterance" -> rows, ...
     analysed: bool = False  # segments and glossary were indexed
+    unanalysed: list[str] = field(default_factory=list)  # over MAX_ANALYSED_WORDS: no analysis
+    set_aside: Path | None = None  # where a damaged index file was moved (``rebuild``)
     seconds: float = 0.0
 
     @property
@@ -197,6 +225,14 @@ OPERATORS = ("AND", "OR", "NOT")
 class ParsedQuery:
     fts: str  # a valid FTS5 MATCH expression
     note: str | None = None  # why the query was searched as plain words, if it was
+    # For a query of more than MAX_SCORED_TERMS conjuncts: the longest few of them,
+    # which rank (bm25) and highlight the rows that ``fts`` matches. None: ``fts`` does.
+    rank_fts: str | None = None
+
+    @property
+    def scored(self) -> str:
+        """The expression bm25 and snippets use."""
+        return self.rank_fts or self.fts
 
 
 @dataclass(frozen=True)
@@ -223,6 +259,38 @@ def _has_token_chars(text: str) -> bool:
 
 def _quote(text: str, prefix: bool = False) -> str:
     return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+def _distinct(parts: list[str]) -> list[str]:
+    """``parts`` without repeats, first occurrence kept, ignoring case as FTS5 does.
+
+    Repeating a term in an AND or OR list never changes which rows match, but it
+    costs: FTS5's bm25 and snippet walk every instance of every phrase in each
+    matching row, merging the phrases' position lists, so a word given k times is
+    k times the instances merged k ways (200 × "the" took 1.2 s, one "the" 6 ms).
+    """
+    seen: dict[str, str] = {}
+    for part in parts:
+        seen.setdefault(part.lower(), part)
+    return list(seen.values())
+
+
+def _clip(text: str, chars: int = ECHO_QUERY_CHARS) -> str:
+    """``text`` for quoting back to the user: at most ``chars`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def _check_depth(toks: list[_Tok]) -> None:
+    depth = deepest = 0
+    for tok in toks:
+        if tok.kind == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok.kind == ")":
+            depth = max(depth - 1, 0)
+    if deepest > MAX_QUERY_DEPTH:
+        raise QueryError(f"parentheses nested {deepest} deep; the most is {MAX_QUERY_DEPTH}")
 
 
 _TOKEN_RE = re.compile(r'\s+|"(?P<phrase>[^"]*)"(?P<pstar>\*)?|(?P<paren>[()])|(?P<word>[^\s"()]+)|(?P<quote>")')
@@ -270,36 +338,49 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> str:
+    def parse(self) -> list[str]:
+        """The query's conjuncts: every matching row matches each of them (the
+        query is ``_join(conjuncts, "AND")``)."""
         if not self.toks:
             raise _SyntaxProblem("nothing to search for")
-        expr = self.or_()
+        alternatives = [self.and_parts()]
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
+            self.take()
+            alternatives.append(self.and_parts())
         if self.peek() is not None:  # only a stray ')' can stop the parser early
             raise _SyntaxProblem("unbalanced parenthesis")
-        return expr
+        if len(alternatives) == 1:
+            return _distinct(alternatives[0])
+        return [_join([_join(parts, "AND") for parts in alternatives], "OR")]
 
     def or_(self) -> str:
         parts = [self.and_()]
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
             self.take()
             parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return _join(parts, "OR")
 
     def and_(self) -> str:
+        return _join(self.and_parts(), "AND")
+
+    def and_parts(self) -> list[str]:
         parts = [self.not_()]
         while (tok := self.peek()) is not None and (
                 tok.kind in ("term", "(") or (tok.kind == "op" and tok.text == "AND")):
             if tok.kind == "op":
                 self.take()
             parts.append(self.not_())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        return parts
 
     def not_(self) -> str:
+        """``a NOT b NOT c`` is ``a NOT (b OR c)``: one flat node, however many NOTs
+        (nesting them would grow FTS5's expression tree one level per NOT)."""
         expr = self.primary()
+        excluded = []
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "NOT":
             self.take()
-            expr = f"({expr} NOT {self.primary()})"
-        return expr
+            excluded.append(self.primary())
+        return f"({expr} NOT {_join(excluded, 'OR')})" if excluded else expr
 
     def primary(self) -> str:
         tok = self.peek()
@@ -327,6 +408,25 @@ class _Parser:
         raise _SyntaxProblem(f"{tok.text} needs a word on each side")
 
 
+def _join(parts: list[str], op: str) -> str:
+    parts = _distinct(parts)
+    return parts[0] if len(parts) == 1 else "(" + f" {op} ".join(parts) + ")"
+
+
+def _parsed(conjuncts: list[str], note: str | None = None) -> ParsedQuery:
+    """The query matching every conjunct; ranked by the MAX_SCORED_TERMS longest
+    when there are more (see MAX_SCORED_TERMS)."""
+    conjuncts = _distinct(conjuncts)
+    rank = None
+    if len(conjuncts) > MAX_SCORED_TERMS:
+        # Longest first (a proxy for rarest: no document frequencies are at hand
+        # before the query runs), exact words before prefixes, then query order.
+        order = sorted(range(len(conjuncts)),
+                       key=lambda i: (conjuncts[i].endswith("*"), -len(conjuncts[i]), i))
+        rank = _join([conjuncts[i] for i in sorted(order[:MAX_SCORED_TERMS])], "AND")
+    return ParsedQuery(_join(conjuncts, "AND"), note=note, rank_fts=rank)
+
+
 _PLAIN_WORD_RE = re.compile(r"[^\s\"()*]+")
 
 
@@ -349,20 +449,28 @@ def parse_query(query: str) -> ParsedQuery:
     (prefix), ``a AND b``, ``a OR b``, ``a NOT b``, parentheses. Malformed syntax
     (an unbalanced quote or parenthesis, a bare operator, ``NEAR(``) is searched
     as its plain words, with a ``note`` saying so; a query with no words at all
-    (a lone ``*``), or one starting with ``NOT``, raises ``QueryError``.
+    (a lone ``*``), or one starting with ``NOT``, raises ``QueryError``, and so does
+    one longer than ``MAX_QUERY_CHARS`` or nested deeper than ``MAX_QUERY_DEPTH``.
+    A word repeated (in any case) is searched once: it changes no match.
     """
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query):,} characters long; the most is "
+                         f"{MAX_QUERY_CHARS:,}: search for a few distinctive words")
     try:
         if _NEAR_RE.search(query):
             raise _SyntaxProblem("NEAR(...) is not supported")
-        return ParsedQuery(_Parser(_tokenize(query)).parse())
+        toks = _tokenize(query)
+        _check_depth(toks)
+        return _parsed(_Parser(toks).parse())
     except _SyntaxProblem as problem:
         if not problem.plain:
-            raise QueryError(f"cannot search {query!r}: {problem}") from None
-        words = _plain_words(query)
+            raise QueryError(f"cannot search {_clip(query)!r}: {problem}") from None
+        words = _distinct(_plain_words(query))
         if not words:
-            raise QueryError(f"nothing to search for in {query!r}: type some words") from None
-        fts = " AND ".join(_quote(w) for w in words)
-        return ParsedQuery(fts, note=f"{problem}; searched the plain words: {' '.join(words)}")
+            raise QueryError(f"nothing to search for in {_clip(query)!r}: type some words") from None
+        return _parsed([_quote(w) for w in words],
+                       note=f"{problem}; searched the plain words: "
+                            f"{_clip(' '.join(words), 4 * ECHO_QUERY_CHARS)}")
 
 
 # --- what gets indexed ----------------------------------------------------------
@@ -370,11 +478,13 @@ def parse_query(query: str) -> ParsedQuery:
 
 def transcript_entries(transcript: Transcript) -> list[Entry]:
     """One entry per utterance with text, its turn index kept."""
-    return [
-        Entry("utterance", u.text, u.start, u.end, u.speaker, turn, turn)
-        for turn, u in enumerate(transcript.utterances)
-        if u.text.strip()
-    ]
+    return list(_utterance_entries(transcript))
+
+
+def _utterance_entries(transcript: Transcript) -> Iterator[Entry]:
+    for turn, u in enumerate(transcript.utterances):
+        if u.text.strip():
+            yield Entry("utterance", u.text, u.start, u.end, u.speaker, turn, turn)
 
 
 def analysis_entries(transcript: Transcript, *, library_root: Path | str,
@@ -399,10 +509,11 @@ def analysis_entries(transcript: Transcript, *, library_root: Path | str,
         if text.strip():
             entries.append(Entry("segment", text, seg.start, seg.end, None,
                                  seg.first_turn, seg.last_turn))
+    turn_at = _turn_finder(transcript)
     for item in result.glossary:
         text = f"{item.term}: {item.explanation}" if item.explanation else item.term
         if text.strip():
-            turn = _turn_at(transcript, item.start)
+            turn = turn_at(item.start)
             entries.append(Entry("glossary", text, item.start, item.start, item.speaker,
                                  turn, turn))
     return entries
@@ -414,22 +525,52 @@ def analysis_available() -> bool:
     return importlib.util.find_spec("banana.analysis") is not None
 
 
-def _turn_at(transcript: Transcript, seconds: float) -> int | None:
-    best = None
-    for turn, u in enumerate(transcript.utterances):
-        if u.start <= seconds + 1e-6:
-            best = turn
-        else:
-            break
-    return best
+def _turn_finder(transcript: Transcript) -> Callable[[float], int | None]:
+    """``turn_at(seconds)``: the last turn before the first utterance starting after
+    ``seconds`` (None if the first does), in O(log n) a call. The first utterance
+    starting after ``seconds`` is the first whose running maximum start does, so
+    bisecting the running maxima finds it even in a transcript out of time order."""
+    running, latest = [], -math.inf
+    for u in transcript.utterances:
+        latest = max(latest, u.start)
+        running.append(latest)
+
+    def turn_at(seconds: float) -> int | None:
+        turn = bisect.bisect_right(running, seconds + 1e-6) - 1
+        return turn if turn >= 0 else None
+
+    return turn_at
 
 
 # --- the index ------------------------------------------------------------------
 
 
-def _read_or_none(path: Path) -> bytes | None:
+class IndexCorrupt(LibraryError):
+    """The search index file is damaged: ``banana index --rebuild`` sets it aside
+    and builds a new one."""
+
+
+class ReadOnlyLibrary(LibraryError):
+    """This user cannot write the library folder: searching works, updating does not."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database
+_CORRUPT_ERRORS = ("SQLITE_CORRUPT", "SQLITE_NOTADB")  # and their extended codes
+
+
+def _is_corrupt(exc: BaseException) -> bool:
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(_CORRUPT_ERRORS)
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    return str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
+
+
+def _digest_or_none(path: Path) -> str | None:
+    """SHA-256 of a file, read in blocks (no second copy of a big transcript)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return None
 
@@ -440,6 +581,17 @@ def _file_state(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class SearchIndex:
@@ -457,10 +609,28 @@ class SearchIndex:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    def writable(self) -> bool:
+        """Whether this user may change the index: write its file, and create the
+        ``-wal`` and ``-shm`` files SQLite keeps beside it (or the folders above it,
+        when the library is new)."""
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.R_OK | os.W_OK)
+
     # -- connection and migrations --
 
-    def _open(self) -> sqlite3.Connection:
-        """A configured, migrated connection (WAL, busy timeout)."""
+    def _open(self, *, write: bool = True) -> sqlite3.Connection:
+        """A configured, migrated connection (WAL, busy timeout). In a library this
+        user cannot write, a reading connection opens the file read-only and a
+        writing one is refused with ReadOnlyLibrary."""
+        if not self.writable():
+            if write:
+                raise ReadOnlyLibrary(f"library {self.library.root} is read-only: cannot update "
+                                      f"its search index {self.path}")
+            return self._open_read_only()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -475,17 +645,68 @@ class SearchIndex:
             self._migrate(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise LibraryError(f"search index {self.path} is unusable ({exc}); "
-                               f"delete it and run `banana index`") from None
+            raise self._error(exc) from None
         except BaseException:
             conn.close()
             raise
         return conn
 
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The index of a library this user cannot write, opened read-only: no WAL
+        switch, no migration. A WAL database needs its ``-shm`` file; when it is
+        not there (no process has the index open) and cannot be created, the file
+        is opened ``immutable``: SQLite then takes no locks, which is safe because a
+        writer would have to create that file first -- but a search that runs while
+        the owner starts writing may see a half-made change (re-run it)."""
+        if not self.path.is_file():
+            raise ReadOnlyLibrary(f"library {self.library.root} is read-only and has no search "
+                                  f"index; its owner can build one with `banana index`")
+        shared = all(Path(f"{self.path}{suffix}").is_file() for suffix in ("-wal", "-shm"))
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if shared else "?mode=ro&immutable=1")
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA query_only = 1")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise self._newer(version)
+            if version < SCHEMA_VERSION:
+                raise ReadOnlyLibrary(
+                    f"search index {self.path} is from an older Banana (schema {version}, now "
+                    f"{SCHEMA_VERSION}) and library {self.library.root} is read-only, so it "
+                    f"cannot be upgraded; its owner can run `banana index`")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._error(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _error(self, exc: sqlite3.Error, doing: str = "use") -> LibraryError:
+        """The LibraryError that says what went wrong with the index file."""
+        if _is_corrupt(exc):
+            return IndexCorrupt(f"search index {self.path} is damaged ({exc}); "
+                                f"rebuild it with `banana index --rebuild`")
+        if _is_read_only(exc):
+            return ReadOnlyLibrary(f"library {self.library.root} is read-only ({exc}): cannot "
+                                   f"update its search index {self.path}")
+        return LibraryError(f"cannot {doing} the search index {self.path}: {exc}")
+
+    @staticmethod
+    def _newer(version: int) -> LibraryError:
+        return LibraryError(f"search index schema {version} is newer than this Banana's "
+                            f"({SCHEMA_VERSION}); upgrade Banana or delete {INDEX_FILE}")
+
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection of its own, closed afterwards (for updates)."""
-        conn = self._open()
+    def connect(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, closed afterwards (for updates; ``write=False``
+        for reading, which works in a read-only library too)."""
+        conn = self._open(write=write)
         try:
             yield conn
         finally:
@@ -497,7 +718,7 @@ class SearchIndex:
         is its own read transaction, so it sees every commit made before it."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = self._open()
+            conn = self._open(write=False)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -508,12 +729,11 @@ class SearchIndex:
             conn.close()
         self._local.conn = None
 
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
+    @classmethod
+    def _migrate(cls, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise LibraryError(f"search index schema {version} is newer than this Banana's "
-                               f"({SCHEMA_VERSION}); upgrade Banana or delete {INDEX_FILE}")
+            raise cls._newer(version)
         if version == SCHEMA_VERSION:
             return
         with _write(conn):
@@ -523,19 +743,82 @@ class SearchIndex:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    # -- a damaged index --
+
+    def _damaged(self) -> bool:
+        """True when the index file exists and SQLite finds it damaged (a quick
+        check of its structure; FTS5's own pages are checked as they are read)."""
+        if not self.exists():
+            return False
+        try:
+            with self.path.open("rb") as f:
+                header = f.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise LibraryError(f"cannot read search index {self.path}: "
+                               f"{exc.strerror or exc}") from None
+        if header and header != SQLITE_HEADER:
+            return True  # not a database: do not let SQLite open it (and drop its -wal)
+        try:
+            with self.connect() as conn:
+                return conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok"
+        except IndexCorrupt:
+            return True
+        except sqlite3.DatabaseError as exc:
+            if _is_corrupt(exc):
+                return True
+            raise self._error(exc) from None
+
+    def set_aside(self) -> Path:
+        """Move the index file (with its -wal and -shm) to
+        ``index.sqlite3.corrupt-YYYYMMDD-HHMMSS`` beside it; returns the new path.
+        The -wal and -shm go first: a -wal left beside a new index would be
+        replayed into it."""
+        self.close()
+        stem = f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        target, n = self.path.with_name(stem), 1
+        while any(Path(f"{target}{s}").exists() for s in ("", "-wal", "-shm")):
+            n += 1
+            target = self.path.with_name(f"{stem}-{n}")
+        try:
+            for suffix in ("-wal", "-shm", ""):
+                source = Path(f"{self.path}{suffix}")
+                if source.exists():
+                    os.replace(source, f"{target}{suffix}")
+        except OSError as exc:
+            raise LibraryError(f"cannot move the damaged search index {self.path} aside: "
+                               f"{exc.strerror or exc}") from None
+        return target
+
     # -- updating --
 
     def update(self, *, rebuild: bool = False,
-               progress: Callable[[int, int, str], None] | None = None) -> IndexReport:
+               progress: Callable[[int, int, str], None] | None = None,
+               entry_progress: Callable[[str, int, int], None] | None = None) -> IndexReport:
         """Bring the index up to date with the library: index new and changed
         episodes, drop removed ones. ``progress(done, total, slug)`` is called after
-        each episode that needed work. ``rebuild`` re-indexes everything."""
+        each episode that needed work; ``entry_progress(slug, done, total)`` as the
+        entries of a big episode (over ``INSERT_CHUNK_ROWS``) are written.
+        ``rebuild`` re-indexes everything, and first sets a damaged index file
+        aside (see ``set_aside``) to build a new one."""
+        set_aside = self.set_aside() if rebuild and self._damaged() else None
+        run = functools.partial(self._update, rebuild=rebuild, progress=progress,
+                                entry_progress=entry_progress)
         try:
-            return self._update(rebuild=rebuild, progress=progress)
+            try:
+                report = run()
+            except (sqlite3.DatabaseError, IndexCorrupt) as exc:
+                if not (rebuild and set_aside is None
+                        and (isinstance(exc, IndexCorrupt) or _is_corrupt(exc))):
+                    raise
+                # Damage the quick check cannot see (in FTS5's own pages): start afresh.
+                set_aside = self.set_aside()
+                report = run()
         except sqlite3.Error as exc:
-            raise LibraryError(f"cannot update the search index {self.path}: {exc}") from None
+            raise self._error(exc, "update") from None
+        report.set_aside = set_aside
+        return report
 
-    def _update(self, *, rebuild, progress) -> IndexReport:
+    def _update(self, *, rebuild, progress, entry_progress) -> IndexReport:
         began = time.perf_counter()
         report = IndexReport(analysed=self.analysis and analysis_available())
         slugs = self.library.slugs()
@@ -562,7 +845,9 @@ class SearchIndex:
                     progress(done, total, slug)
             for slug in todo:
                 try:
-                    outcome = self._index_episode(conn, slug, force=rebuild)
+                    outcome = self._index_episode(conn, slug, force=rebuild,
+                                                  entry_progress=entry_progress,
+                                                  unanalysed=report.unanalysed)
                 except (FormatError, LibraryError) as exc:
                     report.failed.append((slug, str(exc)))
                     outcome = None
@@ -577,6 +862,8 @@ class SearchIndex:
                 done += 1
                 if progress:
                     progress(done, total, slug)
+            for slug in self._not_files():
+                report.failed.append((slug, f"{self.library.transcript_path(slug)} is not a file"))
             if len(report.added) + len(report.updated) > OPTIMIZE_MIN_SHARE * len(slugs) > 1:
                 # A bulk build: merge the index into one segment for faster queries.
                 with _write(conn):
@@ -587,6 +874,15 @@ class SearchIndex:
         report.seconds = time.perf_counter() - began
         return report
 
+    def _not_files(self) -> list[str]:
+        """Episode folders whose transcript.json is there but is not a file (a
+        folder, a socket): not episodes to the library, but surely meant to be."""
+        name = self.library.transcript_path("x").name
+        root = Path(self.library.root)
+        if not root.is_dir():
+            return []
+        return sorted(p.parent.name for p in root.glob(f"*/{name}") if not p.is_file())
+
     def update_episode(self, slug: str) -> str:
         """Index (or drop) one episode; what ``Library.store`` calls after saving.
         Returns "added", "updated", "unchanged" or "removed"."""
@@ -595,82 +891,120 @@ class SearchIndex:
                 return self._index_episode(conn, slug)
         except sqlite3.Error as exc:
             raise LibraryError(f"stored {slug!r} but could not update the search index "
-                               f"({exc}); run `banana index`") from None
+                               f"({self._error(exc)})") from None
 
-    def _index_episode(self, conn: sqlite3.Connection, slug: str, *, force: bool = False) -> str:
+    def _read_transcript(self, path: Path) -> tuple[Transcript, str]:
+        """The transcript at ``path`` and the SHA-256 of its bytes. The bytes and
+        their text are dropped as soon as they are parsed: only the Transcript
+        stays (a 50 MB file is ~50 MB of bytes, as much text and several times
+        that as parsed JSON, briefly)."""
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormatError(f"{path}: not UTF-8") from None
+        del data
+        return Transcript.from_json(text), digest
+
+    def _index_episode(self, conn: sqlite3.Connection, slug: str, *, force: bool = False,
+                       entry_progress: Callable[[str, int, int], None] | None = None,
+                       unanalysed: list[str] | None = None) -> str:
         path = self.library.transcript_path(slug)
         analyse = self.analysis and analysis_available()
+        select = "SELECT id, sha256, analysed FROM episodes WHERE slug = ?"
 
         def current(row, digest) -> bool:
             return (row is not None and row[1] == digest and not force
                     and (bool(row[2]) or not analyse))
 
         while True:
+            state = _file_state(path)
+            row = conn.execute(select, (slug,)).fetchone()
+            transcript = None
             try:
-                data = path.read_bytes()
+                # Hash first (in blocks) when the episode is indexed: unchanged bytes
+                # need no parsing, and no copy of them is held.
+                digest = _digest_or_none(path) if row is not None else None
+                if digest is None or not current(row, digest):
+                    transcript, digest = self._read_transcript(path)
             except FileNotFoundError:
                 return "removed" if self._remove(conn, slug) else "unchanged"
             except OSError as exc:
                 raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
-            digest = hashlib.sha256(data).hexdigest()
-            state = _file_state(path)
-            select = "SELECT id, sha256, analysed FROM episodes WHERE slug = ?"
-            entries = None
-            if not current(conn.execute(select, (slug,)).fetchone(), digest):
-                # Parse and analyse outside the write lock: other writers keep going.
-                try:
-                    transcript = Transcript.from_json(data.decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise FormatError(f"{path}: not UTF-8") from None
-                entries = transcript_entries(transcript)
-                extra = (analysis_entries(transcript, library_root=self.library.root, slug=slug)
-                         if analyse else None)
-                entries.extend(extra or ())
+            extra, analysed = None, False
+            if transcript is not None and not current(row, digest):
+                # Analyse outside the write lock: other writers keep going.
+                if analyse and transcript.word_count > MAX_ANALYSED_WORDS:
+                    analysed = True  # as analysed as it will be: do not retry each update
+                    if unanalysed is not None:
+                        unanalysed.append(slug)
+                elif analyse:
+                    extra = analysis_entries(transcript, library_root=self.library.root,
+                                             slug=slug)
+                    analysed = extra is not None
             with _write(conn):
                 # Under the write lock nobody else can change this episode's rows, and
                 # we record the hash of exactly the bytes we indexed.
-                if _read_or_none(path) != data:
+                if _digest_or_none(path) != digest:
                     continue  # replaced or removed meanwhile: start again
                 row = conn.execute(select, (slug,)).fetchone()
                 if current(row, digest):  # (perhaps another process just indexed it)
                     conn.execute("UPDATE episodes SET mtime_ns = ?, size = ? WHERE id = ?",
                                  (state[0], state[1], row[0]))
                     return "unchanged"
-                if entries is None:
+                if transcript is None:
                     continue  # indexed when we looked, changed since: build the rows
-                self._write_episode(conn, row[0] if row else None, slug, transcript,
-                                    entries, state, digest, analysed=extra is not None)
+                self._write_episode(conn, row[0] if row else None, slug, transcript, extra,
+                                    state, digest, analysed=analysed,
+                                    entry_progress=entry_progress)
                 return "updated" if row is not None else "added"
 
     @staticmethod
-    def _write_episode(conn, episode_id, slug, transcript, entries, state, digest, *, analysed):
+    def _write_episode(conn, episode_id, slug, transcript, extra, state, digest, *, analysed,
+                       entry_progress=None):
+        """Replace an episode's rows: its utterances, then ``extra`` (segments and
+        glossary), inserted INSERT_CHUNK_ROWS at a time so no list of every row of
+        a big episode is built."""
         title = transcript.title or slug
         now = time.time()
+        total = sum(1 for u in transcript.utterances if u.text.strip()) + len(extra or ())
         if episode_id is None:
             episode_id = conn.execute(
                 "INSERT INTO episodes (slug, title, audio_url, mtime_ns, size, sha256, analysed,"
                 " entries, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (slug, title, transcript.audio_url, state[0], state[1], digest, int(analysed),
-                 len(entries), now)).lastrowid
+                 total, now)).lastrowid
         else:
             conn.execute("DELETE FROM entries WHERE id BETWEEN ? AND ?", _id_range(episode_id))
             conn.execute(
                 "UPDATE episodes SET title = ?, audio_url = ?, mtime_ns = ?, size = ?, sha256 = ?,"
                 " analysed = ?, entries = ?, indexed_at = ? WHERE id = ?",
                 (title, transcript.audio_url, state[0], state[1], digest, int(analysed),
-                 len(entries), now, episode_id))
+                 total, now, episode_id))
         positions = dict.fromkeys(KIND_CODES, 0)
-        rows = []
-        for e in entries:
-            position = positions[e.kind]
-            if position >= 1 << KIND_SHIFT:
-                raise LibraryError(f"{slug}: more than {1 << KIND_SHIFT} {e.kind}s in one episode")
-            positions[e.kind] += 1
-            rows.append((_entry_id(episode_id, e.kind, position), e.speaker, e.start, e.end,
-                         e.first_turn, e.last_turn, e.text))
-        conn.executemany(
-            "INSERT INTO entries (id, speaker, start, end, first_turn, last_turn, text)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+        def rows() -> Iterator[tuple]:
+            for e in itertools.chain(_utterance_entries(transcript), extra or ()):
+                position = positions[e.kind]
+                if position >= 1 << KIND_SHIFT:
+                    raise LibraryError(f"{slug}: more than {1 << KIND_SHIFT:,} {e.kind}s in one "
+                                       f"episode")
+                positions[e.kind] += 1
+                yield (_entry_id(episode_id, e.kind, position), e.speaker, e.start, e.end,
+                       e.first_turn, e.last_turn, e.text)
+
+        report = entry_progress if entry_progress and total > INSERT_CHUNK_ROWS else None
+        done = 0
+        if report:
+            report(slug, 0, total)
+        for chunk in _chunks(rows(), INSERT_CHUNK_ROWS):
+            conn.executemany(
+                "INSERT INTO entries (id, speaker, start, end, first_turn, last_turn, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", chunk)
+            done += len(chunk)
+            if report:
+                report(slug, done, total)
 
     def _remove(self, conn: sqlite3.Connection, slug: str) -> bool:
         """Drop an episode whose transcript is gone (checked under the write lock: a
@@ -692,7 +1026,7 @@ class SearchIndex:
 
     def stats(self) -> dict[str, int]:
         """Episodes and entries in the index, and entries by kind."""
-        with self.connect() as conn:
+        with self.connect(write=False) as conn:
             episodes = conn.execute("SELECT count(*) FROM episodes").fetchone()[0]
             by_kind = {_KIND_NAMES[code]: n for code, n in conn.execute(
                 f"SELECT (id >> {KIND_SHIFT}) & 3, count(*) FROM entries GROUP BY 1")}
@@ -706,7 +1040,7 @@ class SearchIndex:
         else:
             lo = KIND_CODES[kind] << KIND_SHIFT
             hi = lo + (1 << KIND_SHIFT) - 1
-        with self.connect() as conn:
+        with self.connect(write=False) as conn:
             return dict(conn.execute(
                 "SELECT ep.slug, (SELECT count(*) FROM entries WHERE id BETWEEN"
                 f" (ep.id << {EPISODE_SHIFT}) + ? AND (ep.id << {EPISODE_SHIFT}) + ?)"
@@ -745,7 +1079,10 @@ class SearchIndex:
             raise QueryError("--limit must be at least 1")
         parsed = parse_query(query)
         joins, where = "", [f"(f.rowid >> {KIND_SHIFT}) & 3 = :kind"]
-        params: dict[str, Any] = {"q": parsed.fts, "kind": KIND_CODES[KINDS[within]]}
+        params: dict[str, Any] = {"q": parsed.scored, "kind": KIND_CODES[KINDS[within]]}
+        if parsed.rank_fts is not None:  # score a few terms, match them all
+            where.append("f.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH :all)")
+            params["all"] = parsed.fts
         note = parsed.note
         try:
             conn = self._reader()
@@ -771,9 +1108,12 @@ class SearchIndex:
                                          f"in library order; add words to narrow it")
             top = _rank(scored, limit,
                         per_episode=None if episode is not None else HITS_PER_EPISODE)
-            rows = self._details(conn, parsed.fts, top) if top else []
-        except sqlite3.OperationalError as exc:  # a safety net: parse_query should prevent it
-            raise QueryError(f"cannot search {query!r}: {exc}") from None
+            rows = self._details(conn, parsed.scored, top) if top else []
+        except sqlite3.DatabaseError as exc:
+            if _is_corrupt(exc) or not isinstance(exc, sqlite3.OperationalError):
+                raise self._error(exc, "search") from None
+            # A safety net: parse_query should prevent it.
+            raise QueryError(f"cannot search {_clip(query)!r}: {exc}") from None
         return SearchResults(query=query, total=total, hits=tuple(_hit(*row) for row in rows),
                              note=note)
 

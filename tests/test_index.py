@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from banana import index as index_module
 from banana.errors import EpisodeNotFound, LibraryError, QueryError
-from banana.index import (INDEX_FILE, SCHEMA_VERSION, SearchIndex, analysis_available,
-                          parse_query)
+from banana.index import (INDEX_FILE, MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_SCORED_TERMS,
+                          SCHEMA_VERSION, IndexCorrupt, ReadOnlyLibrary, SearchIndex,
+                          analysis_available, parse_query)
 from banana.library import Library
 from banana.transcript import Transcript, Utterance
 from tests.conftest import PRACTICAL_AI, need
@@ -161,10 +162,66 @@ def test_index_from_a_newer_banana_is_refused(ix):
         ix.search("banana")
 
 
-def test_garbage_index_file_is_a_clear_error(lib):
+def test_garbage_index_file_is_a_clear_error_that_suggests_rebuild(lib):
     (lib.root / INDEX_FILE).write_bytes(b"this is not a database" * 100)
-    with pytest.raises(LibraryError, match="delete it and run `banana index`"):
-        SearchIndex(lib).update()
+    for action in (lambda ix: ix.update(), lambda ix: ix.search("banana"), lambda ix: ix.stats()):
+        with pytest.raises(IndexCorrupt, match=r"is damaged \(file is not a database\); "
+                                               r"rebuild it with `banana index --rebuild`"):
+            action(SearchIndex(lib))
+
+
+def _garbage_index(lib) -> dict[str, bytes]:
+    """An index file (and -wal, -shm) of garbage; returns what was written, by suffix."""
+    written = {"": b"this is not a database" * 100, "-wal": b"not a wal either", "-shm": b"shm"}
+    for suffix, data in written.items():
+        Path(f"{lib.root / INDEX_FILE}{suffix}").write_bytes(data)
+    return written
+
+
+def test_rebuild_sets_a_garbage_index_aside_and_builds_a_new_one(lib):
+    written = _garbage_index(lib)
+    ix = SearchIndex(lib, analysis=False)
+    report = ix.update(rebuild=True)
+    aside = report.set_aside
+    assert aside.parent == lib.root and aside.name.startswith(f"{INDEX_FILE}.corrupt-")
+    for suffix, data in written.items():  # moved whole, the -wal beside its file
+        assert Path(f"{aside}{suffix}").read_bytes() == data
+    assert sorted(report.added) == ["ep-1", "ep-2", "ep-3"] and report.failed == []
+    assert ix.search("reinforcement").total == 1
+    ix.integrity_check()
+    assert ix.update(rebuild=True).set_aside is None  # a sound index stays where it is
+    # Set aside twice in one second: the second does not overwrite the first.
+    _garbage_index(lib)
+    again = ix.update(rebuild=True).set_aside
+    assert again != aside and again.exists() and aside.exists()
+
+
+def test_rebuild_replaces_an_index_damaged_inside_fts5(ix, lib):
+    # Damage only FTS5's own pages: SQLite's quick_check still says "ok", and
+    # searches quietly find nothing; rebuilding trips over it and starts afresh.
+    with sqlite3.connect(ix.path) as conn:
+        conn.execute("UPDATE entries_fts_data SET block = zeroblob(10) WHERE id > 10")
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    conn.close()
+    assert ix.search("learning").total == 0
+    report = ix.update(rebuild=True)
+    assert report.set_aside is not None and report.set_aside.exists()
+    assert sorted(report.added) == ["ep-1", "ep-2", "ep-3"]
+    assert ix.search("learning").total == 5
+    ix.integrity_check()
+
+
+def test_rebuild_sets_aside_an_index_with_a_damaged_page(ix, lib):
+    ix.close()
+    data = bytearray(ix.path.read_bytes())
+    page = 4096
+    assert len(data) > 4 * page
+    data[2 * page:3 * page] = b"\xff" * page  # a b-tree page in the middle
+    ix.path.write_bytes(bytes(data))
+    report = ix.update(rebuild=True)
+    assert report.set_aside is not None
+    assert ix.search("learning").total == 5
+    ix.integrity_check()
 
 
 # --- matching and ranking -------------------------------------------------------------
@@ -299,15 +356,15 @@ def test_parse_query(query, fts):
 
 
 @pytest.mark.parametrize("query, words, reason", [
-    ('"deep learning', '"deep" AND "learning"', "unbalanced quote"),
+    ('"deep learning', '("deep" AND "learning")', "unbalanced quote"),
     ("deep AND", '"deep"', "ends with an operator"),
     ("AND", '"AND"', "needs a word on each side"),
     ("NEAR(", '"NEAR"', "NEAR(...) is not supported"),
-    ("NEAR(deep learning, 5)", '"deep" AND "learning"', "NEAR(...) is not supported"),
+    ("NEAR(deep learning, 5)", '("deep" AND "learning")', "NEAR(...) is not supported"),
     ("deep (", '"deep"', "unbalanced parenthesis"),
     ("deep )", '"deep"', "unbalanced parenthesis"),
-    ("a OR OR b", '"a" AND "b"', "needs a word on each side"),
-    ("de*ep", '"de" AND "ep"', "'*'"),
+    ("a OR OR b", '("a" AND "b")', "needs a word on each side"),
+    ("de*ep", '("de" AND "ep")', "'*'"),
 ])
 def test_malformed_queries_fall_back_to_plain_words(query, words, reason):
     parsed = parse_query(query)
@@ -324,6 +381,81 @@ def test_malformed_queries_fall_back_to_plain_words(query, words, reason):
 def test_queries_that_are_rejected(query, message):
     with pytest.raises(QueryError, match=message):
         parse_query(query)
+
+
+@pytest.mark.parametrize("query", [
+    "(" * 300 + "deep" + ")" * 300,  # a RecursionError before the bound
+    "(" * 300 + "deep",  # unbalanced too: still refused, not searched as words
+    "(" * (MAX_QUERY_DEPTH + 1) + "deep" + ")" * (MAX_QUERY_DEPTH + 1),
+])
+def test_deeply_nested_query_is_a_one_line_error(ix, query):
+    with pytest.raises(QueryError, match=rf"nested \d+ deep; the most is {MAX_QUERY_DEPTH}$"):
+        ix.search(query)
+
+
+def test_nesting_up_to_the_bound_is_searched(ix):
+    query = "learning"
+    for level in range(MAX_QUERY_DEPTH):  # alternate operators, so nothing flattens
+        query = f"(deep {'OR ' if level % 2 else ''}{query})"
+    assert set(where(ix.search(query, limit=50))) == {("ep-1", 2), ("ep-2", 2), ("ep-3", 1)}
+
+
+def test_over_long_query_is_refused_without_quoting_it_back(ix):
+    query = "banana " * (MAX_QUERY_CHARS // 7 + 1)
+    with pytest.raises(QueryError) as caught:
+        ix.search(query)
+    message = str(caught.value)
+    assert message == (f"the query is {len(query):,} characters long; the most is "
+                       f"{MAX_QUERY_CHARS:,}: search for a few distinctive words")
+    assert ix.search("banana " * (MAX_QUERY_CHARS // 7)).total == 2  # under the cap: searched
+
+
+def test_many_nots_are_one_flat_exclusion(ix):
+    # 200 NOTs nested one level each overflowed FTS5's parser ("parser stack overflow").
+    query = "learning " + " ".join(f"NOT w{i}" for i in range(200)) + " NOT deep"
+    assert len(query) < MAX_QUERY_CHARS
+    assert set(where(ix.search(query, limit=50))) == {("ep-1", 1), ("ep-3", 0)}
+
+
+@pytest.mark.parametrize("query, fts", [
+    ("the " * 200, '"the"'),  # 200 phrases "the": each row's instances merged 200 ways
+    ("Banana banana BANANA split", '("Banana" AND "split")'),  # case folds as FTS5 does
+    ("deep deep* deep", '("deep" AND "deep"*)'),  # a prefix is another term
+    ("a OR b OR a OR (b)", '("a" OR "b")'),
+    ("(x y) (X Y) z", '(("x" AND "y") AND "z")'),
+    ('"deep learning" "Deep Learning"', '"deep learning"'),
+])
+def test_repeated_terms_are_searched_once(query, fts):
+    assert parse_query(query).fts == fts
+
+
+def _pseudo_word(n: int) -> str:
+    """Words that the Porter stemmer leaves alone and that are all different."""
+    return "k" + "".join("bdfgkmptvz"[int(d)] for d in str(n)) + "oq"
+
+
+def test_long_plain_query_matches_exactly_and_scores_only_a_few_terms(library):
+    # Ten utterances of 120 distinct words each, overlapping, so a 200-word query
+    # (under the character cap) matches some utterances and not others.
+    lib = Library(library)
+    vocabulary = [_pseudo_word(n) for n in range(400)]
+    texts = [" ".join(vocabulary[start:start + 120]) for start in range(0, 200, 20)]
+    lib.save(episode(*[(ANNA, text) for text in texts]), "long")
+    ix = SearchIndex(lib, analysis=False)
+    ix.update()
+    for first, count, repeat in [(0, 120, 1), (20, 100, 2), (40, 60, 3), (0, 140, 1)]:
+        words = vocabulary[first:first + count] * repeat
+        query = " ".join(words[:200])
+        assert len(query) <= MAX_QUERY_CHARS
+        expected = {("long", turn) for turn, text in enumerate(texts)
+                    if set(query.split()) <= set(text.split())}
+        results = ix.search(query, limit=50)
+        assert set(where(results)) == expected and results.total == len(expected)
+        parsed = parse_query(query)
+        assert parsed.fts.count('"') // 2 == len(set(query.split()))  # matched on all
+        if len(set(query.split())) > MAX_SCORED_TERMS:
+            assert parsed.rank_fts.count('"') // 2 == MAX_SCORED_TERMS  # scored on a few
+        assert all("**" in h.snippet for h in results.hits)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

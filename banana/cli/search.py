@@ -9,17 +9,19 @@ from rich.text import Text
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_json, progress_bar
 from banana.errors import LibraryError
-from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
-                          IndexReport, SearchIndex)
+from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS,
+                          MAX_ANALYSED_WORDS, Hit, IndexReport, SearchIndex)
 from banana.library import Library
 
 PROGRESS_MIN_EPISODES = 10  # show a progress bar when at least this many episodes need work
 
 
 def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
-    """``ix.update()`` with a progress bar once the work turns out to be big enough."""
+    """``ix.update()`` with a progress bar once the work turns out to be big enough:
+    one for the episodes, and one for the entries of a big episode."""
     with progress_bar(True) as progress:
         task = None
+        entries_task = None
 
         def advance(done: int, total: int, slug: str) -> None:
             nonlocal task
@@ -29,11 +31,32 @@ def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
                 task = progress.add_task("Indexing", total=total)
             progress.update(task, completed=done)
 
-        return ix.update(rebuild=rebuild, progress=advance)
+        def advance_entries(slug: str, done: int, total: int) -> None:
+            nonlocal entries_task
+            if entries_task is None:
+                entries_task = progress.add_task("", total=total)
+            progress.update(entries_task, description=f"  {escape(slug)}", total=total,
+                            completed=done, visible=done < total)
+
+        report = ix.update(rebuild=rebuild, progress=advance, entry_progress=advance_entries)
+    if report.set_aside is not None:
+        err_console.print(f"The search index was damaged: moved it aside to "
+                          f"{escape(str(report.set_aside))} and built a new one.", soft_wrap=True)
+    return report
+
+
+def _print_failures(report: IndexReport, label: str = "[red]Error:[/red]") -> None:
+    for slug, message in report.failed:
+        err_console.print(f"{label} {escape(slug)}: {escape(message)}", soft_wrap=True)
+    for slug in report.unanalysed:
+        err_console.print(f"[dim]{escape(slug)}: over {MAX_ANALYSED_WORDS:,} words, indexed "
+                          f"without segments and glossary.[/dim]", soft_wrap=True)
 
 
 @click.command()
-@click.option("--rebuild", is_flag=True, help="Re-index every episode, not only new and changed ones.")
+@click.option("--rebuild", is_flag=True,
+              help="Re-index every episode, not only new and changed ones; a damaged index "
+                   "file is moved aside (index.sqlite3.corrupt-DATE) and a new one built.")
 @pass_library
 def index(library: Library, rebuild: bool) -> None:
     """Bring the search index up to date with the library.
@@ -50,8 +73,7 @@ def index(library: Library, rebuild: bool) -> None:
     """
     ix = SearchIndex(library)
     report = _run_update(ix, rebuild=rebuild)
-    for slug, message in report.failed:
-        err_console.print(f"[red]Error:[/red] {escape(slug)}: {escape(message)}", soft_wrap=True)
+    _print_failures(report)
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated",
              f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     if report.failed:
@@ -103,7 +125,8 @@ def search(library: Library, query: tuple[str, ...], episode: str | None, speake
             raise LibraryError(f"no episodes in {library.root} to search; "
                                f"add some with 'banana import FILE'")
         err_console.print("[dim]Building the search index first…[/dim]")
-        _run_update(ix)
+        report = _run_update(ix)
+        _print_failures(report, "[yellow]Not searched:[/yellow]")  # `banana index` fails on these
     results = ix.search(text, episode=episode, speaker=speaker, within=within, limit=limit)
     if results.note:
         err_console.print(f"[yellow]Note:[/yellow] {escape(results.note)}", soft_wrap=True)
