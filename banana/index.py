@@ -597,10 +597,14 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 class SearchIndex:
     """The FTS5 index of one library. Cheap to construct; connects per operation."""
 
-    def __init__(self, library, *, path: Path | str | None = None, analysis: bool = True) -> None:
+    def __init__(self, library, *, path: Path | str | None = None, analysis: bool = True,
+                 read_only: bool | None = None) -> None:
         self.library = library
         self.path = Path(path) if path is not None else Path(library.root) / INDEX_FILE
         self.analysis = analysis  # index segments and glossary (when banana.analysis exists)
+        # True: open the file read-only, as for a library this user cannot write;
+        # None: read-only exactly when ``writable()`` says so.
+        self.read_only = read_only
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -626,7 +630,7 @@ class SearchIndex:
         """A configured, migrated connection (WAL, busy timeout). In a library this
         user cannot write, a reading connection opens the file read-only and a
         writing one is refused with ReadOnlyLibrary."""
-        if not self.writable():
+        if self.read_only or (self.read_only is None and not self.writable()):
             if write:
                 raise ReadOnlyLibrary(f"library {self.library.root} is read-only: cannot update "
                                       f"its search index {self.path}")

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from banana.cli import main
 from banana.index import SearchIndex
 from banana.library import Library
 from banana.transcript import Transcript, Utterance
@@ -182,3 +191,177 @@ def test_help_has_examples(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0 and "Example" in result.output
     assert f"banana {command}" in result.output
+
+
+# --- a library this user cannot write (a real one: run as `nobody` when we are root) ----
+
+REPO = Path(__file__).resolve().parent.parent
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_folder():
+    """A temp folder another user can enter (pytest's own are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="banana-readonly-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    shutil.rmtree(folder)
+
+
+def _as_unprivileged(args: list[str], library: Path) -> subprocess.CompletedProcess:
+    """``banana --library LIBRARY ARGS`` in a new process of a user for whom file modes
+    hold: this one, unless it is root (who may write anything), then ``nobody``."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO),
+           "HOME": str(library.parent), "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "200"}
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv (util-linux) is not installed to drop to nobody")
+        prefix = AS_NOBODY
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import banana.index"], cwd=library,
+                               env=env, capture_output=True, text=True)
+        if probe.returncode:
+            pytest.skip(f"user nobody cannot run this checkout's Python: {probe.stderr[-200:]}")
+    return subprocess.run([*prefix, sys.executable, "-m", "banana", "--library", str(library),
+                           *args], cwd=library, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _read_only(folder: Path) -> None:
+    """chmod -R a-w"""
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_search_in_a_read_only_library_works_and_index_says_read_only(shared_folder, stored):
+    library = shared_folder / "library"
+    result = CliRunner().invoke(main, ["--library", str(library), "import", *map(str, stored)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    SearchIndex(Library(library)).close()
+    _read_only(library)
+    before = _snapshot(library)
+
+    searched = _as_unprivileged(["search", "federated", "--json"], library)
+    assert searched.returncode == 0, searched.stderr
+    assert searched.stderr == ""
+    assert {r["episode"] for r in json.loads(searched.stdout)["results"]} == {"fl-episode"}
+    filtered = _as_unprivileged(["search", "learning", "--speaker", "cleo", "--json"], library)
+    assert [r["episode"] for r in json.loads(filtered.stdout)["results"]] == ["other"]
+
+    updated = _as_unprivileged(["index"], library)
+    assert updated.returncode == 1
+    assert updated.stderr.startswith(f"Error: library {library} is read-only: cannot update "
+                                     f"its search index")
+    assert len(updated.stderr.strip().splitlines()) == 1 and "Traceback" not in updated.stderr
+    assert _snapshot(library) == before  # no -wal, no -shm, not a byte changed
+
+    # While the owner has the index open (its -wal and -shm exist), searches share them.
+    with sqlite3.connect(library / "index.sqlite3") as owner:
+        owner.execute("SELECT count(*) FROM episodes").fetchone()
+        again = _as_unprivileged(["search", "bananas", "--json"], library)
+    owner.close()
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["total"] == 2
+
+
+def test_unreadable_transcript_is_named_and_the_rest_indexed(shared_folder):
+    library = shared_folder / "library"
+    lib = Library(library)
+    lib.save(transcript(TURNS), "good")
+    lib.save(transcript(TURNS), "secret")
+    for path in [library, *library.iterdir()]:
+        path.chmod(0o777)  # the other user may write the library ...
+    lib.transcript_path("good").chmod(0o644)
+    lib.transcript_path("secret").chmod(0o000)  # ... but not read this file
+    result = _as_unprivileged(["index"], library)
+    assert result.returncode == 1
+    assert (f"Error: secret: cannot read {lib.transcript_path('secret')}: Permission denied"
+            in result.stderr)
+    assert "(1 added, 0 updated, 0 removed, 0 unchanged, 1 failed)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- damaged files ----------------------------------------------------------------------
+
+GOOD = transcript(TURNS).to_dict()
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"{ not json", "invalid JSON: Expecting property name"),
+    (b'{"schema": 99}', "unsupported transcript schema 99"),
+    (b'{"schema": 1, "title": "caf\xe9"}', "not UTF-8"),  # Latin-1
+    (b"", "invalid JSON: Expecting value"),
+    (b"[" * 100_000 + b"]" * 100_000, "invalid JSON: nested too deeply"),  # was a RecursionError
+    (json.dumps({**GOOD, "audio_url": ["x"]}).encode(), "'audio_url' must be a string"),
+    (json.dumps({**GOOD, "language": {"en": 1}}).encode(), "'language' must be a string"),
+    (json.dumps({**GOOD, "utterances": [{**GOOD["utterances"][0], "start": 10 ** 400}]}).encode(),
+     "int too large to convert to float"),
+    (None, "transcript.json is not a file"),  # a folder named transcript.json
+])
+def test_one_damaged_transcript_is_named_the_rest_indexed_and_index_exits_1(cli, library, bad,
+                                                                            message):
+    lib = Library(library)
+    lib.save(transcript(TURNS), "good")
+    path = lib.transcript_path("bad")
+    if bad is None:
+        path.mkdir(parents=True)
+    else:
+        path.parent.mkdir()
+        path.write_bytes(bad)
+    result = cli("index")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith("Error: bad: ") and message in errors[0]
+    assert "Indexed 1 episodes (1 added, 0 updated, 0 removed, 0 unchanged, 1 failed)" in result.stderr
+    assert SearchIndex(lib).search("bananas").total == 1
+
+
+def test_search_that_builds_the_index_names_what_it_could_not_index(cli, library):
+    lib = Library(library)
+    lib.save(transcript(TURNS), "good")
+    lib.episode_dir("bad").mkdir()
+    lib.transcript_path("bad").write_text("{ not json", encoding="utf-8")
+    result = cli("search", "bananas", "--json")
+    assert result.exit_code == 0
+    assert "Not searched: bad: invalid JSON" in result.stderr
+    assert json.loads(result.stdout)["total"] == 1
+
+
+def test_damaged_index_error_suggests_rebuild_and_rebuild_sets_it_aside(cli, library, stored):
+    cli("import", *stored)
+    index_file = library / "index.sqlite3"
+    SearchIndex(Library(library)).close()
+    index_file.write_bytes(b"garbage " * 1000)
+    for command in (["index"], ["search", "bananas"]):
+        result = cli(*command)
+        assert result.exit_code == 1
+        assert result.output == (f"Error: search index {index_file} is damaged (file is not a "
+                                 f"database); rebuild it with `banana index --rebuild`\n")
+    rebuilt = cli("index", "--rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    (aside,) = library.glob("index.sqlite3.corrupt-*")
+    assert aside.read_bytes() == b"garbage " * 1000
+    first, *rest = rebuilt.stderr.splitlines()
+    assert first == (f"The search index was damaged: moved it aside to {aside} and built a "
+                     f"new one.")
+    assert "Indexed 2 episodes (2 added" in rest[0]
+    assert json.loads(cli("search", "bananas", "--json").stdout)["total"] == 2
+
+
+def test_over_long_and_deeply_nested_queries_are_one_line_errors(cli, stored):
+    cli("import", *stored)
+    for query, message in (("learning " * 300, "characters long; the most is 2,000"),
+                           ("(" * 300 + "learning" + ")" * 300, "parentheses nested 300 deep")):
+        result = cli("search", query)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: ") and message in result.output
+        assert len(result.output.strip().splitlines()) == 1 and len(result.output) < 200

@@ -3,6 +3,7 @@ query syntax, filters, concurrency and recovery from a killed indexer."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -222,6 +223,51 @@ def test_rebuild_sets_aside_an_index_with_a_damaged_page(ix, lib):
     assert report.set_aside is not None
     assert ix.search("learning").total == 5
     ix.integrity_check()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """name -> SHA-256 of every file in ``folder`` (not below)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.iterdir() if p.is_file()}
+
+
+def test_read_only_index_searches_and_never_writes(ix, lib):
+    ix.close()
+    before = _files(lib.root)
+    assert set(before) == {INDEX_FILE}  # closed cleanly: no -wal, no -shm
+    ro = SearchIndex(lib, read_only=True)
+    assert set(where(ro.search('"federated learning"'))) == {("ep-1", 1)}
+    assert ro.stats()["episodes"] == 3
+    with pytest.raises(ReadOnlyLibrary, match=r"is read-only: cannot update its search index"):
+        ro.update()
+    with pytest.raises(ReadOnlyLibrary, match="read-only"):
+        ro.update_episode("ep-1")
+    ro.close()
+    assert _files(lib.root) == before  # no WAL switch, no -shm, no migration
+
+
+def test_read_only_index_of_an_older_schema_is_not_migrated(ix, lib):
+    with sqlite3.connect(ix.path) as conn:
+        conn.execute("PRAGMA user_version = 0")
+    conn.close()
+    ix.close()
+    before = _files(lib.root)
+    with pytest.raises(ReadOnlyLibrary, match=r"older Banana \(schema 0, now 1\).*cannot be upgraded"):
+        SearchIndex(lib, read_only=True).search("banana")
+    assert _files(lib.root) == before
+
+
+def test_read_only_index_while_a_writer_has_it_open(ix, lib):
+    # The owner's process holds the index (its -wal and -shm exist): a read-only
+    # reader shares them instead of opening the file immutable, and sees commits.
+    with ix.connect() as writer:
+        writer.execute("SELECT count(*) FROM episodes").fetchone()
+        assert Path(f"{ix.path}-shm").exists()
+        ro = SearchIndex(lib, read_only=True)
+        assert ro.search("pineapple").total == 0
+        lib.store(episode((ANNA, "Pineapple.")), "ep-4")
+        assert ro.search("pineapple").total == 1
+        ro.close()
 
 
 # --- matching and ranking -------------------------------------------------------------

@@ -18,27 +18,37 @@ PROGRESS_MIN_EPISODES = 10  # show a progress bar when at least this many episod
 
 def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
     """``ix.update()`` with a progress bar once the work turns out to be big enough:
-    one for the episodes, and one for the entries of a big episode."""
-    with progress_bar(True) as progress:
-        task = None
-        entries_task = None
+    one for the episodes, and one for the entries of a big episode. The bar starts
+    with its first task, so a small update prints nothing (not even a blank line)."""
+    progress = progress_bar(True)
+    task = None
+    entries_task = None
 
-        def advance(done: int, total: int, slug: str) -> None:
-            nonlocal task
-            if total < PROGRESS_MIN_EPISODES:
-                return
-            if task is None:
-                task = progress.add_task("Indexing", total=total)
-            progress.update(task, completed=done)
+    def add_task(description: str, total: int):
+        if not progress.task_ids:
+            progress.start()
+        return progress.add_task(description, total=total)
 
-        def advance_entries(slug: str, done: int, total: int) -> None:
-            nonlocal entries_task
-            if entries_task is None:
-                entries_task = progress.add_task("", total=total)
-            progress.update(entries_task, description=f"  {escape(slug)}", total=total,
-                            completed=done, visible=done < total)
+    def advance(done: int, total: int, slug: str) -> None:
+        nonlocal task
+        if total < PROGRESS_MIN_EPISODES:
+            return
+        if task is None:
+            task = add_task("Indexing", total)
+        progress.update(task, completed=done)
 
+    def advance_entries(slug: str, done: int, total: int) -> None:
+        nonlocal entries_task
+        if entries_task is None:
+            entries_task = add_task("", total)
+        progress.update(entries_task, description=f"  {escape(slug)}", total=total,
+                        completed=done, visible=done < total)
+
+    try:
         report = ix.update(rebuild=rebuild, progress=advance, entry_progress=advance_entries)
+    finally:
+        if progress.task_ids:
+            progress.stop()
     if report.set_aside is not None:
         err_console.print(f"The search index was damaged: moved it aside to "
                           f"{escape(str(report.set_aside))} and built a new one.", soft_wrap=True)
