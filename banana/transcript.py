@@ -2,12 +2,19 @@
 
 An utterance's *turn index* is its 0-based position in ``Transcript.utterances``;
 later stages (segments, glossary, search) report positions as turn indexes.
+
+Every text field is one line of printable text, whatever made the object (a reader,
+``from_dict`` on a stored or hand-edited transcript.json, a whisper run): the
+constructors drop terminal escape sequences and C0/C1 control characters and collapse
+whitespace (newlines included) to single spaces (``one_line``). So no command, file or
+page built from a transcript can retitle or clear a terminal, hide a link, or break a
+speaker name across the lines of an SRT or VTT cue.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +23,36 @@ from banana.errors import FormatError
 SCHEMA = 1  # version of the canonical JSON form; bump with a migration in from_dict
 
 WORDS_PER_SECOND = 2.5  # typical conversational speaking rate (150 words per minute)
+MAX_SECONDS = 48 * 3600  # no recording runs two days: a later time in a file is garbage
+
+# ECMA-48 escape sequences, removed whole so no payload is left behind: CSI (ESC [ or
+# 8-bit 0x9B, parameters, one final byte: colours, cursor moves, "clear screen"); the
+# string controls OSC, DCS, SOS, PM, APC (ESC ] P X ^ _ or 0x9D 0x90 0x98 0x9E 0x9F, up
+# to BEL or ST: window titles, OSC-8 hyperlinks); and other two-byte ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+# C0, DEL and C1 controls that are not whitespace (tab, newline, CR, VT, FF, the
+# separators 0x1C-0x1F and NEL 0x85 are whitespace, and become spaces).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SPACE = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of printable text: escape sequences and control characters
+    dropped, runs of whitespace (newlines included) collapsed to one space, trimmed."""
+    text = str(text)
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text  # the common case, untouched
+    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def _optional_line(text: str | None) -> str | None:
+    """``one_line`` for an optional field; empty becomes None."""
+    return None if text is None else one_line(text) or None
 
 
 @dataclass(frozen=True)
@@ -33,6 +70,8 @@ class Utterance:
         # so that write -> read gives back an equal object.
         object.__setattr__(self, "start", round(float(self.start), 3))
         object.__setattr__(self, "end", round(float(self.end), 3))
+        object.__setattr__(self, "text", one_line(self.text))
+        object.__setattr__(self, "speaker", _optional_line(self.speaker))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,10 +88,11 @@ class Utterance:
             start = float(data["start"])
             end = float(data["end"])
             text = str(data["text"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise FormatError(f"utterance is missing or has a bad field: {exc}") from None
-        if not (math.isfinite(start) and math.isfinite(end)):
-            raise FormatError("utterance times must be finite numbers")
+        if not (0 <= start <= MAX_SECONDS and 0 <= end <= MAX_SECONDS):  # NaN fails too
+            raise FormatError(f"utterance times must be seconds from 0 to {MAX_SECONDS:,} "
+                              f"({MAX_SECONDS // 3600} hours), not {data['start']!r}, {data['end']!r}")
         speaker = data.get("speaker")
         return cls(
             start=start,
@@ -83,8 +123,13 @@ class Transcript:
     def __post_init__(self) -> None:
         # Accept lists for convenience but store tuples so the object stays immutable.
         object.__setattr__(self, "utterances", tuple(self.utterances))
-        object.__setattr__(self, "speakers", tuple(self.speakers))
+        object.__setattr__(self, "speakers", tuple(
+            name for name in (_optional_line(s) for s in self.speakers) if name))
         object.__setattr__(self, "duration", round(float(self.duration), 3))
+        for field in ("title", "show", "source"):
+            object.__setattr__(self, field, one_line(getattr(self, field)))
+        for field in ("language", "audio_url"):
+            object.__setattr__(self, field, _optional_line(getattr(self, field)))
 
     @classmethod
     def build(cls, utterances, **fields: Any) -> Transcript:
@@ -143,8 +188,13 @@ class Transcript:
             raise FormatError("'speakers' must be a list")
         try:
             duration = float(data.get("duration") or 0.0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise FormatError("'duration' must be a number") from None
+        if not 0 <= duration <= MAX_SECONDS:
+            raise FormatError(f"'duration' must be seconds from 0 to {MAX_SECONDS:,}, not {duration!r}")
+        for key in ("language", "audio_url"):
+            if data.get(key) and not isinstance(data[key], str):
+                raise FormatError(f"'{key}' must be a string")
         return cls(
             utterances=tuple(Utterance.from_dict(u) for u in utterances),
             title=str(data.get("title") or ""),
@@ -165,6 +215,8 @@ class Transcript:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FormatError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
+        except RecursionError:
+            raise FormatError("invalid JSON: nested too deeply") from None
         return cls.from_dict(data)
 
 
