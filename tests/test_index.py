@@ -544,6 +544,62 @@ def test_segments_and_glossary_from_analysis(library):
         assert any(h.start == pytest.approx(entry.start) for h in hits)
 
 
+# --- big episodes ----------------------------------------------------------------------------
+
+
+def test_big_episode_is_written_in_chunks_with_progress(library, monkeypatch):
+    monkeypatch.setattr(index_module, "INSERT_CHUNK_ROWS", 10)
+    lib = Library(library)
+    lib.save(episode(*[(ANNA, f"Mango fact number {i}.") for i in range(35)]
+                     + [(BEN, "   ")]), "mangoes")  # a blank turn is not an entry
+    lib.save(episode((BEN, "A mango, once.")), "small")
+    calls = []
+    report = SearchIndex(lib, analysis=False).update(
+        entry_progress=lambda slug, done, total: calls.append((slug, done, total)))
+    # Reported as each chunk is written; an episode of one chunk or less is not.
+    assert calls == [("mangoes", n, 35) for n in (0, 10, 20, 30, 35)]
+    assert report.by_kind["utterance"] == 36
+    assert SearchIndex(lib).episode_counts() == {"mangoes": 35, "small": 1}
+    SearchIndex(lib).integrity_check()
+
+
+def test_episode_over_the_analysed_words_is_indexed_without_analysis(library, monkeypatch):
+    if not analysis_available():
+        pytest.skip("banana.analysis is not installed yet")
+    lib = Library(library)
+    lib.save(EPISODES["ep-1"], "small")
+    lib.save(EPISODES["ep-1"].replace(title="Too long"), "big")
+    monkeypatch.setattr(index_module, "MAX_ANALYSED_WORDS", EPISODES["ep-1"].word_count - 1)
+    analysed = []
+    real = index_module.analysis_entries
+    monkeypatch.setattr(index_module, "analysis_entries",
+                        lambda t, **kw: analysed.append(kw["slug"]) or real(t, **kw))
+    ix = SearchIndex(lib)
+    report = ix.update()
+    assert report.unanalysed == ["big", "small"] and analysed == []
+    monkeypatch.setattr(index_module, "MAX_ANALYSED_WORDS", EPISODES["ep-1"].word_count)
+    lib.save(EPISODES["ep-1"].replace(title="Small again"), "small")
+    report = ix.update()
+    assert report.updated == ["small"] and report.unanalysed == [] and analysed == ["small"]
+    counts = ix.episode_counts("segment")
+    assert counts["big"] == 0 and counts["small"] > 0
+    assert ix.episode_counts("utterance") == {"big": 4, "small": 4}
+    assert ix.update().changed == 0  # "big" is as analysed as it will be: not redone
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=30), st.integers(-5, 60))
+def test_turn_finder_matches_the_linear_scan(starts, seconds):
+    transcript = Transcript(tuple(Utterance(start=s, end=s + 1, text="x") for s in starts))
+    expected = None
+    for turn, u in enumerate(transcript.utterances):  # the scan it replaces
+        if u.start <= seconds + 1e-6:
+            expected = turn
+        else:
+            break
+    assert index_module._turn_finder(transcript)(seconds) == expected
+
+
 # --- concurrency and faults ------------------------------------------------------------------
 
 SEARCHER = textwrap.dedent("""
