@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from banana.errors import BananaError, EpisodeNotFound, FormatError, LibraryError, QueryError
+from banana.errors import (AnalysisError, BananaError, EpisodeNotFound, FormatError,
+                           LibraryError, QueryError)
 from banana.transcript import Transcript, format_timestamp
 
 INDEX_FILE = "index.sqlite3"
@@ -56,13 +57,6 @@ HITS_PER_EPISODE = 3  # results from one episode, unless the search is within on
 MAX_RANKED = 20_000  # a query matching more entries ranks only the first this many
 OPTIMIZE_MIN_SHARE = 0.5  # merge FTS segments after re-indexing at least this share of the index
 INSERT_CHUNK_ROWS = 2_000  # entries per executemany (and per progress report) in one episode
-# An "episode" of more words than this (over 22 hours of talk at 2.5 words a
-# second; a long podcast episode is 10-20 thousand words) is an archive pasted into
-# one file: it is indexed without segments and glossary. Topic segmentation and
-# glossary extraction are built for an episode, and their cost grows faster than
-# the transcript (bench/README.md, "one big transcript"), so skipping them keeps
-# `banana index` linear in what it reads.
-MAX_ANALYSED_WORDS = 200_000
 
 # Query bounds. 200 words of English are about 1,200 characters; a longer query is
 # pasted text, not a search. Nesting is bounded so the parser (recursive descent,
@@ -207,7 +201,9 @@ class IndexReport:
     entries: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)  # "utterance" -> rows, ...
     analysed: bool = False  # segments and glossary were indexed
-    unanalysed: list[str] = field(default_factory=list)  # over MAX_ANALYSED_WORDS: no analysis
+    # (slug, why) for episodes banana.analysis refuses as they are (AnalysisError: more
+    # words than one episode has): indexed without segments and glossary, not retried.
+    unanalysed: list[tuple[str, str]] = field(default_factory=list)
     set_aside: Path | None = None  # where a damaged index file was moved (``rebuild``)
     seconds: float = 0.0
 
@@ -494,13 +490,20 @@ def analysis_entries(transcript: Transcript, *, library_root: Path | str,
     (a malformed profile): the transcript is then indexed without them and the next
     ``update()`` tries again. The only place the index touches analysis."""
     try:
-        from banana.analysis import analyse, profile_for
-    except ImportError:
+        return _analysed_entries(transcript, library_root=library_root, slug=slug)
+    except (ImportError, BananaError):
         return None
-    try:
-        result = analyse(transcript, profile=profile_for(library_root, transcript), episode=slug)
-    except BananaError:
-        return None
+
+
+def _analysed_entries(transcript: Transcript, *, library_root: Path | str,
+                      slug: str) -> list[Entry]:
+    """``analysis_entries``, raising what the analysis raises: ImportError without
+    ``banana.analysis``, AnalysisError for a transcript it refuses as it is (more
+    words than one episode: its cost grows faster than the transcript, see
+    bench/README.md), another BananaError for a cause outside the transcript."""
+    from banana.analysis import analyse, profile_for
+
+    result = analyse(transcript, profile=profile_for(library_root, transcript), episode=slug)
     entries: list[Entry] = []
     for seg in result.segments:
         text = seg.title or ""
@@ -913,7 +916,7 @@ class SearchIndex:
 
     def _index_episode(self, conn: sqlite3.Connection, slug: str, *, force: bool = False,
                        entry_progress: Callable[[str, int, int], None] | None = None,
-                       unanalysed: list[str] | None = None) -> str:
+                       unanalysed: list[tuple[str, str]] | None = None) -> str:
         path = self.library.transcript_path(slug)
         analyse = self.analysis and analysis_available()
         select = "SELECT id, sha256, analysed FROM episodes WHERE slug = ?"
@@ -939,14 +942,19 @@ class SearchIndex:
             extra, analysed = None, False
             if transcript is not None and not current(row, digest):
                 # Analyse outside the write lock: other writers keep going.
-                if analyse and transcript.word_count > MAX_ANALYSED_WORDS:
-                    analysed = True  # as analysed as it will be: do not retry each update
-                    if unanalysed is not None:
-                        unanalysed.append(slug)
-                elif analyse:
-                    extra = analysis_entries(transcript, library_root=self.library.root,
-                                             slug=slug)
-                    analysed = extra is not None
+                if analyse:
+                    try:
+                        extra = _analysed_entries(transcript, library_root=self.library.root,
+                                                  slug=slug)
+                        analysed = True
+                    except AnalysisError as exc:
+                        # Refused for what these bytes are: as analysed as they will
+                        # be, so the next update does not read them again for it.
+                        analysed = True
+                        if unanalysed is not None:
+                            unanalysed.append((slug, str(exc)))
+                    except (ImportError, BananaError):
+                        pass  # indexed without; the next update tries again
             with _write(conn):
                 # Under the write lock nobody else can change this episode's rows, and
                 # we record the hash of exactly the bytes we indexed.

@@ -563,28 +563,31 @@ def test_big_episode_is_written_in_chunks_with_progress(library, monkeypatch):
     SearchIndex(lib).integrity_check()
 
 
-def test_episode_over_the_analysed_words_is_indexed_without_analysis(library, monkeypatch):
+def test_episode_analysis_refuses_is_indexed_without_it_and_not_retried(library, monkeypatch):
     if not analysis_available():
         pytest.skip("banana.analysis is not installed yet")
+    from banana import analysis
+
     lib = Library(library)
     lib.save(EPISODES["ep-1"], "small")
     lib.save(EPISODES["ep-1"].replace(title="Too long"), "big")
-    monkeypatch.setattr(index_module, "MAX_ANALYSED_WORDS", EPISODES["ep-1"].word_count - 1)
-    analysed = []
-    real = index_module.analysis_entries
-    monkeypatch.setattr(index_module, "analysis_entries",
-                        lambda t, **kw: analysed.append(kw["slug"]) or real(t, **kw))
+    words = EPISODES["ep-1"].word_count
+    monkeypatch.setattr(analysis, "MAX_ANALYSED_WORDS", words - 1)  # both too long
     ix = SearchIndex(lib)
     report = ix.update()
-    assert report.unanalysed == ["big", "small"] and analysed == []
-    monkeypatch.setattr(index_module, "MAX_ANALYSED_WORDS", EPISODES["ep-1"].word_count)
+    assert [slug for slug, _ in report.unanalysed] == ["big", "small"]
+    assert f"{words:,} words" in report.unanalysed[0][1]
+    assert sorted(report.added) == ["big", "small"] and report.failed == []
+    assert ix.update().changed == 0  # as analysed as they will be: not read again
+
+    monkeypatch.setattr(analysis, "MAX_ANALYSED_WORDS", words)
     lib.save(EPISODES["ep-1"].replace(title="Small again"), "small")
     report = ix.update()
-    assert report.updated == ["small"] and report.unanalysed == [] and analysed == ["small"]
+    assert report.updated == ["small"] and report.unanalysed == []
     counts = ix.episode_counts("segment")
     assert counts["big"] == 0 and counts["small"] > 0
     assert ix.episode_counts("utterance") == {"big": 4, "small": 4}
-    assert ix.update().changed == 0  # "big" is as analysed as it will be: not redone
+    assert ix.search('"federated learning"').total == 2
 
 
 @settings(max_examples=200, deadline=None)

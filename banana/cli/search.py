@@ -9,8 +9,8 @@ from rich.text import Text
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_json, progress_bar
 from banana.errors import LibraryError
-from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS,
-                          MAX_ANALYSED_WORDS, Hit, IndexReport, SearchIndex)
+from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
+                          IndexReport, SearchIndex)
 from banana.library import Library
 
 PROGRESS_MIN_EPISODES = 10  # show a progress bar when at least this many episodes need work
@@ -58,9 +58,9 @@ def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
 def _print_failures(report: IndexReport, label: str = "[red]Error:[/red]") -> None:
     for slug, message in report.failed:
         err_console.print(f"{label} {escape(slug)}: {escape(message)}", soft_wrap=True)
-    for slug in report.unanalysed:
-        err_console.print(f"[dim]{escape(slug)}: over {MAX_ANALYSED_WORDS:,} words, indexed "
-                          f"without segments and glossary.[/dim]", soft_wrap=True)
+    for slug, why in report.unanalysed:
+        err_console.print(f"[dim]Indexed without segments and glossary: {escape(why)}[/dim]",
+                          soft_wrap=True)
 
 
 @click.command()
