@@ -20,7 +20,18 @@ FTS5 with the Porter stemmer so "explaining" finds "explained".
 * ``parse_query`` turns what a user types into a safe FTS5 expression: phrases in
   quotes, ``deep*`` prefixes, ``AND``/``OR``/``NOT`` and parentheses; anything
   malformed is searched as plain words (with a note) or rejected with a
-  ``QueryError``. SQLite never sees raw user syntax.
+  ``QueryError``. SQLite never sees raw user syntax. Queries are bounded
+  (``MAX_QUERY_CHARS``, ``MAX_QUERY_DEPTH``), a repeated word is searched once, and
+  a long query matches on all its words but is scored on its longest few
+  (``MAX_SCORED_TERMS``), so 200 pasted words cost about what two do.
+* A big episode's rows are written ``INSERT_CHUNK_ROWS`` at a time, with progress;
+  an episode ``banana.analysis`` refuses (``AnalysisError``: longer than any
+  episode) is indexed without segments and glossary, and not retried.
+* A library this user cannot write is searched read-only (SQLite ``mode=ro``, or
+  ``immutable`` when no process has the file open); updates raise
+  ``ReadOnlyLibrary``. A damaged file raises ``IndexCorrupt``, and
+  ``update(rebuild=True)`` moves it aside (``index.sqlite3.corrupt-<time>``) and
+  builds a new one.
 """
 
 from __future__ import annotations

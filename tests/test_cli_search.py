@@ -360,6 +360,7 @@ def test_damaged_index_error_suggests_rebuild_and_rebuild_sets_it_aside(cli, lib
 def test_over_long_and_deeply_nested_queries_are_one_line_errors(cli, stored):
     cli("import", *stored)
     for query, message in (("learning " * 300, "characters long; the most is 2,000"),
+                           ("x" * 100_000, "the query is 100,000 characters long"),
                            ("(" * 300 + "learning" + ")" * 300, "parentheses nested 300 deep")):
         result = cli("search", query)
         assert result.exit_code == 1
