@@ -40,14 +40,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SPACE = re.compile(r"\s+")
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without escape sequences or control characters; whitespace (tab, newline)
+    is kept, for readers that split lines and paragraphs."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
 def one_line(text: str) -> str:
     """``text`` as one line of printable text: escape sequences and control characters
     dropped, runs of whitespace (newlines included) collapsed to one space, trimmed."""
     text = str(text)
     if text.isprintable() and "  " not in text and text == text.strip():
         return text  # the common case, untouched
-    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", strip_controls(text)).strip()
 
 
 def _optional_line(text: str | None) -> str | None:
@@ -215,6 +220,8 @@ class Transcript:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FormatError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
+        except ValueError:  # an integer past Python's 4,300-digit conversion limit
+            raise FormatError("invalid JSON: a number with thousands of digits") from None
         except RecursionError:
             raise FormatError("invalid JSON: nested too deeply") from None
         return cls.from_dict(data)

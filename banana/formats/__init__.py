@@ -4,12 +4,17 @@
 mis-encoded), detects its format from the content and parses it;
 ``write_transcript(transcript, "srt")`` renders one. Adding a format is one class
 and one line in ``READERS`` / ``WRITERS``.
+
+A file whose extension names a format (``.srt``, ``.vtt``, ``.json``, ``.md``) must
+hold that format: a ``.srt`` that is not SRT is refused with the reason, not read as
+plain text. ``.txt`` and other extensions are detected from the content. Escape
+sequences and control characters are dropped before any reader sees the text (and
+the transcript model drops any that arrive another way).
 """
 
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 from banana.errors import FormatError
@@ -21,9 +26,10 @@ from banana.formats.jsonfmt import (
     PodcastJsonReader,
     PodcastJsonWriter,
     WhisperJsonReader,
+    load_json,
 )
 from banana.formats.text import MarkdownReader, MarkdownWriter, PublishedTextReader, TextWriter
-from banana.transcript import Transcript
+from banana.transcript import Transcript, strip_controls
 
 # Detection tries readers in this order; the first whose detect() accepts wins.
 READERS: dict[str, type[Reader]] = {
@@ -111,8 +117,15 @@ def _check_lines(text: str, name: str) -> None:
         lineno += 1
 
 
+def shown_path(path: Path) -> str:
+    """The path for a message: control characters in a file name shown as ``\\xNN``, so
+    an error naming a hostile file cannot drive the terminal."""
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F else ch
+                   for ch in str(path))
+
+
 def read_bytes(path: Path) -> bytes:
-    name = str(path)
+    name = shown_path(path)
     if path.is_dir():
         raise FormatError(f"{name}: is a directory, not a transcript file")
     if not path.exists():
@@ -134,25 +147,55 @@ def detect_format(text: str) -> str | None:
     return None
 
 
+JSON_FORMATS = ("json", "podcast-json", "whisper-json")
+
+# What an extension promises, and what a file lacks when it breaks the promise.
+BY_EXTENSION: dict[str, tuple[tuple[str, ...], str]] = {
+    ".srt": (("srt",), "not an SRT file: no cue timing line ('00:00:01,000 --> 00:00:04,000') "
+                       "in its first cues"),
+    ".vtt": (("vtt",), "not a WebVTT file: it must start with a 'WEBVTT' line"),
+    ".md": (("md",), "not a Markdown transcript: no '**Name:**' speaker turns"),
+    ".json": (JSON_FORMATS, ""),  # the JSON refusal says why
+}
+
+
+def _json_refusal(text: str, name: str) -> FormatError:
+    try:
+        load_json(text, name)
+    except FormatError as exc:
+        return exc
+    return FormatError(f"{name}: JSON, but not a transcript format Banana reads "
+                       "(canonical, whisper or Podcasting 2.0 JSON)")
+
+
+def format_for_extension(text: str, suffix: str, name: str) -> str | None:
+    """The format a file with this extension holds, or None when the extension names
+    none (``.txt``, others: detect from the content). Raises FormatError when the
+    content is not the format the extension names."""
+    formats, why = BY_EXTENSION.get(suffix.lower(), ((), ""))
+    if not formats:
+        return None
+    detected = detect_format(text)
+    if detected in formats:
+        return detected
+    if formats == JSON_FORMATS:
+        raise _json_refusal(text, name)
+    looks = f" (it looks like {detected})" if detected not in ("md", "txt", None) else ""
+    raise FormatError(f"{name}: {why}{looks}")
+
+
 def parse_transcript(text: str, *, name: str = "<text>", format: str | None = None) -> Transcript:
     """Parse transcript text (format detected unless given)."""
     if format is not None and format not in READERS:
         raise FormatError(f"unknown transcript format {format!r}; choose from {', '.join(READERS)}")
+    text = strip_controls(text)
     if not text.strip():
         raise FormatError(f"{name}: file is empty")
     if not text.lstrip().startswith(("{", "[")):
         _check_lines(text, name)
     fmt = format or detect_format(text)
-    if format is None and text.lstrip().startswith(("{", "[")) and fmt not in (
-            "json", "podcast-json", "whisper-json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
-        except RecursionError:
-            raise FormatError(f"{name}: JSON nested too deeply") from None
-        raise FormatError(f"{name}: JSON, but not a transcript format Banana reads "
-                          "(canonical, whisper or Podcasting 2.0 JSON)")
+    if format is None and text.lstrip().startswith(("{", "[")) and fmt not in JSON_FORMATS:
+        raise _json_refusal(text, name)
     if fmt is None:
         raise FormatError(f"{name}: not a transcript in any format Banana reads "
                           f"({', '.join(READERS)})")
@@ -167,8 +210,11 @@ def read_transcript(path: Path | str, *, format: str | None = None) -> Transcrip
     path = Path(path)
     if format is not None and format not in READERS:
         raise FormatError(f"unknown transcript format {format!r}; choose from {', '.join(READERS)}")
-    text = decode_text(read_bytes(path), str(path))
-    transcript = parse_transcript(text, name=str(path), format=format)
+    name = shown_path(path)
+    text = strip_controls(decode_text(read_bytes(path), name))
+    if format is None and text.strip():
+        format = format_for_extension(text, path.suffix, name)
+    transcript = parse_transcript(text, name=name, format=format)
     if not transcript.title:
         transcript = transcript.replace(title=path.stem.replace("_", " ").replace("-", " ").strip())
     return transcript

@@ -8,16 +8,19 @@ from typing import Any, TextIO
 
 from banana.errors import FormatError
 from banana.formats.base import Reader, Writer, clean
-from banana.transcript import Transcript, Utterance
+from banana.transcript import MAX_SECONDS, Transcript, Utterance
 
 PODCAST_JSON_VERSION = "1.0.0"
 
 
-def _load(text: str, name: str) -> Any:
+def load_json(text: str, name: str) -> Any:
+    """Parsed JSON, or a one-line FormatError naming the file and saying why not."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise FormatError(f"{name}: invalid JSON (a number with thousands of digits)") from None
     except RecursionError:
         raise FormatError(f"{name}: JSON nested too deeply") from None
 
@@ -28,7 +31,7 @@ def _peek(text: str) -> Any:
         return None
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return None
     return data if isinstance(data, dict) else None
 
@@ -46,10 +49,11 @@ def _with_segments(text: str) -> tuple[dict | None, dict]:
 def _seconds(value: Any, what: str, name: str) -> float:
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
-        raise FormatError(f"{name}: {what} is not a number: {value!r}") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise FormatError(f"{name}: {what} must be a finite, non-negative number")
+    except (TypeError, ValueError, OverflowError):
+        raise FormatError(f"{name}: {what} is not a number: {repr(value)[:40]}") from None
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+        raise FormatError(f"{name}: {what} must be a number of seconds from 0 to "
+                          f"{MAX_SECONDS:,} ({MAX_SECONDS // 3600} hours), not {repr(value)[:40]}")
     return seconds
 
 
@@ -68,7 +72,7 @@ class CanonicalJsonReader(Reader):
 
     def read(self, text: str, *, name: str) -> Transcript:
         try:
-            return Transcript.from_dict(_load(text, name))
+            return Transcript.from_dict(load_json(text, name))
         except FormatError as exc:
             raise FormatError(f"{name}: {exc}") from None
 
@@ -87,7 +91,7 @@ class WhisperJsonReader(Reader):
         return data is not None and ("text" in data or ("start" in first and "text" in first))
 
     def read(self, text: str, *, name: str) -> Transcript:
-        data = _load(text, name)
+        data = load_json(text, name)
         utterances = []
         for i, seg in enumerate(_segments(data, name)):
             body = clean(str(seg.get("text", "")))
@@ -115,7 +119,7 @@ class PodcastJsonReader(Reader):
         return data is not None and ("version" in data or "body" in first)
 
     def read(self, text: str, *, name: str) -> Transcript:
-        data = _load(text, name)
+        data = load_json(text, name)
         cues = []
         for i, seg in enumerate(_segments(data, name)):
             raw = str(seg.get("body", ""))

@@ -3,7 +3,8 @@
 Published text (as copied from a show's site): a title line, byline and blurb, then
 one ``Full Name: text`` paragraph per turn, then a site footer. Times are estimated
 from word counts unless a paragraph starts with a ``[h:mm:ss]`` stamp (any form the
-Markdown reader takes, ``[01:02:03.04]`` too).
+Markdown reader takes, ``[01:02:03.04]`` too). A file of one short line and nothing
+else, without a speaker label or a stamp, is a title with no transcript, and refused.
 
 Markdown (as in the Changelog transcripts): ``**Name:** text`` turns, unlabelled
 paragraphs continuing the last speaker, inline ``\\[mm:ss\\]`` stamps that anchor the
@@ -22,9 +23,11 @@ import re
 from collections import Counter
 from typing import TextIO
 
+from banana.errors import FormatError
 from banana.formats.base import SPEAKER_NAME, STAMP, Reader, Writer, clean, stamp_seconds
 from banana.transcript import WORDS_PER_SECOND, Transcript, Utterance, format_timestamp
 
+TITLE_WORDS = 30  # longer than an episode title: a single longer line is read as speech
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 _LEADING_STAMP = re.compile(rf"^\\*[\[(]\\*\s*({STAMP})\s*\\*[\])]\s*")
 _LABEL = re.compile(rf"^({SPEAKER_NAME}|[A-Z][A-Z .'-]{{1,40}}):\s+(\S.*)$", re.S)
@@ -76,6 +79,9 @@ class PublishedTextReader(Reader):
         first = next((i for i, label in enumerate(labels) if label in speakers), None)
 
         title = ""
+        if (first is None and len(paras) == 1 and "\n" not in paras[0] and not _LEADING_STAMP.match(paras[0])
+                and len(paras[0].split()) <= TITLE_WORDS):
+            raise FormatError(f"{name}: one line of text and nothing after it: a title, not a transcript")
         if first is None:  # plain paragraphs, no speakers: each paragraph an utterance
             body = paras
         else:
