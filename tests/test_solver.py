@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import time
-from datetime import timedelta
+import tracemalloc
 from fractions import Fraction
 
 import numpy as np
@@ -24,21 +23,24 @@ from banana.solver import (
     SolveResult,
     resolve_ops,
     solve,
+    solve_batch,
     tabulate,
 )
 from banana.solver import search as search_module
+from banana.solver import verify as verify_module
+from banana.solver.api import MAX_LIMIT
 from banana.solver.landing import float_op, landing_pairs
-from banana.solver.lastlevel import Keep
-from banana.solver.literals import literal_forms
+from banana.solver.lastlevel import Keep, Top
+from banana.solver.literals import distinct_orders, literal_forms
 from banana.solver.puzzle import parse_batch_line, parse_numbers, parse_range, parse_target
 from banana.solver.render import canonical, render
-from banana.solver.search import Bounds, Engine, lit_node
+from banana.solver.search import BOUND_RANGES, Bounds, Engine, lit_node
 from banana.solver.verify import rational_value, verify
 from banana.solver.literals import Literal
 
-# A solve is bounded by its work budget (a few seconds at most); an example slower
-# than this is a failure, not something to wait for.
-SOLVE_DEADLINE = timedelta(seconds=5)
+# No Hypothesis deadlines: how long an example takes depends on the machine's load. A
+# solve is bounded by its work budget instead, which the tests below check (the work and
+# the stored items a search reports); timings are in bench/bench_solver.py.
 # ----- an independent reader of the plain-text form -------------------------------------
 # A small recursive-descent parser for the text the solver prints (+ - * / ^, unary -,
 # postfix ! !! %, sqrt/ceil/floor/gamma/log/root calls, .2 and .(2) literals), evaluated
@@ -365,7 +367,7 @@ def test_solution_round_trip(solution):
     assert Solution.from_dict(solution.to_dict()) == solution
 
 
-@settings(max_examples=40, deadline=SOLVE_DEADLINE, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     numbers=st.lists(st.integers(1, 9), min_size=1, max_size=3),
     target=st.integers(-20, 60),
@@ -445,7 +447,7 @@ def brute_costs(numbers: tuple[int, ...], ops: str, *, depth: int = 2, max_facto
     return {value: min(row) for value, row in table(tuple(sorted(numbers))).items()}
 
 
-@settings(max_examples=30, deadline=SOLVE_DEADLINE, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     numbers=st.lists(st.integers(0, 9), min_size=1, max_size=3),
     ops=st.sampled_from(["arithmetic,neg,fact", "add,sub,percent", "arithmetic,percent,neg"]),
@@ -484,12 +486,12 @@ def test_solved_exactly_when_reachable_and_first_answer_is_cheapest(numbers, ops
 )
 def test_unreachable_small_targets_are_answered_no_solution_with_the_nearest_values(numbers, target, ops):
     """Once every table is exhausted the search is complete: no answer within the
-    bounds, the same with a budget a hundred times larger, and --nearest reports the
+    bounds, the same with the largest budget there is, and --nearest reports the
     closest values (re-derived exactly), on a small part of the budget."""
     result = solve(numbers, target, ops=ops, all_solutions=True, nearest=True)
     assert not result.solved and result.solutions == ()
     assert result.work < Bounds().max_work // 10  # exhausted, not out of budget
-    assert not solve(numbers, target, ops=ops, max_work=100 * Bounds().max_work).solved
+    assert not solve(numbers, target, ops=ops, max_work=BOUND_RANGES["max_work"][1]).solved
     assert result.nearest
     goal = float(Fraction(target))
     distances = {abs(float(sympy.sympify(s.value)) - goal) for s in result.nearest}
@@ -527,7 +529,7 @@ _VALUES = st.one_of(_SPECIAL, st.integers(-40, 40).map(float), st.floats(-1e6, 1
                     st.tuples(st.integers(-60, 60), st.integers(1, 13)).map(lambda p: p[0] / p[1]))
 
 
-@settings(max_examples=60, deadline=timedelta(seconds=2))
+@settings(max_examples=60, deadline=None)
 @given(u=st.lists(_VALUES, min_size=1, max_size=20), v=st.lists(_VALUES, min_size=1, max_size=30),
        points=st.lists(_VALUES, max_size=5), window=st.none() | st.tuples(st.floats(-100, 100), st.floats(0, 20)))
 @example(u=[730402.429798514], v=[0.008151573092293262], points=[], window=None)  # r - u cancels
@@ -623,19 +625,23 @@ def test_huge_factorials_are_never_computed(monkeypatch):
         return original(name, n)
 
     monkeypatch.setattr(search_module, "unary_exact", spy)
-    start = time.perf_counter()
     result = solve([4], 24, ops="fact,sqrt", max_unary_depth=4, max_factorial=20)
     assert result.solutions[0].text == "4!"
-    assert time.perf_counter() - start < 2
+    assert result.work < Bounds().max_work // 100  # a small part of the budget
     assert arguments and max(arguments) <= 20  # (4!)! = 24! was estimated, never computed
 
 
 def test_huge_powers_are_estimated_not_computed():
-    # 9^(9^9) has 370 million digits: computing it would take minutes and gigabytes
-    start = time.perf_counter()
-    assert solve([9, 9], 9**9, ops="pow").solutions[0].text == "9^9"
-    result = solve([9, 9, 9], 1, ops="pow,div", all_solutions=True)
-    assert result.solved and time.perf_counter() - start < 5
+    # 9^(9^9) has 370 million digits (154 MB): computing it would take minutes and gigabytes
+    tracemalloc.start()
+    try:
+        assert solve([9, 9], 9**9, ops="pow").solutions[0].text == "9^9"
+        result = solve([9, 9, 9], 1, ops="pow,div", all_solutions=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.solved and result.work < Bounds().max_work // 10
+    assert peak < 20_000_000  # bytes: no such number was ever made
     with pytest.raises(PuzzleError, match="beyond the bound"):
         solve([9, 9, 9], 9**81, ops="pow")  # refused before any search
 
@@ -649,11 +655,184 @@ def test_bounds_are_validated():
         solve([2, 2], 10**13, ops="add")
 
 
-def test_an_exploding_query_is_refused_quickly_with_a_clear_message():
-    start = time.perf_counter()
-    with pytest.raises(PuzzleError, match="search too large"):
+def test_an_exploding_query_is_refused_by_its_budget_with_a_clear_message(monkeypatch):
+    """The refusal comes from the work budget: the part of the search that goes over
+    it is charged before it starts, and nothing is done after the refusal."""
+    charged = []
+    original = Engine.charge
+
+    def spy(self, work):
+        charged.append(work)
+        return original(self, work)
+
+    monkeypatch.setattr(Engine, "charge", spy)
+    with pytest.raises(PuzzleError, match=r"search too large: over 300,000 steps of work"):
         solve([9] * 12, 100, ops="wild", max_work=300_000)
-    assert time.perf_counter() - start < 10
+    assert sum(charged[:-1]) <= 300_000 < sum(charged)  # the last charge refused
+
+
+# ----- every part of a search is charged, and what it stores is bounded -----------------
+
+
+@pytest.mark.parametrize("field", sorted(BOUND_RANGES))
+def test_every_bound_has_an_upper_limit(field):
+    low, high = BOUND_RANGES[field]
+    assert getattr(Bounds(**{field: high}), field) == high
+    assert getattr(Bounds(**{field: low}), field) == low
+    with pytest.raises(PuzzleError, match=f"{field} must be at most {high:,}, not {high + 1:,}"):
+        Bounds(**{field: high + 1})
+
+
+def test_limit_and_range_have_upper_limits():
+    with pytest.raises(PuzzleError, match=f"limit must be at most {MAX_LIMIT:,}"):
+        solve([2, 2], 4, ops="add", all_solutions=True, limit=MAX_LIMIT + 1)
+    assert list(solve_batch(["2 2 -> 4"], ops="add", limit=MAX_LIMIT))[0].result.solved
+    with pytest.raises(PuzzleError, match="at most 10,000"):
+        tabulate([4], 0, 10**6, ops="add")  # refused before a million goals are made
+
+
+def test_the_unary_preimages_of_the_goals_are_charged_and_stay_few(monkeypatch):
+    """The inverse-operator step (the values unary operators can turn into a goal) is
+    charged to the work budget, one step per inversion, and its kept values count as
+    stored; at the deepest --max-depth it stays small, because only what a step adds
+    is inverted again (it used to grow about 3x per level: minutes at depth 20)."""
+    inversions = []
+    for name in ("_point_preimage", "_interval_preimage"):
+        original = getattr(Engine, name)
+
+        def spy(self, *args, _original=original):
+            inversions.append(args[0])
+            return _original(self, *args)
+
+        monkeypatch.setattr(Engine, name, spy)
+    for numbers, goals in [((9, 9), [5]), ((4,), range(0, 51))]:
+        inversions.clear()
+        depth = BOUND_RANGES["max_unary_depth"][1]
+        engine = Engine(numbers, resolve_ops("wild"), bounds=Bounds(max_unary_depth=depth))
+        keep = engine.preimages(goals)
+        assert 0 < len(inversions) <= engine.work
+        assert engine.entries >= len(keep.keys)
+        assert len(inversions) < 50_000 and len(keep.keys) < 5_000 and len(keep.lows) < 100
+    tight = Engine((4,), resolve_ops("wild"), bounds=Bounds(max_unary_depth=8, max_work=100))
+    with pytest.raises(PuzzleError, match="search too large"):
+        tight.preimages(range(0, 51))
+
+
+def _unary_reach(engine: Engine, value, depth: int) -> list:
+    """Every value up to ``depth`` unary operators make from ``value`` (forward)."""
+    reached, frontier = [value], [value]
+    for _ in range(depth):
+        made: list = []
+        entries = [(0, v, "lit", None, None, True) for v in frontier]
+        engine._unary(entries, tuple(engine.unary), lambda v, *rest: made.append(v))
+        reached += made
+        frontier = made
+    return reached
+
+
+@pytest.mark.parametrize("goals", [[5], [24], [7, 8, 9, 10]])
+def test_the_preimages_keep_every_value_that_unary_operators_turn_into_a_goal(goals):
+    """Completeness of the merged breadth-first preimages, checked forwards: from a
+    grid of integers and fractions, every value that up to three unary operators turn
+    into a goal is kept."""
+    engine = Engine((4,), resolve_ops("wild"), bounds=Bounds(max_unary_depth=3))
+    keep = engine.preimages(goals)
+    starts = list(range(-30, 700)) + [Fraction(k, d) for k in range(-60, 240) for d in (3, 4, 7, 100) if k % d]
+    checked = 0
+    for start in starts:
+        reach = _unary_reach(engine, start, 3)
+        if any(abs(float(v) - g) <= 1e-9 * max(1.0, abs(g)) for v in reach for g in goals):
+            checked += 1
+            key = start if type(start) is int else (start.numerator, start.denominator)
+            assert keep(key, start), (start, goals)
+    assert checked > 20
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-20, 20), st.integers(0, 8)), max_size=6),
+       st.lists(st.tuples(st.integers(-20, 20), st.integers(0, 8)), max_size=6))
+def test_span_union_and_difference(raw_spans, raw_covered):
+    spans = search_module._union((lo, lo + width) for lo, width in raw_spans)
+    covered = search_module._union((lo, lo + width) for lo, width in raw_covered)
+    rest = search_module._subtract(spans, covered)
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # sorted and disjoint
+    for x in [k / 4 for k in range(-100, 120)]:
+        in_spans = any(lo <= x <= hi for lo, hi in spans)
+        assert in_spans == any(lo <= x <= lo + width for lo, width in raw_spans)
+        in_covered = any(lo <= x <= hi for lo, hi in covered)
+        in_rest = any(lo <= x <= hi for lo, hi in rest)
+        if in_spans and not in_covered:
+            assert in_rest
+        if in_rest:
+            assert in_spans
+
+
+def test_literals_are_charged_and_counted_before_they_are_made():
+    engine = Engine((1, 2, 3), resolve_ops("wild"))
+    nodes = engine.literal_nodes(engine.full)
+    assert nodes and engine.work >= len(nodes) and engine.entries >= len(nodes)
+    # 5,040 orders of seven digits, 36 forms each: refused before any is made
+    tight = Engine((1, 2, 3, 4, 5, 6, 7), resolve_ops("wild"), bounds=Bounds(max_digits=7, max_work=10_000))
+    with pytest.raises(PuzzleError, match="search too large"):
+        tight.literal_nodes(tight.full)
+    # twelve 4s have one order, not 12! (479,001,600) of them
+    assert list(distinct_orders(["4"] * 12)) == [("4",) * 12]
+    for pieces in (["1", "3", "3", "12"], ["10", "1", "0", "1"], ["2"]):
+        assert list(distinct_orders(pieces)) == sorted(set(itertools.permutations(pieces)))
+
+
+def test_answers_found_count_as_stored():
+    """A last level found by lookups stores nothing but the answers: those count."""
+    engine = Engine((1, 2, 3, 4), resolve_ops("arithmetic"))
+    hits: list = []
+    Top(engine, goals=[24], hits=hits, lookups=True).extend(math.inf)
+    parts = sum(len(table.entries) for table in engine.tables.values())
+    assert hits and engine.entries >= parts + len(hits)
+
+
+def test_the_proofs_of_the_answers_are_charged(monkeypatch):
+    """Proving an answer is work too: each sympy proof is charged before it runs."""
+    proofs = []
+    original = verify_module._verify_sympy
+    monkeypatch.setattr(verify_module, "_verify_sympy", lambda node, claimed: proofs.append(node) or original(node, claimed))
+    result = solve([2, 2], 5, ops="wild", all_solutions=True)
+    assert len(result.solutions) == 5
+    assert proofs and result.work >= len(proofs) * verify_module.SYMPY_PROOF_WORK
+
+
+def test_a_float_that_only_came_near_the_target_is_refused_before_sympy_works_on_it(monkeypatch):
+    """4!! − 4^((.4%)⁴) = 8 − 4^(1/3,906,250,000) is within 1e-10 of 7, so the search
+    snaps it to 7; it is not 7, and proving that through a minimal polynomial would
+    have sympy build one of degree 3,906,250,000 (it ran out of memory on
+    4 4 4 4 -> 7 --all). The numeric check refuses it first."""
+    def no(*args, **kwargs):
+        raise AssertionError("sympy was asked to simplify or find a polynomial")
+
+    monkeypatch.setattr(sympy, "simplify", no)
+    monkeypatch.setattr(sympy, "minimal_polynomial", no)
+    four = lit_node(Literal("4"))
+    point_four = lit_node(Literal("", "4", point=True))
+    percent = (3, Fraction(1, 250), "percent", point_four, None, True)
+    exponent = (6, Fraction(1, 3_906_250_000), "pow", percent, four, True)
+    power = (9, 4 ** (1 / 3_906_250_000), "pow", four, exponent, False)
+    node = (14, 7, "sub", (4, 8, "dfact", four, None, True), power, False)
+    assert render(node) == "4!!-4^((.4%)^4)"
+    assert verify_module.algebraic_degree(node) == 3_906_250_000 > verify_module.MAX_PROOF_DEGREE
+    assert not verify(node, 7)
+    assert verify_module.algebraic_degree(lit_node(Literal("2"))) == 1
+
+
+def test_a_search_stores_at_most_its_bound_and_reports_it():
+    """An --all query with many answers: the answers found and the values kept count
+    as stored, and the search stops (with the answers complete up to the cost it
+    finished) instead of growing without bound."""
+    result = solve([4, 4, 4, 4], 7, ops="wild", all_solutions=True, limit=MAX_LIMIT, max_entries=50_000)
+    assert result.solutions and all(s.verified and s.value == "7" for s in result.solutions)
+    assert result.stored > 50_000 and result.work <= Bounds().max_work
+    costs = [s.cost for s in result.solutions]
+    assert costs == sorted(costs)
+    with pytest.raises(PuzzleError, match="search too large: over 1,000 values stored"):
+        solve([9, 4, 5], "7/13", ops="wild", max_entries=1_000)
 
 
 def test_engine_merges_identical_numbers():
@@ -664,15 +843,14 @@ def test_engine_merges_identical_numbers():
     assert mixed.n_codes - 1 == 5
 
 
-def test_use_some_finds_cheap_answers_among_many_numbers_quickly():
-    start = time.perf_counter()
+def test_use_some_finds_cheap_answers_among_many_numbers_on_a_small_budget():
     result = solve(list(range(1, 13)), 1000, ops="arithmetic", use="some")
     assert result.solved and equals(evaluate_text(result.solutions[0].text), Fraction(1000))
     assert result.solutions[0].cost <= 7  # four numbers at most: the search deepens by cost
-    assert time.perf_counter() - start < 15
+    assert result.work < Bounds().max_work // 10  # a small part of the budget
 
 
-@settings(max_examples=60, deadline=timedelta(seconds=1))
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=8), max_size=5), st.text(max_size=12))
 def test_parsers_never_crash_on_garbage(tokens, target):
     """Garbage is either read or refused with a PuzzleError, never another exception."""

@@ -7,25 +7,36 @@ import json
 import click
 
 from banana.errors import PuzzleError
-from banana.solver.search import Bounds
+from banana.solver.api import MAX_LIMIT
+from banana.solver.puzzle import MAX_RANGE_SIZE
+from banana.solver.search import BOUND_RANGES, Bounds
 
 _DEFAULTS = Bounds()
 _BOUND_OPTIONS = {
-    # option name -> (Bounds field, help); defaults come from Bounds itself
+    # option name -> (Bounds field, help); defaults and upper limits come from the solver
     "max_depth": ("max_unary_depth", "Unary operators stacked on one another, like √√x"),
     "max_factorial": ("max_factorial", "Largest n for n!, n!! and Γ(n+1)"),
     "max_value": ("max_magnitude", "Largest numerator/denominator of any step (1e12 works)"),
     "max_digits": ("max_digits", "Longest number joined or pointed from the puzzle's digits"),
-    "max_work": ("max_work", "Operator applications before the search refuses (3e6 works)"),
+    "max_work": ("max_work", "Steps of work (~1-3 µs each) before the search refuses (3e6 works)"),
 }
+
+
+def _shown(value: int) -> str:
+    """3000000 as 3e6, 12 as 12."""
+    digits = str(value)
+    if value >= 10**6 and len(digits.rstrip("0")) == 1:
+        return f"{digits[0]}e{len(digits) - 1}"
+    return f"{value:,}"
 
 
 def _bound_options(func):
     for name, (field, help_text) in reversed(_BOUND_OPTIONS.items()):
         default = getattr(_DEFAULTS, field)
-        shown = f"1e{len(str(default)) - 1}" if default >= 10**6 and str(default).strip("0") == "1" else f"{default:,}"
+        high = BOUND_RANGES[field][1]
         func = click.option(
-            f"--{name.replace('_', '-')}", name, metavar="N", help=f"{help_text} [default: {shown}]."
+            f"--{name.replace('_', '-')}", name, metavar="N",
+            help=f"{help_text} [default: {_shown(default)}; at most {_shown(high)}].",
         )(func)
     return func
 
@@ -33,7 +44,8 @@ def _bound_options(func):
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("numbers", nargs=-1)
 @click.option("--target", "-t", metavar="N", help="The value to reach: an integer or a fraction like 7/3.")
-@click.option("--range", "span", metavar="A..B", help="Tabulate every integer from A to B instead.")
+@click.option("--range", "span", metavar="A..B",
+              help=f"Tabulate every integer from A to B instead (at most {MAX_RANGE_SIZE:,} of them).")
 @click.option(
     "--batch",
     metavar="FILE",
@@ -54,7 +66,8 @@ def _bound_options(func):
 )
 @click.option("--integer-steps", is_flag=True, help="Every intermediate result must be a positive integer.")
 @click.option("--all", "all_", is_flag=True, help="List distinct answers, simplest first, up to --limit.")
-@click.option("--limit", default="5", show_default=True, metavar="N", help="How many answers --all lists.")
+@click.option("--limit", default="5", show_default=True, metavar="N",
+              help=f"How many answers --all lists (at most {MAX_LIMIT:,}).")
 @click.option("--nearest", is_flag=True, help="When the target cannot be hit, show the closest values.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON (JSON lines with --batch).")
 @click.option("--latex", is_flag=True, help="Print answers as LaTeX.")
@@ -75,6 +88,12 @@ def solve(numbers, target, span, batch, ops, use, integer_steps, all_, limit, ne
       banana solve 4 4 4 4 --range 0..100
       banana solve 100 75 50 25 6 3 --target 952 --use some --integer-steps --ops arithmetic
       banana solve --batch hands.txt --ops arithmetic --json
+
+    Every part of a search (tables, the last step, proofs of the answers) is
+    charged to one budget, --max-work, and what it stores is bounded too: a
+    query too large for them stops with "search too large" (--all then lists
+    the answers found up to the cost it completed). Each bound has an upper
+    limit, stated with it below.
 
     Exit status: 0 when the search ran, also when nothing reaches the target
     within the bounds (it says "no solution within the search bounds";
@@ -118,8 +137,8 @@ def _reject_options(tokens) -> None:
             raise PuzzleError(f"no such option: {text} (see banana solve --help)")
 
 
-def _int_option(name: str, text, *, low: int = 0) -> int:
-    """Read an integer option, allowing 1e12 and 10**12 style powers of ten."""
+def _int_option(name: str, text, *, low: int = 0, high: int) -> int:
+    """Read an integer option in ``low..high``, allowing 1e12 and 10**12 style powers of ten."""
     raw = str(text).strip().lower().replace("_", "")
     value = None
     if raw.isdigit() and len(raw) <= 30:
@@ -132,8 +151,10 @@ def _int_option(name: str, text, *, low: int = 0) -> int:
         base, _, exponent = raw.partition("**")
         if base.isdigit() and exponent.isdigit() and int(exponent) <= 30 and len(base) <= 6:
             value = int(base) ** int(exponent)
-    if value is None or value < low:
-        raise PuzzleError(f"--{name.replace('_', '-')} must be a whole number of at least {low}, not {text!r}")
+    if value is None or not low <= value <= high:
+        raise PuzzleError(
+            f"--{name.replace('_', '-')} must be a whole number from {low} to {_shown(high)}, not {text!r}"
+        )
     return value
 
 
@@ -144,14 +165,15 @@ def _options(ops, use, integer_steps, limit, all_, nearest, bounds) -> dict:
         "ops": resolve_ops(ops),
         "use": use,
         "integer_steps": integer_steps,
-        "limit": _int_option("limit", limit, low=1),
+        "limit": _int_option("limit", limit, low=1, high=MAX_LIMIT),
         "all_solutions": all_,
         "nearest": nearest,
     }
     for name, value in bounds.items():
         if value is not None:
             field = _BOUND_OPTIONS[name][0]
-            options[field] = _int_option(name, value, low=0 if field == "max_unary_depth" else 1)
+            low, high = BOUND_RANGES[field]
+            options[field] = _int_option(name, value, low=low, high=high)
     return options
 
 

@@ -10,13 +10,15 @@ from typing import Any, Callable, Iterable, Iterator
 from banana.errors import PuzzleError
 from banana.solver.lastlevel import Every, Top, nearest_nodes
 from banana.solver.ops import OPERATORS, ordered, resolve_ops
-from banana.solver.puzzle import format_value, parse_batch_line, parse_numbers, parse_target
+from banana.solver.puzzle import MAX_RANGE_SIZE, format_value, parse_batch_line, parse_numbers, parse_target
 from banana.solver.render import canonical, render
 from banana.solver.search import Bounds, Engine, TableCache
 from banana.solver.values import COST, EXACT, VALUE, key_of
 from banana.solver.verify import exact_value, verify
 
 USES = ("all", "some")
+MAX_LIMIT = 1_000  # most answers one query lists (--all --limit)
+RENDER_WORK = 5  # steps of work (~1-3 µs each) charged for rendering an answer and its canonical form
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class SolveResult:
     nearest: tuple[Solution, ...] | None = None  # closest values, when asked and unsolved
     use: str = "all"
     integer_steps: bool = False
-    work: int = 0  # candidate combinations the search evaluated
+    work: int = 0  # steps of work the search was charged (at most Bounds.max_work)
+    stored: int = 0  # items it stored (at most Bounds.max_entries)
 
     @property
     def solved(self) -> bool:
@@ -108,6 +111,8 @@ class RangeResult:
     stop: int
     found: dict[int, Solution] = field(hash=False)
     missing: tuple[int, ...] = ()
+    work: int = 0  # steps of work the search was charged (at most Bounds.max_work)
+    stored: int = 0  # items it stored (at most Bounds.max_entries)
 
     @property
     def first_missing(self) -> int | None:
@@ -158,8 +163,7 @@ def solve(
     target = parse_target(target)
     op_names = _check_ops(ops)
     _check_use(use)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise PuzzleError(f"limit must be a positive integer, not {limit!r}")
+    _check_limit(limit)
     settings = Bounds.from_options(bounds)
     return _solve_checked(
         numbers, target, op_names, settings,
@@ -191,6 +195,7 @@ def _solve_checked(numbers, target, op_names, settings, *, use, integer_steps, w
         use=use,
         integer_steps=integer_steps,
         work=engine.work,
+        stored=engine.entries,
     )
 
 
@@ -215,7 +220,12 @@ def _deepen(search, engine: Engine, goal, wanted: int) -> list[Solution]:
             raise PuzzleError(f"{exc} (no answer costs {cap - 1} or less)") from None
         if len(hits) > seen:
             seen = len(hits)
-            found = _select(hits, goal, wanted, verified=verified)
+            try:
+                found = _select(hits, goal, wanted, verified=verified, charge=engine.charge)
+            except PuzzleError as exc:  # the budget ran out while proving this cap's answers
+                if found:
+                    return found
+                raise PuzzleError(f"{exc} (no answer costs {cap - 1} or less)") from None
             if len(found) >= wanted:
                 return found
         if search.exhausted:
@@ -253,6 +263,8 @@ def tabulate(
     _check_use(use)
     if start > stop:
         raise PuzzleError(f"empty range {start}..{stop}: the start must not be larger than the end")
+    if stop - start + 1 > MAX_RANGE_SIZE:
+        raise PuzzleError(f"range {start}..{stop} has {stop - start + 1:,} integers (at most {MAX_RANGE_SIZE:,})")
     settings = Bounds.from_options(bounds)
     for end in (start, stop):
         _check_size(numbers, Fraction(end), settings)
@@ -270,7 +282,7 @@ def tabulate(
     found: dict[int, Solution] = {}
     missing: list[int] = []
     for i, n in enumerate(range(start, stop + 1)):
-        chosen = _select(by_value.get(n, []), n, 1)
+        chosen = _select(by_value.get(n, []), n, 1, charge=engine.charge)
         if chosen:
             found[n] = chosen[0]
         else:
@@ -284,6 +296,8 @@ def tabulate(
         stop=stop,
         found=found,
         missing=tuple(missing),
+        work=engine.work,
+        stored=engine.entries,
     )
 
 
@@ -299,8 +313,7 @@ def solve_batch(lines: Iterable[str], **options: Any) -> Iterator[BatchItem]:
     _check_use(use)
     integer_steps = bool(options.pop("integer_steps", False))
     limit = options.pop("limit", 5)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise PuzzleError(f"limit must be a positive integer, not {limit!r}")
+    _check_limit(limit)
     wanted = limit if options.pop("all_solutions", False) else 1
     nearest = bool(options.pop("nearest", False))
     cache = options.pop("cache", None) or TableCache()
@@ -336,6 +349,13 @@ def _check_ops(ops) -> frozenset[str]:
     return names
 
 
+def _check_limit(limit) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise PuzzleError(f"limit must be a positive integer, not {limit!r}")
+    if limit > MAX_LIMIT:
+        raise PuzzleError(f"limit must be at most {MAX_LIMIT:,}, not {limit:,}")
+
+
 def _check_use(use: str) -> None:
     if use not in USES:
         raise PuzzleError(f"use must be 'all' or 'some', not {use!r}")
@@ -362,19 +382,22 @@ def _solution(node: tuple, value, verified: bool) -> Solution:
     )
 
 
-def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None) -> list[Solution]:
+def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None,
+            charge: Callable[[int], None]) -> list[Solution]:
     """The ``wanted`` cheapest distinct hits that verify, cheapest first.
 
     Ties in cost are broken by the plain-text form (shorter, then alphabetical) when
     several answers are wanted; a single answer is the first cheapest one found.
-    ``verified`` caches proofs by text between calls.
+    ``verified`` caches proofs by text between calls. ``charge(steps)`` is told the
+    work (sorting, rendering, proofs) before it is done: the search's budget.
     """
     if not hits:
         return []
+    charge(len(hits))
     hits = sorted(hits, key=_by_cost)
     if wanted == 1:
         for node in hits:
-            if verify(node, claimed):
+            if verify(node, claimed, charge=charge):
                 return [_solution(node, claimed, True)]
         return []
     cache = {} if verified is None else verified
@@ -386,6 +409,7 @@ def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None) -
         cost = hits[i][COST]
         while j < len(hits) and hits[j][COST] == cost:
             j += 1
+        charge((j - i) * RENDER_WORK)
         group = sorted(((render(node, "text"), node) for node in hits[i:j]), key=_text_order)
         for text, node in group:
             key = canonical(node)
@@ -394,7 +418,7 @@ def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None) -
             seen.add(key)
             proved = cache.get(text)
             if proved is None:
-                proved = cache[text] = verify(node, claimed)
+                proved = cache[text] = verify(node, claimed, charge=charge)
             if not proved:
                 continue
             out.append(_solution(node, claimed, True))
@@ -432,9 +456,9 @@ def _nearest(engine: Engine, target: Fraction, use: str, wanted: int) -> tuple[S
                 closest[key] = node
     out: list[Solution] = []
     for node in sorted(closest.values(), key=_by_cost):
-        value = exact_value(node)
+        value = exact_value(node, charge=engine.charge)
         if isinstance(value, Fraction) and value.denominator == 1:
             value = value.numerator
-        if node[EXACT] or verify(node, value):
+        if node[EXACT] or verify(node, value, charge=engine.charge):
             out.append(_solution(node, value, True))
     return tuple(out[: max(wanted, 2)])

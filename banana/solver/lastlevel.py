@@ -34,6 +34,9 @@ NEAR_TOLERANCE = 1e-9  # relative distance at which a float lands on a kept valu
 # float grid cells (one operator each, filter included) charged as one step of work: a
 # cell takes 15-60 ns (about 25 on average), a step of the Python search 1-3 µs
 NUMPY_CELLS_PER_STEP = 64
+# numpy's fixed cost per call, whatever the size of the arrays, also charged in steps:
+GRID_PASS_WORK = 8  # one operator's float grid over a block, filter included: ~15 µs
+LANDING_PASS_WORK = 40  # one operator inverted against a layer (landing.py): ~50-120 µs
 BLOCK_CELLS = 1 << 19  # candidate pairs evaluated at once (a few float arrays of 4 MB)
 SEARCH_CELLS = 24  # one binary search of an inverse bound, in grid cells (~2 bounds x log2 |V|)
 NEAREST_TRIES = 24  # windows tried around the target, each 4x wider, before giving up
@@ -178,11 +181,13 @@ class Top:
         engine, table = self.engine, self.table
         literals = engine.literal_nodes(self.code)
         hits, goal_keys = self.hits, self.goal_keys
-        if self.lookups:  # the last step finds the goals themselves: nothing is stored
+        found = len(hits)
+        if self.lookups:  # the last step finds the goals themselves: only those are stored
             for k in range(low + 1, stop + 1):
                 hits.extend(node for node in literals if node[COST] == k and key_of(node[VALUE]) in goal_keys)
                 hits.extend(buckets.pop(k, ()))
                 table.done = k
+            engine.store(len(hits) - found)
             return
         _, _, put_value, fresh, shadows = self.sink
         point_keys = self.keep.point_keys
@@ -199,10 +204,11 @@ class Top:
                     engine._unary(entries, names, put_value)
             table.add_layer(k, fresh, shadows)
             table.done = k
-            count = len(fresh)
+            count = len(fresh) + len(shadows) + len(hits) - found
+            found = len(hits)
             fresh.clear()
             shadows.clear()
-            engine._count_entries(count, False)
+            engine.store(count)
 
     def _evaluate(self, name: str, left: tuple, right: tuple, approx: float, key, put_value) -> None:
         if not self.alternatives and key is not None:
@@ -257,8 +263,9 @@ class Top:
         ys, costs_b = arrays(engine, b)
         r0, r1 = ta.at[x]
         grids = sum(1 if name in COMMUTATIVE else 2 for name in names)
-        engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP))
         step = max(1, BLOCK_CELLS // (c1 - c0))
+        blocks = -(-(r1 - r0) // step)
+        engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP) + blocks * grids * GRID_PASS_WORK)
         keep = self.keep
         for start in range(r0, r1, step):
             end = min(start + step, r1)
@@ -278,6 +285,7 @@ class Top:
                         if not len(rows):
                             continue
                         engine.charge(len(rows))  # each is evaluated exactly in its layer
+                        engine.store(len(rows))
                         i, j = start + rows, c0 + cols
                         if u_left:
                             chunk, left, right = (name, ta.entries, tb.entries), i, j
@@ -301,9 +309,10 @@ class Top:
             for u_left in (True, False):
                 if not u_left and name in COMMUTATIVE:
                     continue
-                engine.charge(-(-len(u) * max(1, len(lows)) * SEARCH_CELLS // NUMPY_CELLS_PER_STEP))
+                engine.charge(-(-len(u) * max(1, len(lows)) * SEARCH_CELLS // NUMPY_CELLS_PER_STEP)
+                              + LANDING_PASS_WORK)
                 for i, j in landing_pairs(np, name, u, v, u_left, lows, highs, batch=BLOCK_CELLS):
-                    engine.charge(-(-len(i) // NUMPY_CELLS_PER_STEP))
+                    engine.charge(-(-len(i) // NUMPY_CELLS_PER_STEP) + GRID_PASS_WORK)
                     gu, gv = u_index[i], v_index[j]
                     if square:  # both from one layer: each unordered pair once
                         once = gu <= gv
@@ -314,6 +323,7 @@ class Top:
                     if not len(hit):
                         continue
                     engine.charge(len(hit))  # each is evaluated exactly in its layer
+                    engine.store(len(hit))
                     if u_left:
                         chunk, left, right = (name, u_entries, v_entries), gu[hit], gv[hit]
                     else:

@@ -6,7 +6,9 @@ A literal uses one or more of the puzzle's numbers. Joining several numbers need
 
 from __future__ import annotations
 
-import itertools
+import math
+from collections import Counter
+from typing import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,13 +29,17 @@ class Literal:
 
     @property
     def value(self) -> int | Fraction:
-        value = Fraction(int(self.whole or "0"))
-        if self.fraction:
-            value += Fraction(int(self.fraction), 10 ** len(self.fraction))
+        # whole + fraction / 10^f + repeat / ((10^r - 1) 10^f), over one denominator
+        shift = 10 ** len(self.fraction)
+        numerator = int(self.whole or "0") * shift + int(self.fraction or "0")
+        denominator = shift
         if self.repeat:
-            scale = (10 ** len(self.repeat) - 1) * 10 ** len(self.fraction)
-            value += Fraction(int(self.repeat), scale)
-        return value.numerator if value.denominator == 1 else value
+            nines = 10 ** len(self.repeat) - 1
+            numerator = numerator * nines + int(self.repeat)
+            denominator *= nines
+        if numerator % denominator == 0:
+            return numerator // denominator
+        return Fraction(numerator, denominator)
 
     @property
     def cost(self) -> int:
@@ -84,10 +90,7 @@ def literal_forms(
     if sum(len(piece) for piece in pieces) > max_digits:
         # a number is always itself; only the forms built from its digits are bounded
         return [Literal(pieces[0])] if len(pieces) == 1 else []
-    if len(pieces) == 1:
-        orders = [tuple(pieces)]
-    else:
-        orders = sorted(set(itertools.permutations(pieces)))
+    orders = distinct_orders(pieces)
     decimal = "decimal" in ops and not integers_only
     repeating = "repeating" in ops and not integers_only
     out: list[Literal] = []
@@ -108,3 +111,43 @@ def literal_forms(
                     if set(repeat) != {"0"}:
                         out.append(Literal(whole, fraction, repeat, point=True, parts=parts))
     return out
+
+
+def count_literal_forms(numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int) -> int:
+    """At most how many literals ``literal_forms`` makes for ``numbers`` (computed
+    without making them, so the search can charge them first): the distinct orders of
+    the numbers times the forms of one digit string."""
+    if len(numbers) > 1 and "concat" not in ops:
+        return 0
+    pieces = [str(n) for n in numbers]
+    length = sum(len(piece) for piece in pieces)
+    if length > max_digits:
+        return 1 if len(pieces) == 1 else 0
+    orders = math.factorial(len(pieces))
+    for count in Counter(pieces).values():
+        orders //= math.factorial(count)
+    forms = 1
+    if "decimal" in ops:
+        forms += length
+    if "repeating" in ops:
+        forms += length * (length + 1) // 2
+    return orders * forms
+
+
+def distinct_orders(pieces: list[str]) -> Iterator[tuple[str, ...]]:
+    """The distinct orderings of ``pieces``, in sorted order, each once (a repeated
+    piece is not permuted with itself: twelve 4s have one order, not 12!)."""
+    order = sorted(pieces)
+    while True:
+        yield tuple(order)
+        # the next permutation in lexicographic order
+        i = len(order) - 2
+        while i >= 0 and order[i] >= order[i + 1]:
+            i -= 1
+        if i < 0:
+            return
+        j = len(order) - 1
+        while order[j] <= order[i]:
+            j -= 1
+        order[i], order[j] = order[j], order[i]
+        order[i + 1:] = reversed(order[i + 1:])

@@ -56,7 +56,7 @@ from typing import Callable, Iterable
 
 from banana.errors import PuzzleError
 from banana.solver.lastlevel import Keep
-from banana.solver.literals import Literal, literal_forms
+from banana.solver.literals import Literal, count_literal_forms, literal_forms
 from banana.solver.ops import NUMBER_COST, OPERATORS
 from banana.solver.values import (
     COST,
@@ -85,29 +85,51 @@ UNARY_SET = frozenset(UNARY_ORDER)
 COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
+LITERAL_WORK = 4  # steps of work charged for making one literal (its digits, its value: ~5 µs)
 # kinds of pair jobs in a layer
 _RATIONAL, _IRRATIONAL, _MIXED = range(3)
 
 
+# the range each bound may take: the upper ends keep a query's time and memory bounded
+# whatever is asked (``banana solve --help`` states them)
+BOUND_RANGES: dict[str, tuple[int, int]] = {
+    "max_unary_depth": (0, 8),
+    "max_factorial": (1, 100),  # beyond ~30, --max-value already bounds n! (30! > 1e30)
+    "max_magnitude": (1, 10**30),
+    "max_digits": (1, 12),
+    "max_work": (1, 10**8),  # a few minutes of search at most
+    "max_entries": (1, 10**7),  # a few GB at most
+}
+
+
 @dataclass(frozen=True)
 class Bounds:
-    """Limits that make every query terminate; each is a ``banana solve`` option."""
+    """Limits that make every query terminate; each is a ``banana solve`` option.
+
+    ``max_work`` is the one budget every part of a search is charged to (tables,
+    pairs landing on a goal, unary preimages of the goals, literals, proofs of the
+    answers); ``max_entries`` bounds what a search stores (expressions, the values it
+    keeps for the goals, candidate pairs, answers found). Each bound lies within
+    ``BOUND_RANGES``.
+    """
 
     max_unary_depth: int = 2  # unary operators stacked directly on one another (√√x is 2)
     max_factorial: int = 12  # largest n for n!, n!! and Γ(n+1)
     max_magnitude: int = 10**12  # largest |numerator| and denominator of any intermediate value
     max_digits: int = 6  # longest number written from the puzzle's digits
-    max_work: int = 3_000_000  # operator applications before the search refuses (~1-3 µs each)
-    max_entries: int = 1_000_000  # stored expressions (~250 bytes each) before the search refuses
+    max_work: int = 3_000_000  # steps of work before the search refuses (~1-3 µs each)
+    max_entries: int = 1_000_000  # stored items (~250 bytes each) before the search refuses
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise PuzzleError(f"{field.name} must be an integer, not {value!r}")
-            low = 0 if field.name == "max_unary_depth" else 1
+            low, high = BOUND_RANGES[field.name]
             if value < low:
                 raise PuzzleError(f"{field.name} must be at least {low}, not {value}")
+            if value > high:
+                raise PuzzleError(f"{field.name} must be at most {high:,}, not {value:,}")
 
     @classmethod
     def from_options(cls, options: dict) -> Bounds:
@@ -319,6 +341,7 @@ class Engine:
         for k, stride in zip(self.vector(code), self.strides):
             if k:
                 subs = [s + j * stride for s in subs for j in range(k + 1)]
+        self.charge(len(subs))
         found = self._splits[code] = [(a, code - a) for a in subs if 0 < a <= code - a]
         return found
 
@@ -332,21 +355,25 @@ class Engine:
 
     # ----- budget ----------------------------------------------------------------
     def charge(self, work: int) -> None:
+        """Count ``work`` more steps against ``max_work`` before doing them: a part of
+        the search that would go over the budget raises instead of starting."""
         self.work += work
         if self.work > self.bounds.max_work:
             raise PuzzleError(
-                f"search too large: over {self.bounds.max_work:,} combinations for "
+                f"search too large: over {self.bounds.max_work:,} steps of work for "
                 f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
                 "numbers or operators, lower --max-depth, or raise --max-work"
             )
 
-    def _count_entries(self, n: int, shared: bool) -> None:
+    def store(self, n: int, *, shared: bool = False) -> None:
+        """Count ``n`` more stored items (expressions, kept values, candidate pairs,
+        answers found) against ``max_entries``; ``shared``: table entries the cache holds."""
         self.entries += n
         if shared:
             self.cache.note(n)
         if self.entries > self.bounds.max_entries:
             raise PuzzleError(
-                f"search too large: over {self.bounds.max_entries:,} distinct values stored for "
+                f"search too large: over {self.bounds.max_entries:,} values stored for "
                 f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
                 "numbers or operators, or lower --max-depth/--max-value"
             )
@@ -433,10 +460,10 @@ class Engine:
                     raise
                 table.add_layer(k, fresh, shadows)
                 table.done = k
-                count = len(fresh)
+                count = len(fresh) + len(shadows)
                 fresh.clear()
                 shadows.clear()
-                self._count_entries(count, shared)
+                self.store(count, shared=shared)
         if table.exhausted:
             self.note_exhausted(code)
         return table
@@ -531,6 +558,11 @@ class Engine:
         return found
 
     def literals(self, members: tuple[int, ...]) -> list[tuple]:
+        """The literals over exactly ``members``, charged (and counted as stored)
+        before they are made."""
+        count = count_literal_forms(members, self.ops, max_digits=self.bounds.max_digits)
+        self.charge(count * LITERAL_WORK)
+        self.store(count)
         forms = literal_forms(
             members, self.ops, max_digits=self.bounds.max_digits, integers_only=self.integer_steps
         )
@@ -543,7 +575,7 @@ class Engine:
                     continue
             elif value.numerator > limit or value.denominator > limit:
                 continue
-            out.append(lit_node(form))
+            out.append((form.cost, value, "lit", form, None, True))
         return out
 
     # ----- what a level keeps ------------------------------------------------------------
@@ -553,14 +585,20 @@ class Engine:
 
         Exact goals give exact points (24 <- 4 by !, 5 <- 25 by √); rounding turns a
         point into an interval (⌈x⌉ = 5 for x in (4, 5]), and intervals stay intervals.
+        Breadth first: only what a step adds is inverted again (the intervals are kept
+        as a union of disjoint spans, so the part of a new span that an earlier or
+        equal depth already covers is not), and every inversion is charged to the
+        work budget; the points and spans kept are counted as stored entries.
         """
         limit = self.bounds.max_magnitude
         points = {normal(goal) for goal in goals}
-        intervals = [_clip(lo, hi, limit) for lo, hi in windows]
-        intervals = [iv for iv in intervals if iv is not None]
-        frontier, spans = set(points), list(intervals)
-        seen = set(intervals)
+        covered = _union(iv for iv in (_clip(lo, hi, limit) for lo, hi in windows) if iv is not None)
+        frontier, spans = set(points), list(covered)
+        self.store(len(points) + len(covered))
         for _ in range(self.bounds.max_unary_depth):
+            if not frontier and not spans:
+                break
+            self.charge(len(self.unary) * (len(frontier) + len(spans)))
             new_points: set = set()
             new_spans: list = []
             for name in self.unary:
@@ -570,16 +608,11 @@ class Engine:
                     self._interval_preimage(name, lo, hi, new_points, new_spans)
             frontier = {normal(v) for v in new_points} - points
             points |= frontier
-            spans = []
-            for lo, hi in new_spans:
-                clipped = _clip(lo, hi, limit)
-                if clipped is not None and clipped not in seen:
-                    seen.add(clipped)
-                    spans.append(clipped)
-            intervals += spans
-            if not frontier and not spans:
-                break
-        return Keep(points, intervals)
+            clipped = (_clip(lo, hi, limit) for lo, hi in new_spans)
+            spans = _subtract(_union(iv for iv in clipped if iv is not None), covered)
+            covered = _union(covered + spans)
+            self.store(len(frontier) + len(spans))
+        return Keep(points, covered)
 
     def _point_preimage(self, name: str, g, points: set, spans: list) -> None:
         limit = self.bounds.max_magnitude
@@ -1034,3 +1067,38 @@ def _clip(lo: float, hi: float, limit: int) -> tuple[float, float] | None:
 
 def _cost(entry) -> int:
     return entry[0]
+
+
+def _union(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Closed intervals merged into sorted, disjoint ones."""
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _subtract(spans: list[tuple[float, float]], covered: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of ``spans`` outside ``covered`` (both sorted and disjoint), as closed
+    intervals (a part keeps the end it shares with a covered span)."""
+    out: list[tuple[float, float]] = []
+    j = 0
+    for lo, hi in spans:
+        while j < len(covered) and covered[j][1] < lo:
+            j += 1
+        k = j
+        while lo <= hi and k < len(covered) and covered[k][0] <= hi:
+            c_lo, c_hi = covered[k]
+            if c_lo > lo:
+                out.append((lo, c_lo))
+            lo = max(lo, c_hi) if c_hi >= lo else lo
+            if c_hi >= hi:
+                lo = math.inf
+                break
+            k += 1
+        if lo <= hi:
+            out.append((lo, hi))
+    return out

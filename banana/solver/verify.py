@@ -10,6 +10,14 @@ search carried:
   simplified, and zero is *proved* (exact simplification, or a minimal polynomial
   equal to ``x`` for algebraic differences). A difference sympy cannot prove zero
   counts as unverified, and the caller drops that answer.
+
+Two checks keep a proof bounded before sympy does anything expensive: a difference
+that evaluates (to ``PROOF_DIGITS`` digits) clearly away from zero is not zero, so
+the answer is dropped at once (a float that merely came within 1e-10 of the target,
+such as 8 − 4^(.4%⁴) for 7); and a minimal polynomial is only sought when the
+expression's algebraic degree is at most ``MAX_PROOF_DEGREE`` (4^(1/3906250000) has
+degree 3,906,250,000: sympy would try to build that polynomial). Both can only drop
+an answer, never accept one.
 """
 
 from __future__ import annotations
@@ -17,21 +25,36 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from banana.solver.values import EXACT, LEFT, OP, RIGHT
+from banana.solver.values import EXACT, LEFT, OP, RIGHT, VALUE
 from banana.solver.values import exact_root
+
+
+PROOF_DIGITS = 30  # significant digits of the numeric check before a sympy proof
+NONZERO = 1e-15  # a difference evaluated larger than this (absolute) is not zero
+MAX_PROOF_DEGREE = 64  # largest algebraic degree sent to sympy's minimal_polynomial (~0.1 s)
+# steps of work (the search's unit, ~1-3 µs) charged for a proof
+RATIONAL_PROOF_WORK = 8  # re-evaluating the tree in fractions: ~15 µs
+SYMPY_PROOF_WORK = 1_000  # a sympy proof: ~1-3 ms, more for the rare hard one
 
 
 class _Irrational(Exception):
     """A step has no exact rational value."""
 
 
-def verify(node: tuple, claimed, *, force_sympy: bool = False) -> bool:
-    """True when ``node`` provably equals ``claimed`` (an int/Fraction, or a sympy number)."""
+def verify(node: tuple, claimed, *, force_sympy: bool = False, charge=None) -> bool:
+    """True when ``node`` provably equals ``claimed`` (an int/Fraction, or a sympy number).
+
+    ``charge(steps)``, when given, is told the work of each attempt before it is made
+    (it may refuse by raising: the search's work budget)."""
     if not force_sympy and node[EXACT] and isinstance(claimed, (int, Fraction)):
+        if charge is not None:
+            charge(RATIONAL_PROOF_WORK)
         try:
             return rational_value(node) == claimed
         except (_Irrational, ZeroDivisionError, OverflowError, ValueError):
             pass
+    if charge is not None:
+        charge(SYMPY_PROOF_WORK)
     return _verify_sympy(node, claimed)
 
 
@@ -141,8 +164,11 @@ def sympy_expr(node: tuple):
     return unary[op](x)
 
 
-def exact_value(node: tuple):
-    """The exact value of any expression: a Fraction when rational, else a sympy number."""
+def exact_value(node: tuple, *, charge=None):
+    """The exact value of any expression: a Fraction when rational, else a sympy number
+    (``charge`` as for ``verify``)."""
+    if charge is not None:
+        charge(RATIONAL_PROOF_WORK if node[EXACT] else SYMPY_PROOF_WORK)
     if node[EXACT]:
         try:
             return rational_value(node)
@@ -171,11 +197,16 @@ def _verify_sympy(node: tuple, claimed) -> bool:
             return False
         if not diff.is_real and diff.is_real is not None:
             return False
+        approx = diff.evalf(PROOF_DIGITS)
+        if approx.is_Number and abs(approx) > NONZERO:
+            return False  # clearly not zero: nothing to prove
         simplified = sympy.simplify(diff)
         if simplified == 0:
             return True
         if simplified.is_Rational:
             return False
+        if algebraic_degree(node) > MAX_PROOF_DEGREE:
+            return False  # no proof within reach: the answer is dropped
         try:
             polynomial = sympy.minimal_polynomial(simplified, sympy.Symbol("x"))
         except (NotAlgebraic, NotImplementedError):
@@ -183,3 +214,30 @@ def _verify_sympy(node: tuple, claimed) -> bool:
         return polynomial == sympy.Symbol("x")
     except (ValueError, TypeError, ZeroDivisionError, RecursionError, AttributeError):
         return False
+
+
+def algebraic_degree(node: tuple) -> float:
+    """An upper bound on the algebraic degree of the expression's value over the
+    rationals (inf when a step may be transcendental: an irrational exponent, a
+    logarithm). Each root of index q multiplies it by at most q; a floor, ceiling or
+    factorial is an integer."""
+    op = node[OP]
+    if op == "lit":
+        return 1
+    if op in ("floor", "ceil", "fact", "dfact", "gamma"):
+        return 1
+    if op in ("neg", "percent"):
+        return algebraic_degree(node[LEFT])
+    if op == "sqrt":
+        return 2 * algebraic_degree(node[LEFT])
+    if op in ("add", "sub", "mul", "div"):
+        return algebraic_degree(node[LEFT]) * algebraic_degree(node[RIGHT])
+    if op in ("pow", "root"):
+        right = node[RIGHT]
+        exponent = right[VALUE]
+        if type(exponent) is float or (not right[EXACT] and algebraic_degree(right) != 1):
+            return math.inf  # an exponent that may be irrational
+        exponent = Fraction(exponent)
+        index = exponent.denominator if op == "pow" else abs(exponent.numerator)
+        return algebraic_degree(node[LEFT]) * max(1, index)
+    return math.inf  # log
