@@ -7,6 +7,7 @@ file) is an ``AudioError`` with one line naming the file.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from banana.errors import AudioError
+from banana.fsutil import UnreadableFile, open_regular
 
 SAMPLE_RATE_HZ = 16000  # what whisper expects (whisper.audio.SAMPLE_RATE)
 SILENCE_DBFS = -60.0  # audio whose loudest window is quieter than this is silence
@@ -42,16 +44,13 @@ class AudioInfo:
 
 
 def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise AudioError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioError(f"{path}: is a directory, not an audio file")
-    if not path.is_file():
-        raise AudioError(f"{path}: not a regular file")
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
             head = fh.read(SNIFF_BYTES)
+    except UnreadableFile as exc:
+        what = str(exc).replace("is a directory", "is a directory, not an audio file")
+        raise AudioError(f"{path}: {what}") from None
     except OSError as exc:
         raise AudioError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if size == 0:

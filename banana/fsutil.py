@@ -16,6 +16,7 @@ so readers see the old file or the new one, never a mix. What the result looks l
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 24 * 3600  # a temp file this old is stale even if its pid is reused
@@ -119,3 +121,39 @@ def stale_temp_files(folder: Path | str, *, now: float | None = None) -> list[Pa
         if age > STALE_TEMP_SECONDS or not _pid_alive(int(m.group(1))):
             found.append(candidate)
     return sorted(found)
+
+
+class UnreadableFile(Exception):
+    """Why a path cannot be read as a file, in a few words (callers add the path)."""
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+                (stat.S_ISSOCK, "is a socket"), (stat.S_ISCHR, "is a character device"),
+                (stat.S_ISBLK, "is a block device"))
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """Open a regular file for reading, or raise UnreadableFile saying why not.
+
+    A FIFO or a device would block or never end, so only a regular file is read. The
+    file is opened without blocking and checked once open (fstat), so a file swapped for
+    a pipe after a first look cannot hang the reader."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise UnreadableFile("no such file (a symbolic link to a missing file)"
+                             if path.is_symlink() else "no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnreadableFile("symbolic link loop, not a file") from None
+        if exc.errno == errno.EISDIR:
+            raise UnreadableFile("is a directory") from None
+        raise UnreadableFile(f"cannot read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    for test, what in _NOT_REGULAR:
+        if test(mode):
+            os.close(fd)
+            raise UnreadableFile(what)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")

@@ -152,3 +152,16 @@ def test_garbage_never_crashes_the_decoder(tmp_path, head, body):
         assert "\n" not in str(exc)
     else:
         assert samples.dtype == np.float32 and samples.ndim == 1 and len(samples) > 0
+
+
+def test_a_fifo_or_a_link_loop_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "live.mp3"
+    os.mkfifo(fifo)  # nobody writes to it: opening it for reading would block forever
+    with pytest.raises(AudioError, match="named pipe"):
+        probe(fifo)
+    loop = tmp_path / "loop.mp3"
+    loop.symlink_to(loop)
+    with pytest.raises(AudioError, match="symbolic link loop"):
+        load_audio(loop)

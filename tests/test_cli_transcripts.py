@@ -223,3 +223,23 @@ def test_an_unreadable_file_is_reported_and_the_rest_imported(open_folder):
     assert "Traceback" not in result.stderr and "Usage:" not in result.stderr
     assert f"Error: {files[1]}: cannot read (Permission denied)" in result.stderr
     assert result.stdout.split() == [files[0].stem, files[2].stem]
+
+
+def test_a_fifo_and_a_symlink_loop_are_each_one_line_and_the_batch_goes_on(tmp_path, library):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    dangling = tmp_path / "gone.txt"
+    dangling.symlink_to(tmp_path / "nowhere.txt")
+    good = tmp_path / "good.srt"
+    good.write_text("1\n00:00:00,000 --> 00:00:02,000\nAna Lima: hello\n")
+    # A separate process, so a FIFO that blocked would fail the test instead of hanging it.
+    result = subprocess.run([sys.executable, "-m", "banana", "import", fifo, loop, dangling, good],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "BANANA_LIBRARY": str(library)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Error: {fifo}: is a named pipe (FIFO)" in result.stderr
+    assert f"Error: {loop}: symbolic link loop" in result.stderr
+    assert f"Error: {dangling}: no such file (a symbolic link to a missing file)" in result.stderr
+    assert result.stdout.split() == ["good"]

@@ -15,9 +15,11 @@ the transcript model drops any that arrive another way).
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from banana.errors import FormatError
+from banana.fsutil import UnreadableFile, open_regular
 from banana.formats.base import Reader, Writer
 from banana.formats.captions import SrtReader, SrtWriter, VttReader, VttWriter
 from banana.formats.jsonfmt import (
@@ -125,17 +127,19 @@ def shown_path(path: Path) -> str:
 
 
 def read_bytes(path: Path) -> bytes:
+    """A transcript file's bytes, or a FormatError saying in one line why not (only a
+    regular file is read: see ``fsutil.open_regular``)."""
     name = shown_path(path)
-    if path.is_dir():
-        raise FormatError(f"{name}: is a directory, not a transcript file")
-    if not path.exists():
-        raise FormatError(f"{name}: no such file")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FormatError(f"{name}: file is {size / 1e6:.0f} MB; transcripts over "
-                              f"{MAX_FILE_BYTES // 2**20} MiB are not read")
-        return path.read_bytes()
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise FormatError(f"{name}: file is {size / 1e6:.0f} MB; transcripts over "
+                                  f"{MAX_FILE_BYTES // 2**20} MiB are not read")
+            return fh.read(MAX_FILE_BYTES + 1)
+    except UnreadableFile as exc:
+        what = str(exc).replace("is a directory", "is a directory, not a transcript file")
+        raise FormatError(f"{name}: {what}") from None
     except OSError as exc:
         raise FormatError(f"{name}: cannot read ({exc.strerror or exc})") from None
 
