@@ -243,3 +243,12 @@ def test_a_fifo_and_a_symlink_loop_are_each_one_line_and_the_batch_goes_on(tmp_p
     assert f"Error: {loop}: symbolic link loop" in result.stderr
     assert f"Error: {dangling}: no such file (a symbolic link to a missing file)" in result.stderr
     assert result.stdout.split() == ["good"]
+
+
+def test_error_messages_never_carry_terminal_controls(cli, tmp_path):
+    hostile = "\x1b]0;pwned\x07\x1b[2Jep\x9b31m"
+    result = cli("show", hostile)
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert not any(ch in result.output for ch in "\x1b\x07\x9b")
+    batch = cli("import", tmp_path / f"{hostile}.txt")
+    assert batch.exit_code == 1 and not any(ch in batch.output for ch in "\x1b\x07\x9b")

@@ -17,6 +17,7 @@ import click
 from banana import __version__
 from banana.errors import BananaError
 from banana.library import LIBRARY_ENV, Library
+from banana.transcript import one_line
 
 # command name -> "module:attribute"; adding a command is one line here.
 COMMANDS = {
@@ -61,7 +62,7 @@ class BananaGroup(click.Group):
         except BananaError as exc:
             if os.environ.get("BANANA_DEBUG"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(one_line(str(exc))) from None
 
 
 pass_library = click.make_pass_decorator(Library, ensure=True)

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
+from banana.transcript import one_line
+
 # emoji=False: ":x:" in a transcript prints as written, never as an emoji.
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)  # one error, one line
@@ -17,7 +19,7 @@ err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 def print_error(message: str) -> None:
     """``Error: message`` on stderr, on one line, for a failure that does not stop a batch."""
     click.secho("Error: ", fg="red", err=True, nl=False)
-    click.echo(message, err=True)
+    click.echo(one_line(message), err=True)
 
 
 def print_json(data) -> None:
