@@ -16,11 +16,10 @@ from dataclasses import dataclass, fields
 from typing import Any
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from banana.errors import BananaError, EpisodeNotFound, FormatError, LibraryError
 from banana.fsutil import atomic_write_text, stale_temp_files
-from banana.transcript import Transcript
+from banana.transcript import Transcript, web_url_problem
 
 DEFAULT_LIBRARY = "episodes"
 LIBRARY_ENV = "BANANA_LIBRARY"
@@ -89,18 +88,12 @@ def assign_slugs(paths: Sequence[Path], *, slug: str | None = None) -> list[tupl
     return out
 
 
-_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}]")
-
-
 def check_audio_url(url: str) -> str:
     """``url`` itself when it is an absolute http(s) URL a page can link to safely;
     else a LibraryError (``javascript:``, relative paths, quotes, spaces, ...)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise LibraryError(f"audio URL {url!r} must be an absolute http:// or https:// address")
-    if _URL_UNSAFE.search(url):
-        raise LibraryError(f"audio URL {url!r} contains a space, quote or other character a URL "
-                           "cannot hold; percent-encode it")
+    problem = web_url_problem(url)
+    if problem:
+        raise LibraryError(problem)
     return url
 
 

@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from banana.errors import FormatError
 
@@ -53,6 +54,21 @@ def one_line(text: str) -> str:
     if text.isprintable() and "  " not in text and text == text.strip():
         return text  # the common case, untouched
     return _SPACE.sub(" ", strip_controls(text)).strip()
+
+
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}]")
+
+
+def web_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL that a page or a terminal can show and
+    link to safely (``javascript:``, relative paths, quotes, spaces, controls), or None."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return f"audio URL {url!r} must be an absolute http:// or https:// address"
+    if _URL_UNSAFE.search(url):
+        return (f"audio URL {url!r} contains a space, quote or other character a URL cannot "
+                "hold; percent-encode it")
+    return None
 
 
 def _optional_line(text: str | None) -> str | None:
@@ -133,8 +149,12 @@ class Transcript:
         object.__setattr__(self, "duration", round(float(self.duration), 3))
         for field in ("title", "show", "source"):
             object.__setattr__(self, field, one_line(getattr(self, field)))
-        for field in ("language", "audio_url"):
-            object.__setattr__(self, field, _optional_line(getattr(self, field)))
+        object.__setattr__(self, "language", _optional_line(self.language))
+        object.__setattr__(self, "audio_url", _optional_line(self.audio_url))
+        if self.audio_url is not None:
+            problem = web_url_problem(self.audio_url)
+            if problem:
+                raise FormatError(problem)
 
     @classmethod
     def build(cls, utterances, **fields: Any) -> Transcript:

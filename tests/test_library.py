@@ -188,3 +188,13 @@ def test_tidy_removes_what_killed_writers_left(library):
     assert set(removed) == {left, library / "empty-episode"}
     assert alive.exists() and (library / "show-profile" / "show.toml").exists()
     assert lib.slugs() == ["ep"]
+
+
+def test_a_stored_transcript_with_a_script_url_is_refused(library):
+    lib = Library(library)
+    lib.save(tiny(), "ep")
+    data = json.loads(lib.transcript_path("ep").read_text())
+    data["audio_url"] = "javascript:alert(document.cookie)"
+    lib.transcript_path("ep").write_text(json.dumps(data))
+    with pytest.raises(LibraryError, match="http"):
+        lib.load("ep")
