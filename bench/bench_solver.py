@@ -6,7 +6,10 @@
                                                     # the repeating decimal (slow, minutes)
 
 Also timed: targets nothing reaches (1 1 1 -> -11 classic, 3 numbers -> 7/13 wild), where
-the search must exhaust its bounds and answer "no solution" (with the nearest values).
+the search must exhaust its bounds and answer "no solution" (with the nearest values);
+and queries at the largest bounds, or too large for the work budget, each in a fresh
+process with its peak memory (max RSS), against ``banana solve --list-ops`` (start-up and
+imports) as the baseline: each must end in seconds, with an answer or "search too large".
 
 The baseline is the textbook solver: pick two numbers, combine them with + - * / over
 ``fractions.Fraction`` (both orders), recurse on the shorter list, stop at the first
@@ -45,6 +48,20 @@ UNREACHABLE = [
     ([7, 7, 7], 1000, "classic", True),
     ([1, 1, 1], "7/13", "wild", True),
     ([9, 4, 5], "7/13", "wild", True),
+]
+# queries at the largest bounds (--max-depth 8, --limit 1000), or too large for the
+# default budget; each once ran for minutes or took gigabytes, or had a test assert its time
+BOUNDED = [
+    "9 9 --target 5 --ops wild --max-depth 8",
+    "4 --range 0..50 --ops wild --max-depth 8",
+    "4 4 4 4 --target 7 --ops wild --all --limit 1000",
+    "9 9 9 9 9 9 9 9 9 9 9 9 --target 100 --ops wild",
+    "1 2 3 4 5 6 7 8 9 10 11 12 --target 1000 --ops arithmetic --use some",
+    "1 2 3 4 5 6 7 8 9 10 11 12 --target 7919 --ops wild --use some --all --limit 1000",
+    "9 9 9 --target 1 --ops pow,div --all",
+    "4 --target 24 --ops fact,sqrt --max-depth 4 --max-factorial 20",
+    "1 2 3 --range -10000..-1 --ops wild --max-depth 8",
+    "9 4 5 --target 7/13 --ops wild --all --nearest --max-depth 8 --max-value 1e30",
 ]
 PYCACHE = os.path.join(tempfile.gettempdir(), "banana-bench-pycache")
 HANDS = list(itertools.combinations_with_replacement(range(1, 14), 4))
@@ -131,6 +148,25 @@ def timed_cli(args: list[str], repeat: int, stdin: str | None = None):
         best_cpu = min(best_cpu, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
         out = proc.stdout
     return out, best_wall, best_cpu
+
+
+def measured_cli(args: list[str]):
+    """(return code, stdout, stderr, wall, CPU, max RSS in MB) of one fresh ``python -m
+    banana`` process (the RSS is this child's own, from wait4)."""
+    env = dict(os.environ, BANANA_LIBRARY=tempfile.mkdtemp(prefix="bench-solver-"),
+               PYTHONPYCACHEPREFIX=PYCACHE)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    wall = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "banana", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=REPO, env=env)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - wall
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return proc.returncode, out, err, elapsed, usage.ru_utime + usage.ru_stime, rss_mb
 
 
 def row(name: str, wall: float, cpu: float, note: str = "") -> dict:
@@ -240,11 +276,27 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row(f"{' '.join(map(str, numbers))} -> {target} {ops} --all{flag} (warm)", u_wall, u_cpu,
                         f"{verdict}; work {result.work:,}"))
 
+    # 6. the largest bounds and queries too large: ended by the budget, memory bounded
+    print("Bounded queries (fresh process each; peak memory; baseline: start-up, --list-ops):")
+    code, _, _, s_wall, s_cpu, s_rss = measured_cli(["solve", "--list-ops"])
+    assert code == 0
+    rows.append(row("banana solve --list-ops (start-up and imports)", s_wall, s_cpu, f"max RSS {s_rss:.0f} MB"))
+    for query in BOUNDED:
+        code, out, err, q_wall, q_cpu, q_rss = measured_cli(["solve", *query.split()])
+        if code == 0:
+            verdict = (out.strip().splitlines() or ["(nothing)"])[-1].strip()
+        else:
+            verdict = err.strip().splitlines()[-1][:60]
+            assert "search too large" in verdict, verdict
+        assert q_rss < 500, (query, q_rss)  # MB
+        rows.append(row(query, q_wall, q_cpu,
+                        f"max RSS {q_rss:.0f} MB; {q_cpu / s_cpu:.1f}x start-up CPU; {verdict[:70]}"))
+
     if args.classic_check:
         print("Four fours with classic minus the repeating decimal, generous bounds (slow):")
         check, k_wall, k_cpu = timed(
             lambda: tabulate([4, 4, 4, 4], 0, 100, ops="classic,-repeating", max_unary_depth=3,
-                             max_factorial=20, max_magnitude=10**20, max_work=10**9, max_entries=10**8),
+                             max_factorial=20, max_magnitude=10**20, max_work=10**8, max_entries=10**7),
             1,
         )
         rows.append(row("classic,-repeating depth 3, 20!, 1e20", k_wall, k_cpu, f"missing {list(check.missing)}"))

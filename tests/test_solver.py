@@ -835,6 +835,45 @@ def test_a_search_stores_at_most_its_bound_and_reports_it():
         solve([9, 4, 5], "7/13", ops="wild", max_entries=1_000)
 
 
+def test_a_logarithm_to_a_base_within_float_rounding_of_one():
+    """With --max-value 1e30 a base can be 1 + 10⁻²⁹: in floats its logarithm is 0
+    (this divided by zero, a traceback); from its exact distance to 1 it is not."""
+    engine = Engine((2,), resolve_ops("wild"), bounds=Bounds(max_magnitude=10**30))
+    made = []
+    base = Fraction(10**29 + 1, 10**29)
+    engine._log(Fraction(3, 2), base, 5, None, None, True, lambda *args: made.append(args[0]))
+    assert made == [pytest.approx(math.log(1.5) * 1e29, rel=1e-6)]  # beyond --max-value: dropped later
+    made.clear()
+    engine._log(base**2, base, 5, None, None, True, lambda *args: made.append(args[:-3]))
+    assert made == [(2, 5, "log")]  # exactly 2, proved by base² = x
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    numbers=st.lists(st.integers(0, 12) | st.sampled_from([25, 99, 100, 1001]), min_size=1, max_size=4),
+    ops=st.sets(st.sampled_from(sorted(OPERATORS)), min_size=1),
+    target=st.integers(-1000, 10**6).map(Fraction) | st.fractions(min_value=-50, max_value=50, max_denominator=30),
+    bounds=st.fixed_dictionaries({
+        "max_unary_depth": st.integers(0, 8), "max_factorial": st.integers(1, 100),
+        "max_magnitude": st.sampled_from([10**6, 10**12, 10**30]), "max_digits": st.integers(1, 12),
+    }),
+    use=st.sampled_from(["all", "some"]),
+    many=st.booleans(),
+    nearest=st.booleans(),
+)
+def test_any_query_within_the_bounds_answers_or_is_refused_cleanly(numbers, ops, target, bounds, use, many, nearest):
+    """Whatever the bounds (within their ranges), a query on a small budget answers with
+    proved answers, or stops with a PuzzleError: never another exception."""
+    try:
+        result = solve(numbers, target, ops=ops, use=use, all_solutions=many, limit=3, nearest=nearest,
+                       max_work=20_000, **bounds)
+    except PuzzleError as exc:
+        assert "search too large" in str(exc) or "beyond the bound" in str(exc), exc
+        return
+    assert all(s.verified and s.value == str(target) for s in result.solutions)
+    assert len(result.solutions) <= (3 if many else 1)
+
+
 def test_engine_merges_identical_numbers():
     engine = Engine((4, 4, 4, 4), resolve_ops("arithmetic"))
     assert engine.n_codes - 1 == 4  # {4}, {4,4}, {4,4,4}, {4,4,4,4}

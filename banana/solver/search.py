@@ -974,7 +974,10 @@ class Engine:
         if x == 1:
             put_value(0, cost, "log", left, right, exact and type(base) is not float)
             return
-        value = math.log(x) / math.log(base)
+        log_base = _ln(base)
+        if not log_base:
+            return  # a float base that rounds to 1: no logarithm to speak of
+        value = _ln(x) / log_base
         if type(x) is not float and type(base) is not float:
             for q in range(1, 7):
                 p = round(value * q)
@@ -1058,6 +1061,14 @@ def _unary_depth(entry: tuple, limit: int) -> int:
         depth += 1
         entry = entry[LEFT]
     return depth
+
+
+def _ln(value) -> float:
+    """The natural logarithm of a positive value; for a rational near 1 (1 + 10⁻²⁰ with
+    --max-value 1e30) from its exact distance to 1, which a float would round away."""
+    if type(value) is not float and 0.5 < value < 2:
+        return math.log1p(float(value - 1))
+    return math.log(value)
 
 
 def _clip(lo: float, hi: float, limit: int) -> tuple[float, float] | None:
