@@ -11,10 +11,16 @@ Two archives, in one run:
 
 For each: index time, database size, and the latency (p50/p95) of a fixed query set
 through ``SearchIndex.search`` (connect, rank, snippets), against the same queries
-answered by ``grep -ril`` over the raw files, in the same run.
+answered by ``grep -ril`` over the raw files, in the same run; and long queries (200
+words of pasted transcript, 200 x "the") against a short one, as a ratio.
+
+3. With ``--big-mb 50``: one ~50 MB canonical transcript (every Practical AI episode
+   in turn, read with ``banana.formats.read_transcript`` and cycled), indexed by
+   ``banana index`` in a subprocess under ``/usr/bin/time -v``: wall time, max RSS.
 
     python bench/bench_search.py            # full: 299 + 2,000 episodes (a few minutes)
     python bench/bench_search.py --quick    # 40 real + 200 synthetic episodes
+    python bench/bench_search.py --quick --skip-practical-ai --big-mb 50
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from banana.index import INDEX_FILE, SearchIndex  # noqa: E402
 from banana.library import Library  # noqa: E402
-from banana.transcript import Transcript, Utterance  # noqa: E402
+from banana.transcript import MAX_SECONDS, Transcript, Utterance  # noqa: E402
 
 PRACTICAL_AI = REPO.parent / "shared" / "corpus" / "practicalai"
 WORDS_PER_SECOND = 2.5
@@ -244,6 +250,57 @@ def measure_queries(ix: SearchIndex, queries, raw_dir: Path) -> dict:
             "speedup_cpu_median_query": statistics.median(cpu_ratios)}
 
 
+def long_queries(ix: SearchIndex, transcript: Transcript, *, short: str = "federated learning",
+                 repeats: int = REPEATS) -> dict:
+    """Median latency (ms) of a short query and of long ones built from a real
+    ``transcript``: its first 200 words as typed (punctuation and all: searched as
+    plain words; they span turns, so nothing matches), the same without
+    punctuation, the first 200 words of its longest turn (which match it), 200 x
+    "the", and 40 x five function words; each as a ratio to the short query.
+    ``all_terms_scored_ms`` is the ranking statement alone when bm25 scores every
+    word of the longest turn's query, as before MAX_SCORED_TERMS (bm25 walks each
+    term's rows for its IDF)."""
+    import re
+    import sqlite3
+
+    from banana.index import parse_query
+
+    words = transcript.text.split()[:200]
+    longest = max(transcript.utterances, key=lambda u: u.word_count).text
+    queries = {
+        "short": short,
+        "200_words_as_typed": " ".join(words),
+        "200_words_plain": " ".join(re.findall(r"\w+", " ".join(words))[:200]),
+        "200_words_of_one_turn": " ".join(re.findall(r"\w+", longest)[:200]),
+        "200_x_the": " ".join(["the"] * 200),
+        "40_x_five_function_words": " ".join(["the", "a", "and", "to", "of"] * 40),
+    }
+    out: dict[str, float | int] = {}
+    for name, query in queries.items():
+        ix.search(query)
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            results = ix.search(query)
+            times.append(time.perf_counter() - began)
+        out[f"{name}_ms"] = statistics.median(times) * 1000
+        out[f"{name}_hits"] = results.total
+    for name in queries:
+        if name != "short":
+            out[f"{name}_vs_short"] = out[f"{name}_ms"] / out["short_ms"]
+    fts = parse_query(queries["200_words_of_one_turn"]).fts
+    with sqlite3.connect(f"file:{ix.path}?mode=ro", uri=True) as conn:
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            conn.execute("SELECT rowid, -bm25(entries_fts) FROM entries_fts WHERE entries_fts "
+                         "MATCH ?", (fts,)).fetchall()
+            times.append(time.perf_counter() - began)
+    conn.close()
+    out["all_terms_scored_ms"] = statistics.median(times) * 1000
+    return out
+
+
 def common_word(ix: SearchIndex, word: str) -> float:
     """Latency of a word in most utterances: the worst case, not in the query set."""
     ix.search(word)
@@ -321,6 +378,7 @@ def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True
         "common_word_ms": common_word(ix, "the"),
         "cli_search_ms": cli_seconds(library, "federated learning") * 1000,
     }
+    result.update(long_queries(ix, library.load("practical-ai-153")))
     raw = work / "practical-ai-raw"  # the same files grep reads, copied (grep -r skips symlinks)
     raw.mkdir()
     for f in files:
@@ -354,7 +412,10 @@ def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
         "db_mb": db_size(library) / 1e6, "raw_mb": raw_bytes / 1e6,
         "common_word_ms": common_word(ix, "the"),
         "analysis_s_per_episode": analysis_seconds(library, sample=ANALYSIS_SAMPLE),
+        "rebuild_damage_check_s": damage_check_seconds(ix),
     }
+    result.update(long_queries(ix, library.load(library.slugs()[0]),
+                               short=synth.queries()[0][0]))
     # grep reads the transcripts only, not the index sitting beside them.
     queries = [(q, g.replace("grep -ril", "grep -ril --include=transcript.json", 1))
                for q, g in synth.queries()]
@@ -363,6 +424,69 @@ def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
 
 
 ANALYSIS_SAMPLE = 20
+
+
+def damage_check_seconds(ix: SearchIndex) -> float:
+    """What ``update(rebuild=True)`` pays up front to find a damaged file (quick_check)."""
+    began = time.perf_counter()
+    assert not ix._damaged()
+    return time.perf_counter() - began
+
+
+def write_big_transcript(library: Library, *, megabytes: float) -> dict:
+    """One canonical transcript of about ``megabytes``: the Practical AI episodes,
+    each read with ``read_transcript``, laid end to end and cycled (its times
+    squeezed into MAX_SECONDS)."""
+    from banana.formats import read_transcript
+
+    files = sorted(PRACTICAL_AI.glob("*.md"))
+    utterances, offset, size, n = [], 0.0, 0, 0
+    while size < megabytes * 1e6:
+        source = read_transcript(files[n % len(files)])
+        n += 1
+        utterances.extend(Utterance(start=u.start + offset, end=u.end + offset, text=u.text,
+                                    speaker=u.speaker) for u in source.utterances)
+        offset += source.duration + 1
+        size += len(source.to_json().encode())
+    # Squeezed into MAX_SECONDS: a transcript's times may not run past two days.
+    scale = min(1.0, 0.95 * MAX_SECONDS / offset)
+    utterances = [Utterance(start=u.start * scale, end=u.end * scale, text=u.text,
+                            speaker=u.speaker) for u in utterances]
+    big = Transcript.build(utterances, title=f"Practical AI, {n} episodes end to end",
+                           audio_url="https://example.com/big.mp3")
+    path = library.save(big, "big")
+    return {"episodes_joined": n, "utterances": len(utterances), "words": big.word_count,
+            "file_mb": path.stat().st_size / 1e6}
+
+
+def timed_index(library: Library, *args: str) -> dict:
+    """`banana index ARGS` in a subprocess: wall seconds and, under /usr/bin/time -v,
+    the maximum resident set size."""
+    command = [sys.executable, "-m", "banana", "--library", str(library.root), "index", *args]
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        command = [str(gnu_time), "-v", *command]
+    began = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    seconds = time.perf_counter() - began
+    rss = [line.split(":")[-1].strip() for line in done.stderr.splitlines()
+           if "Maximum resident set size" in line]
+    summary = [line for line in done.stderr.splitlines() if line.startswith("Indexed ")
+               and " episodes (" in line]
+    return {"exit": done.returncode, "wall_s": seconds,
+            "max_rss_mb": int(rss[0]) / 1024 if rss else None,
+            "summary": summary[0] if summary else done.stderr[-300:]}
+
+
+def bench_big(work: Path, *, megabytes: float) -> dict | None:
+    if not PRACTICAL_AI.is_dir():
+        print(f"skipping the big transcript: {PRACTICAL_AI} not found")
+        return None
+    library = Library(work / "big")
+    result = write_big_transcript(library, megabytes=megabytes)
+    result["index"] = timed_index(library)
+    result["index_again_nothing_to_do"] = timed_index(library)
+    return result
 
 
 def analysis_seconds(library: Library, *, sample: int) -> float | None:
@@ -403,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-practical-ai", action="store_true", help="only the synthetic archive")
     parser.add_argument("--no-import", action="store_true",
                         help="skip timing `banana import` (with segment and glossary analysis)")
+    parser.add_argument("--big-mb", type=float,
+                        help="also index one transcript of this many MB (e.g. 50)")
     args = parser.parse_args(argv)
     episodes = args.episodes or (200 if args.quick else 2000)
     words = 2_000 if args.quick and args.words == 10_000 else args.words
@@ -414,12 +540,18 @@ def main(argv: list[str] | None = None) -> int:
         results["practical_ai"] = None if args.skip_practical_ai else bench_practical_ai(
             work, limit=40 if args.quick else None, run_import=not args.no_import)
         results["synthetic"] = bench_synthetic(work, episodes=episodes, words=words)
+        if args.big_mb:
+            results["big"] = bench_big(work, megabytes=args.big_mb)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     if results["practical_ai"]:
         print_report("Practical AI", results["practical_ai"])
     print_report("Synthetic", results["synthetic"])
+    if results.get("big"):
+        print("\n## One big transcript\n")
+        for key, value in results["big"].items():
+            print(f"- {key}: {value}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0
