@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +13,7 @@ from banana.cli import main
 from banana.index import SearchIndex
 from banana.library import Library
 from banana.transcript import Transcript, Utterance
+from tests.unprivileged import banana_as_nobody, open_folder  # noqa: F401 (a fixture)
 
 TURNS = [
     ("Anna Alvarez", "Welcome back! Today: federated learning, explained slowly."),
@@ -193,41 +189,7 @@ def test_help_has_examples(cli, command):
     assert f"banana {command}" in result.output
 
 
-# --- a library this user cannot write (a real one: run as `nobody` when we are root) ----
-
-REPO = Path(__file__).resolve().parent.parent
-AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-
-
-@pytest.fixture
-def shared_folder():
-    """A temp folder another user can enter (pytest's own are private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="banana-readonly-"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() else 0o644)
-    shutil.rmtree(folder)
-
-
-def _as_unprivileged(args: list[str], library: Path) -> subprocess.CompletedProcess:
-    """``banana --library LIBRARY ARGS`` in a new process of a user for whom file modes
-    hold: this one, unless it is root (who may write anything), then ``nobody``."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO),
-           "HOME": str(library.parent), "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "200"}
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root, and setpriv (util-linux) is not installed to drop to nobody")
-        prefix = AS_NOBODY
-        probe = subprocess.run([*prefix, sys.executable, "-c", "import banana.index"], cwd=library,
-                               env=env, capture_output=True, text=True)
-        if probe.returncode:
-            pytest.skip(f"user nobody cannot run this checkout's Python: {probe.stderr[-200:]}")
-    return subprocess.run([*prefix, sys.executable, "-m", "banana", "--library", str(library),
-                           *args], cwd=library, env=env, capture_output=True, text=True,
-                          timeout=120)
+# --- a library this user cannot write (a real one: `nobody`, as tests run as root) ---------
 
 
 def _read_only(folder: Path) -> None:
@@ -240,8 +202,8 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_search_in_a_read_only_library_works_and_index_says_read_only(shared_folder, stored):
-    library = shared_folder / "library"
+def test_search_in_a_read_only_library_works_and_index_says_read_only(open_folder, stored):
+    library = open_folder / "library"
     result = CliRunner().invoke(main, ["--library", str(library), "import", *map(str, stored)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -249,14 +211,15 @@ def test_search_in_a_read_only_library_works_and_index_says_read_only(shared_fol
     _read_only(library)
     before = _snapshot(library)
 
-    searched = _as_unprivileged(["search", "federated", "--json"], library)
+    searched = banana_as_nobody("search", "federated", "--json", library=library, cwd=open_folder)
     assert searched.returncode == 0, searched.stderr
     assert searched.stderr == ""
     assert {r["episode"] for r in json.loads(searched.stdout)["results"]} == {"fl-episode"}
-    filtered = _as_unprivileged(["search", "learning", "--speaker", "cleo", "--json"], library)
+    filtered = banana_as_nobody("search", "learning", "--speaker", "cleo", "--json",
+                                library=library, cwd=open_folder)
     assert [r["episode"] for r in json.loads(filtered.stdout)["results"]] == ["other"]
 
-    updated = _as_unprivileged(["index"], library)
+    updated = banana_as_nobody("index", library=library, cwd=open_folder)
     assert updated.returncode == 1
     assert updated.stderr.startswith(f"Error: library {library} is read-only: cannot update "
                                      f"its search index")
@@ -266,14 +229,14 @@ def test_search_in_a_read_only_library_works_and_index_says_read_only(shared_fol
     # While the owner has the index open (its -wal and -shm exist), searches share them.
     with sqlite3.connect(library / "index.sqlite3") as owner:
         owner.execute("SELECT count(*) FROM episodes").fetchone()
-        again = _as_unprivileged(["search", "bananas", "--json"], library)
+        again = banana_as_nobody("search", "bananas", "--json", library=library, cwd=open_folder)
     owner.close()
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["total"] == 2
 
 
-def test_unreadable_transcript_is_named_and_the_rest_indexed(shared_folder):
-    library = shared_folder / "library"
+def test_unreadable_transcript_is_named_and_the_rest_indexed(open_folder):
+    library = open_folder / "library"
     lib = Library(library)
     lib.save(transcript(TURNS), "good")
     lib.save(transcript(TURNS), "secret")
@@ -281,7 +244,7 @@ def test_unreadable_transcript_is_named_and_the_rest_indexed(shared_folder):
         path.chmod(0o777)  # the other user may write the library ...
     lib.transcript_path("good").chmod(0o644)
     lib.transcript_path("secret").chmod(0o000)  # ... but not read this file
-    result = _as_unprivileged(["index"], library)
+    result = banana_as_nobody("index", library=library, cwd=open_folder)
     assert result.returncode == 1
     assert (f"Error: secret: cannot read {lib.transcript_path('secret')}: Permission denied"
             in result.stderr)
