@@ -268,7 +268,7 @@ class Library:
             try:
                 tmp.unlink()
                 removed.append(tmp)
-            except FileNotFoundError:
+            except OSError:  # gone already, or a library this user cannot write
                 pass
         for folder in sorted(self.root.iterdir()):
             if folder.is_dir() and not folder.is_symlink() and is_slug(folder.name) \

@@ -10,7 +10,7 @@ atomically and only when its bytes change, so a second run gives the same files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -165,12 +165,18 @@ def process(library: Library, inputs: Sequence[Path] | None = None, *,
             results.append(_publish_stored(library, slug, source=path, progress=progress))
         except BananaError as exc:
             results.append(EpisodeResult(source=path, error=str(exc)))
-    done = {slug for _, slug in batch}
-    for slug in unfinished(library):
-        if slug not in done:
-            results.append(_publish_stored(library, slug, source=library.transcript_path(slug),
-                                           progress=progress, resumed=True))
+    results.extend(finish_unfinished(library, progress=progress,
+                                     skip={slug for _, slug in batch}))
     return results
+
+
+def finish_unfinished(library: Library, *, progress: Progress | None = None,
+                      skip: Collection[str] = ()) -> list[EpisodeResult]:
+    """Publish the episodes an earlier ``process`` stored but was stopped (killed, or
+    a write failed) before it wrote all their files; ``skip`` those this run did."""
+    return [_publish_stored(library, slug, source=library.transcript_path(slug),
+                            progress=progress, resumed=True)
+            for slug in unfinished(library) if slug not in skip]
 
 
 def _publish_stored(library: Library, slug: str, *, source: Path, progress: Progress | None,
@@ -182,7 +188,8 @@ def _publish_stored(library: Library, slug: str, *, source: Path, progress: Prog
         _clear_pending(library, slug)
         return EpisodeResult(source=source, slug=slug, error=str(exc), resumed=resumed)
     except OSError as exc:  # disk full, a folder in the way: the next run tries again
-        where = f"{exc.filename}: " if exc.filename else ""
+        target = exc.filename2 or exc.filename  # os.replace(temp, target) names both
+        where = f"{target}: " if target else ""
         return EpisodeResult(source=source, slug=slug, resumed=resumed,
                              error=f"{slug}: cannot write {where}{exc.strerror or exc}")
     _clear_pending(library, slug)

@@ -329,3 +329,25 @@ def test_over_long_and_deeply_nested_queries_are_one_line_errors(cli, stored):
         assert result.exit_code == 1
         assert result.output.startswith("Error: ") and message in result.output
         assert len(result.output.strip().splitlines()) == 1 and len(result.output) < 200
+
+
+def test_index_removes_leftovers_and_finishes_an_interrupted_process(cli, library, tmp_path):
+    import subprocess
+    import sys
+
+    talk = tmp_path / "talk.srt"
+    talk.write_text("1\n00:00:00,000 --> 00:00:40,000\nAna Lima: Welcome to the show about data.\n\n"
+                    "2\n00:00:40,000 --> 00:01:30,000\nBo Chan: Today we talk about pandas.\n")
+    (library / "talk" / "notes.md").mkdir(parents=True)  # the run fails half-way
+    assert cli("process", talk).exit_code == 1
+    (library / "talk" / "notes.md").rmdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    leftover = library / "talk" / f".chapters.json.{dead}.k3j2h1.tmp"
+    leftover.write_text("half")
+    (library / "empty").mkdir()
+    result = cli("index")
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 leftover" in result.output and "Finished talk" in result.output
+    assert not leftover.exists() and not (library / "empty").exists()
+    assert (library / "talk" / "notes.md").is_file()

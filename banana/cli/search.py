@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from banana.cli import pass_library
-from banana.cli._render import console, err_console, print_json, progress_bar
+from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import LibraryError
 from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
                           IndexReport, SearchIndex)
@@ -81,9 +81,22 @@ def index(library: Library, rebuild: bool) -> None:
       banana index
       banana --library ~/podcasts index --rebuild
     """
+    from banana.pipeline import finish_unfinished
+
+    tidied = library.tidy()
+    if tidied:
+        err_console.print(f"Removed {len(tidied)} leftover(s) of interrupted writes "
+                          "(temporary files, empty episode folders).")
     ix = SearchIndex(library)
     report = _run_update(ix, rebuild=rebuild)
     _print_failures(report)
+    finished = finish_unfinished(library)
+    for result in finished:
+        if result.error:
+            print_error(result.error)
+        else:
+            err_console.print(f"Finished {escape(result.slug or '')}: an interrupted "
+                              "'banana process' had not written its notes and chapters yet.")
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated",
              f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     if report.failed:
@@ -96,7 +109,7 @@ def index(library: Library, rebuild: bool) -> None:
     if not report.analysed:
         err_console.print("[dim]Segments and glossary are not indexed: banana.analysis is "
                           "not installed.[/dim]")
-    if report.failed:
+    if report.failed or any(r.error for r in finished):
         raise click.exceptions.Exit(1)
 
 
