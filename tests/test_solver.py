@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import re
 import tracemalloc
+import weakref
 from fractions import Fraction
 
 import numpy as np
@@ -872,6 +874,32 @@ def test_any_query_within_the_bounds_answers_or_is_refused_cleanly(numbers, ops,
         return
     assert all(s.verified and s.value == str(target) for s in result.solutions)
     assert len(result.solutions) <= (3 if many else 1)
+
+
+def test_a_finished_search_is_freed_without_the_garbage_collector():
+    """The closures that file expressions hold no reference cycle (a closure calling
+    itself is one), so an engine and its tables go as soon as the search does: a
+    thousand-puzzle batch leaves nothing for the garbage collector."""
+    engine = Engine((2, 2, 7), resolve_ops("wild"))
+    top = Top(engine, goals=[5], hits=[])
+    top.extend(engine.min_cost() + 4)
+    engine_ref, filer_ref = weakref.ref(engine), weakref.ref(top.sink[2])
+    gc.disable()
+    try:
+        del engine, top
+        assert engine_ref() is None and filer_ref() is None
+    finally:
+        gc.enable()
+
+
+def test_the_stored_bound_holds_inside_a_large_layer():
+    """A layer is counted once built, but checked on the way: one large layer (2 3 4 5
+    with classic has one of 105,442 values) cannot take a search far past its bound."""
+    engine = Engine((2, 3, 4, 5), resolve_ops("classic"), bounds=Bounds(max_entries=100_000))
+    with pytest.raises(PuzzleError, match="search too large: over 100,000 values stored"):
+        for code in engine.codes_by_size():
+            engine.extend(code, math.inf)
+    assert engine.entries <= 100_000 + search_module.CROWD_CHECK
 
 
 def test_engine_merges_identical_numbers():

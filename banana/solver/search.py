@@ -85,6 +85,7 @@ UNARY_SET = frozenset(UNARY_ORDER)
 COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
+CROWD_CHECK = 4096  # new entries between two checks of the stored bound inside a layer
 LITERAL_WORK = 4  # steps of work charged for making one literal (its digits, its value: ~5 µs)
 # kinds of pair jobs in a layer
 _RATIONAL, _IRRATIONAL, _MIXED = range(3)
@@ -118,7 +119,7 @@ class Bounds:
     max_magnitude: int = 10**12  # largest |numerator| and denominator of any intermediate value
     max_digits: int = 6  # longest number written from the puzzle's digits
     max_work: int = 3_000_000  # steps of work before the search refuses (~1-3 µs each)
-    max_entries: int = 1_000_000  # stored items (~250 bytes each) before the search refuses
+    max_entries: int = 750_000  # stored items (~250-450 bytes each) before the search refuses
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -668,7 +669,11 @@ class Engine:
         one) and list them in ``fresh`` (and in ``shadows`` a costlier one less stacked
         with unary operators, see ``Table``). ``goals`` (keys): every expression for a
         goal is appended to ``hits``, the cheapest and the others. ``keep``: store only
-        values it holds."""
+        values it holds.
+
+        A layer's entries are counted as stored once it is built; every
+        ``CROWD_CHECK`` new entries (or answers) it also checks the stored bound on the
+        way, so one large layer cannot overshoot it by more than that."""
         by_value = table.by_value
         get = by_value.get
         stacked = table.stacked
@@ -680,12 +685,22 @@ class Engine:
         limit = bounds.max_magnitude
         depth_limit = bounds.max_unary_depth
         integer_steps = self.integer_steps
+        engine = self
+        max_entries = bounds.max_entries
+
+        def crowded() -> None:
+            """Refuse when the layer being built takes the search past its stored bound."""
+            building = len(fresh) + len(shadows)
+            if engine.entries + building > max_entries or (recording and len(hits) > max_entries):
+                engine.store(max(building, len(hits) if recording else 0))
 
         def put(key, value, cost, op, left, right, exact):
             old = get(key)
             if old is not None:
                 if recording and key in goals:
                     hits.append((cost, value, op, left, right, exact))
+                    if not len(hits) % CROWD_CHECK:
+                        crowded()
                 if key in stacked:
                     depth = 1 + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
                     if depth < stacked[key]:
@@ -701,6 +716,8 @@ class Engine:
                 add(entry)
                 if op in UNARY_SET:
                     stacked[key] = 1 + _unary_depth(left, depth_limit)
+                if not len(fresh) % CROWD_CHECK:
+                    crowded()
             if recording and key in goals:
                 hits.append(entry)
             return entry
@@ -723,12 +740,18 @@ class Engine:
             if old is not None and key not in stacked:
                 if recording and key in goals:
                     hits.append((cost, old[1], op, left, right, exact))
+                    if not len(hits) % CROWD_CHECK:
+                        crowded()
                 return None
             return put(key, Fraction(n, d) if old is None else old[1], cost, op, left, right, exact)
 
         def put_value(value, cost, op, left, right, exact) -> tuple | None:
-            """Check bounds and type, then store; the one gate for every non-hot-path value."""
+            """Check bounds and type, then store; the one gate for every non-hot-path value.
+            (It never calls itself: a closure that does is a reference cycle, which
+            would keep the engine alive until the garbage collector runs.)"""
             kind = type(value)
+            if kind is Fraction and value.denominator == 1:
+                value, kind = value.numerator, int
             if kind is int:
                 if not -limit <= value <= limit:
                     return None
@@ -736,8 +759,6 @@ class Engine:
                     return None
                 return put(value, value, cost, op, left, right, exact)
             if kind is Fraction:
-                if value.denominator == 1:
-                    return put_value(value.numerator, cost, op, left, right, exact)
                 num, den = value.numerator, value.denominator
                 if integer_steps or not -limit <= num <= limit or den > limit:
                     return None
@@ -761,7 +782,7 @@ class Engine:
                 scaled = value * SNAP_DENOMINATOR
                 near = round(scaled)
                 if abs(scaled - near) <= SNAP_TOLERANCE * max(1.0, abs(scaled)):
-                    return put_value(Fraction(int(near), SNAP_DENOMINATOR), cost, op, left, right, False)
+                    return put_ratio(int(near), SNAP_DENOMINATOR, cost, op, left, right, False)
                 return None
             if size < 1.0 / limit:
                 return None
