@@ -36,7 +36,7 @@ from banana.solver.lastlevel import Keep, Top
 from banana.solver.literals import distinct_orders, literal_forms
 from banana.solver.puzzle import parse_batch_line, parse_numbers, parse_range, parse_target
 from banana.solver.render import canonical, render
-from banana.solver.search import BOUND_RANGES, Bounds, Engine, lit_node
+from banana.solver.search import BOUND_RANGES, Bounds, Engine, TableCache, lit_node
 from banana.solver.verify import rational_value, verify
 from banana.solver.literals import Literal
 
@@ -900,6 +900,17 @@ def test_the_stored_bound_holds_inside_a_large_layer():
         for code in engine.codes_by_size():
             engine.extend(code, math.inf)
     assert engine.entries <= 100_000 + search_module.CROWD_CHECK
+
+
+def test_a_batch_keeps_no_more_tables_than_one_search_may_store():
+    """--batch shares tables between lines in a cache; it is bounded like one search
+    (it held up to two million values, 600 MB for sixteen wild lines)."""
+    cache = TableCache()
+    assert cache.max_entries <= Bounds().max_entries
+    lines = [f"{a} {b} {c} -> {a * b + c}" for a, b, c in itertools.product(range(1, 8), repeat=3)]
+    items = list(solve_batch(lines, ops="classic", cache=cache))
+    assert all(item.result.solved for item in items)
+    assert cache._size <= cache.max_entries
 
 
 def test_engine_merges_identical_numbers():

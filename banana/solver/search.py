@@ -218,7 +218,7 @@ class TableCache:
     puzzle may extend a table an earlier one started.
     """
 
-    def __init__(self, *, max_entries: int = 2_000_000) -> None:
+    def __init__(self, *, max_entries: int = Bounds.max_entries) -> None:
         self.max_entries = max_entries
         self._tables: dict = {}  # settings -> {members: Table}
         self._size = 0
