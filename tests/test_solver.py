@@ -913,6 +913,39 @@ def test_a_batch_keeps_no_more_tables_than_one_search_may_store():
     assert cache._size <= cache.max_entries
 
 
+def test_a_proof_too_large_to_write_out_is_not_attempted(monkeypatch):
+    """root(.4̄, 25)^(25^7) is (4/9)^244140625 exactly: sympy would write out 200 million
+    digits (it hung). Its size is estimated first, and the proof is not attempted; a
+    large exponent on a small exact form, root(2, 1000)^5000 = 32, is still proved."""
+    def no(node):
+        raise AssertionError("sympy was asked to build the expression")
+
+    four_ninths = lit_node(Literal("", "", "4", point=True))
+    twenty_five = lit_node(Literal("25"))
+    base = (5, (4 / 9) ** (1 / 25), "root", four_ninths, twenty_five, False)
+    exponent = (6, 25**7, "pow", twenty_five, lit_node(Literal("7")), True)
+    node = (12, 0, "pow", base, exponent, False)
+    assert verify_module.proof_digits(node) > verify_module.MAX_PROOF_DIGITS
+    with monkeypatch.context() as patched:
+        patched.setattr(verify_module, "sympy_expr", no)
+        assert not verify(node, 0)
+    small = (5, 2 ** (1 / 1000), "root", lit_node(Literal("2")), lit_node(Literal("1000")), False)
+    assert verify((9, 32, "pow", small, lit_node(Literal("5000")), False), 32)
+
+
+def test_a_pair_the_float_grid_rounds_onto_a_goal_gets_the_usual_size_estimates(monkeypatch):
+    """The last level evaluates a landing pair through the same code as every other
+    step: 0.968 ** 6103515625 (root(.4̄, 25)^(25^7)) underflows to 0 in floats, which
+    made it an answer for 0 to be proved; the size estimate drops it, as anywhere else."""
+    proved = []
+    original = verify_module._verify_sympy
+    monkeypatch.setattr(verify_module, "_verify_sympy",
+                        lambda node, claimed: proved.append(node) or original(node, claimed))
+    solve([25, 25, 7, 4], 0, ops="pow,add,repeating,ceil,root", max_unary_depth=0, max_factorial=1,
+          max_digits=1, max_work=20_000)
+    assert proved and all(verify_module.proof_digits(node) <= verify_module.MAX_PROOF_DIGITS for node in proved)
+
+
 def test_engine_merges_identical_numbers():
     engine = Engine((4, 4, 4, 4), resolve_ops("arithmetic"))
     assert engine.n_codes - 1 == 4  # {4}, {4,4}, {4,4,4}, {4,4,4,4}

@@ -195,8 +195,8 @@ class Top:
             for node in literals:
                 if node[COST] == k:
                     put_value(node[VALUE], k, "lit", node[LEFT], None, True)
-            for name, left, right, approx, point in candidates.layer(k):
-                self._evaluate(name, left, right, approx, point_keys[point] if point >= 0 else None, put_value)
+            for name, left, right, point in candidates.layer(k):
+                self._evaluate(name, left, right, point_keys[point] if point >= 0 else None, put_value)
             sources = engine.unary_sources(table, k)
             if sources:
                 engine.charge(sum(len(entries) * len(names) for entries, names in sources))
@@ -210,17 +210,15 @@ class Top:
             shadows.clear()
             engine.store(count)
 
-    def _evaluate(self, name: str, left: tuple, right: tuple, approx: float, key, put_value) -> None:
+    def _evaluate(self, name: str, left: tuple, right: tuple, key, put_value) -> None:
+        """One landing pair, through the same code as every other step: exactly for
+        rationals, and for an irrational operand with the same size estimates (a float
+        grid rounds 0.968 ** 6103515625 to 0, which is no reason to keep it as 0)."""
         if not self.alternatives and key is not None:
             old = self.table.by_value.get(key)
             if old is not None and old[5]:
                 return  # an exact expression at least as cheap is kept
-        if type(left[1]) is float or type(right[1]) is float:
-            # an irrational operand: the float is the value; put_value snaps it to a
-            # rational or drops it (the irrational atom rule)
-            put_value(approx, left[0] + right[0] + self.engine.c[name], name, left, right, False)
-        else:
-            self.engine._one(name, left, right, put_value)
+        self.engine._one(name, left, right, put_value)
 
     # ----- pairs that land on a kept value --------------------------------------------
     def _grid_pairs(self, a: int, b: int, low: int, stop: int, candidates: Candidates) -> None:
@@ -291,7 +289,7 @@ class Top:
                             chunk, left, right = (name, ta.entries, tb.entries), i, j
                         else:
                             chunk, left, right = (name, tb.entries, ta.entries), j, i
-                        candidates.add(chunk, costs_b[j] + (x + op_cost), left, right, grid[rows, cols], points)
+                        candidates.add(chunk, costs_b[j] + (x + op_cost), left, right, points)
 
     def _layer_pair(self, np, part_a, part_b, square: bool, op_cost: int, names, candidates) -> None:
         """Layer x of part a against layer y of part b (``square``: the same layer)."""
@@ -328,7 +326,7 @@ class Top:
                         chunk, left, right = (name, u_entries, v_entries), gu[hit], gv[hit]
                     else:
                         chunk, left, right = (name, v_entries, u_entries), gv[hit], gu[hit]
-                    candidates.add(chunk, np.full(len(hit), cost), left, right, values[hit], points)
+                    candidates.add(chunk, np.full(len(hit), cost), left, right, points)
 
     # ----- lookups -------------------------------------------------------------------
     def _lookup_pairs(self, a: int, b: int, low: int, stop: int, buckets: dict) -> None:
@@ -431,23 +429,23 @@ class Top:
 
 class Candidates:
     """Pairs whose float value lands on a kept value, waiting for the layer of their
-    cost: numpy arrays (about 40 bytes a pair), made into expressions only then."""
+    cost: numpy arrays (about 32 bytes a pair), made into expressions only then."""
 
     def __init__(self) -> None:
         self._chunks: list = []  # (name, entries of the left operands, of the right ones)
-        self._arrays: list = []  # (costs, left index, right index, float values, kept-point index)
+        self._arrays: list = []  # (costs, left index, right index, kept-point index)
         self._sorted = None
 
-    def add(self, chunk: tuple, costs, rows, cols, values, points) -> None:
+    def add(self, chunk: tuple, costs, rows, cols, points) -> None:
         self._chunks.append(chunk)
-        self._arrays.append((costs, rows, cols, values, points))
+        self._arrays.append((costs, rows, cols, points))
 
     def sorted(self) -> Candidates:
         """Order every candidate by cost (stable: the order found within one cost)."""
         if self._arrays:
             import numpy as np
 
-            fields = [np.concatenate([arrays[i] for arrays in self._arrays]) for i in range(5)]
+            fields = [np.concatenate([arrays[i] for arrays in self._arrays]) for i in range(4)]
             chunk = np.repeat(np.arange(len(self._arrays)), [len(arrays[0]) for arrays in self._arrays])
             order = np.argsort(fields[0], kind="stable")
             self._sorted = [field[order] for field in fields] + [chunk[order]]
@@ -455,22 +453,21 @@ class Candidates:
         return self
 
     def layer(self, cost: int):
-        """(name, left, right, float value, kept-point index) of the candidates costing ``cost``."""
+        """(name, left, right, kept-point index) of the candidates costing ``cost``."""
         if self._sorted is None:
             return
         import numpy as np
 
-        costs, lefts, rights, values, points, chunks = self._sorted
+        costs, lefts, rights, points, chunks = self._sorted
         start = int(np.searchsorted(costs, cost, side="left"))
         end = int(np.searchsorted(costs, cost, side="right"))
         if start == end:
             return
         info = self._chunks
-        for c, i, j, value, point in zip(chunks[start:end].tolist(), lefts[start:end].tolist(),
-                                         rights[start:end].tolist(), values[start:end].tolist(),
-                                         points[start:end].tolist()):
+        for c, i, j, point in zip(chunks[start:end].tolist(), lefts[start:end].tolist(),
+                                  rights[start:end].tolist(), points[start:end].tolist()):
             name, left_entries, right_entries = info[c]
-            yield name, left_entries[i], right_entries[j], value, point
+            yield name, left_entries[i], right_entries[j], point
 
 
 class Every:

@@ -11,13 +11,16 @@ search carried:
   equal to ``x`` for algebraic differences). A difference sympy cannot prove zero
   counts as unverified, and the caller drops that answer.
 
-Two checks keep a proof bounded before sympy does anything expensive: a difference
-that evaluates (to ``PROOF_DIGITS`` digits) clearly away from zero is not zero, so
-the answer is dropped at once (a float that merely came within 1e-10 of the target,
-such as 8 − 4^(.4%⁴) for 7); and a minimal polynomial is only sought when the
-expression's algebraic degree is at most ``MAX_PROOF_DEGREE`` (4^(1/3906250000) has
-degree 3,906,250,000: sympy would try to build that polynomial). Both can only drop
-an answer, never accept one.
+Three checks keep a proof bounded before sympy does anything expensive. The exact
+numbers sympy would write out are estimated first (``proof_digits``), and a tree
+needing more than ``MAX_PROOF_DIGITS`` digits is not sent (root(.4̄, 25)^(25^7) is
+(4/9)^244140625: 200 million digits). A difference that evaluates (to
+``PROOF_DIGITS`` digits) clearly away from zero is not zero: the answer is dropped
+at once (a float that merely came within 1e-10 of the target, such as 8 − 4^(.4%⁴)
+for 7). And a minimal polynomial is only sought when the expression's algebraic
+degree is at most ``MAX_PROOF_DEGREE`` (4^(1/3906250000) has degree 3,906,250,000:
+sympy would try to build that polynomial). Each can only drop an answer, never
+accept one.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ import math
 from fractions import Fraction
 
 from banana.solver.values import EXACT, LEFT, OP, RIGHT, VALUE
-from banana.solver.values import exact_root
+from banana.solver.values import exact_root, log10_size
 
 
 PROOF_DIGITS = 30  # significant digits of the numeric check before a sympy proof
 NONZERO = 1e-15  # a difference evaluated larger than this (absolute) is not zero
 MAX_PROOF_DEGREE = 64  # largest algebraic degree sent to sympy's minimal_polynomial (~0.1 s)
+MAX_PROOF_EXPONENT = 4096  # largest |exponent| the rational proof raises a number to
+MAX_PROOF_DIGITS = 10_000  # largest exact number (in digits) a sympy proof may write out
 # steps of work (the search's unit, ~1-3 µs) charged for a proof
 RATIONAL_PROOF_WORK = 8  # re-evaluating the tree in fractions: ~15 µs
 SYMPY_PROOF_WORK = 1_000  # a sympy proof: ~1-3 ms, more for the rare hard one
@@ -111,12 +116,12 @@ def rational_value(node: tuple) -> int | Fraction:
 def _rational_pow(x: Fraction, y: Fraction) -> Fraction:
     if y.denominator == 1:
         n = int(y)
-        if abs(n) > 4096:
+        if abs(n) > MAX_PROOF_EXPONENT:
             raise OverflowError
         return x**n
     if x < 0:
         raise _Irrational
-    if abs(y.numerator) > 4096:
+    if abs(y.numerator) > MAX_PROOF_EXPONENT:
         raise OverflowError
     root = exact_root(x, y.denominator)
     if root is None:
@@ -186,6 +191,8 @@ def _verify_sympy(node: tuple, claimed) -> bool:
     import sympy
     from sympy.polys.polyerrors import NotAlgebraic
 
+    if proof_digits(node) > MAX_PROOF_DIGITS:
+        return False  # too large to write out: no proof within reach
     try:
         expr = sympy_expr(node)
         if isinstance(claimed, Fraction):
@@ -214,6 +221,31 @@ def _verify_sympy(node: tuple, claimed) -> bool:
         return polynomial == sympy.Symbol("x")
     except (ValueError, TypeError, ZeroDivisionError, RecursionError, AttributeError):
         return False
+
+
+def proof_digits(node: tuple) -> float:
+    """About how many digits the exact form of the expression takes (sympy keeps
+    r^(p/q) for a rational r, and (r^a)^b is r^(ab)): the sum over its numbers, each
+    power multiplying its base's digits by the exponent (read from the values the
+    search carried)."""
+    op = node[OP]
+    if op == "lit":
+        return log10_size(node[VALUE])
+    if op in ("pow", "root"):
+        exponent = node[RIGHT][VALUE]
+        if op == "root":
+            exponent = 1 / exponent if exponent else math.inf
+        digits = proof_digits(node[LEFT])
+        return digits * abs(exponent) if digits else 0.0
+    if op in ("fact", "dfact", "gamma", "floor", "ceil"):
+        return log10_size(node[VALUE]) + proof_digits(node[LEFT])
+    if op == "sqrt":
+        return proof_digits(node[LEFT]) / 2
+    if op == "percent":
+        return proof_digits(node[LEFT]) + 2
+    if node[RIGHT] is None:  # neg
+        return proof_digits(node[LEFT])
+    return proof_digits(node[LEFT]) + proof_digits(node[RIGHT])
 
 
 def algebraic_degree(node: tuple) -> float:
