@@ -946,6 +946,21 @@ def test_a_pair_the_float_grid_rounds_onto_a_goal_gets_the_usual_size_estimates(
     assert proved and all(verify_module.proof_digits(node) <= verify_module.MAX_PROOF_DIGITS for node in proved)
 
 
+def test_a_negative_float_base_has_real_integer_powers():
+    """(−√.2)⁻² = 5: the last level now evaluates landing pairs through the search's own
+    float power, which must keep a negative base with an integer exponent (and only
+    then), as the float grid does."""
+    engine = Engine((2, 2), resolve_ops("wild"))
+    made = []
+    keep = lambda value, *rest: made.append(value)  # noqa: E731
+    engine._pow_float(-math.sqrt(0.2), -2.0, 9, "pow", None, None, keep)
+    engine._pow_float(-0.5, 0.5, 9, "pow", None, None, keep)
+    engine._root(-8.5, 0.5, 9, None, None, False, keep)  # root(x, 1/2) = x²
+    assert made == [pytest.approx(5.0), pytest.approx(72.25)]
+    texts = [s.text for s in solve([2, 2], 5, ops="wild", all_solutions=True).solutions]
+    assert "(-sqrt(.2))^-2" in texts
+
+
 def test_engine_merges_identical_numbers():
     engine = Engine((4, 4, 4, 4), resolve_ops("arithmetic"))
     assert engine.n_codes - 1 == 4  # {4}, {4,4}, {4,4,4}, {4,4,4,4}

@@ -934,11 +934,16 @@ class Engine:
         self._pow_exact(bn, bd, en, ed, cost, op, left, right, exact, put_value)
 
     def _pow_float(self, base: float, exponent: float, cost, op, left, right, put_value) -> None:
+        """``base ** exponent`` in floats, estimated first; a negative base has real
+        powers for integer exponents only ((−√.2)⁻² = 5)."""
         if base <= 0:
-            if base == 0 and exponent > 0:
-                put_value(0.0, cost, op, left, right, False)
-            return
-        if abs(math.log10(base) * exponent) > self._log_limit:
+            if base == 0:
+                if exponent > 0:
+                    put_value(0.0, cost, op, left, right, False)
+                return
+            if not exponent.is_integer():
+                return
+        if abs(math.log10(abs(base)) * exponent) > self._log_limit:
             return
         put_value(base**exponent, cost, op, left, right, False)
 
@@ -976,7 +981,7 @@ class Engine:
     def _root(self, x, y, cost, left, right, exact, put_value) -> None:
         """The y-th root of x: x ** (1/y)."""
         if type(x) is float or type(y) is float:
-            if y == 0 or y == 1 or x <= 0:
+            if y == 0 or y == 1:
                 return
             self._pow_float(float(x), 1.0 / float(y), cost, "root", left, right, put_value)
             return
