@@ -5,6 +5,10 @@ class BananaError(Exception):
     """Base class: anything the user can fix by changing their input."""
 
 
+class OptionError(BananaError):
+    """A command-line option's value cannot be used (the CLI exits 2, as for a usage error)."""
+
+
 class FormatError(BananaError):
     """A file could not be read as the transcript format it claims to be (or any format)."""
 
@@ -43,3 +47,12 @@ class AnalysisError(BananaError):
 
 class ChapterError(BananaError):
     """Chapters or notes cannot be made as asked (an episode too short, no segments)."""
+
+
+class IndexCorrupt(LibraryError):
+    """The search index file is damaged: ``banana index --rebuild`` sets it aside and
+    builds a new one."""
+
+
+class ReadOnlyLibrary(LibraryError):
+    """This user cannot write the library folder: searching works, updating does not."""

@@ -7,17 +7,22 @@ folder, the bundled ``samples/``) is not an episode.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-import shutil
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from banana.analysis import SCHEMA as ANALYSIS_SCHEMA
+from banana.analysis import Analysis, analyse
+from banana.analysis.profile import Profile, default_profile, load_profile
+from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import BananaError, EpisodeNotFound, FormatError, LibraryError
+from banana.formats import read_transcript
 from banana.fsutil import atomic_write_text, stale_temp_files
 from banana.transcript import Transcript, web_url_problem
 
@@ -25,6 +30,8 @@ DEFAULT_LIBRARY = "episodes"
 LIBRARY_ENV = "BANANA_LIBRARY"
 TRANSCRIPT_FILE = "transcript.json"
 META_FILE = "episode.json"  # what the user set on purpose: title, show, audio URL
+ANALYSIS_FILE = "analysis.json"  # the stored analysis, keyed by the transcript and profile
+PROFILE_FILE = "show.toml"  # a show's profile, in <library>/<slug of the show>/
 META_SCHEMA = 1
 SLUG_MAX_CHARS = 80
 DEFAULT_SLUG = "episode"  # for a file name with no letters or digits at all
@@ -38,11 +45,13 @@ def slugify(text: str) -> str:
     folded by NFKC); accents are dropped from Latin letters only, where the plain
     letter reads the same; everything else becomes a single ``-``."""
     decomposed = unicodedata.normalize("NFKD", text)
-    kept = []
+    kept: list[str] = []
     for ch in decomposed:
-        if unicodedata.combining(ch) and (not kept or kept[-1].isascii()):
-            continue  # an accent on a Latin letter: é → e
-        kept.append(ch)
+        if unicodedata.combining(ch):
+            attached = kept and not kept[-1].isspace()
+            if not attached or kept[-1].isascii():
+                continue  # an accent on a Latin letter (é → e), or on nothing
+        kept.append(ch if unicodedata.category(ch)[0] in "LNM" else " ")
     folded = unicodedata.normalize("NFKC", "".join(kept)).casefold()
     marked = "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in folded)
     slug = "-".join(marked.split())
@@ -188,11 +197,17 @@ class Library:
             raise EpisodeNotFound(f"no episode {slug!r} in library {self.root}")
         path = self.transcript_path(slug)
         try:
-            return Transcript.from_json(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise LibraryError(f"{path}: stored transcript is not UTF-8") from None
+            data = path.read_bytes()
         except OSError as exc:
             raise LibraryError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return self._parse(path, data)
+
+    @staticmethod
+    def _parse(path: Path, data: bytes) -> Transcript:
+        try:
+            return Transcript.from_json(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise LibraryError(f"{path}: stored transcript is not UTF-8") from None
         except FormatError as exc:
             raise LibraryError(f"{path}: damaged transcript: {exc}") from None
 
@@ -233,30 +248,115 @@ class Library:
                 _remove_if_empty(folder)
             raise LibraryError(f"cannot write {path}: {exc.strerror or exc}") from None
 
-    def store(self, transcript: Transcript, slug: str, *, meta: EpisodeMeta | None = None,
-              index: bool = True) -> Path:
-        """What ``import``, ``transcribe``, ``align`` and ``process`` call: save the
-        episode with the metadata the user set for it (``meta`` adds to or changes
-        what was set before, which is kept), then bring what depends on it (the search
-        index) up to date. A batch passes ``index=False`` and calls
-        ``update_index()`` once at the end."""
+    def store(self, transcript: Transcript, slug: str, *, meta: EpisodeMeta | None = None) -> Path:
+        """Save the episode with the metadata the user set for it (``meta`` adds to or
+        changes what was set before, which is kept); returns the transcript's path.
+        What depends on the transcript (its analysis, the search index, the published
+        files) is brought up to date by ``banana.pipeline``."""
         kept = self.meta(slug) if self.episode_dir(slug).is_dir() else EpisodeMeta()
         wanted = kept.merged(meta)
         if wanted != kept:
             self._write(self.episode_dir(slug), self.meta_path(slug),
                         json.dumps(wanted.to_dict(), ensure_ascii=False, indent=2) + "\n")
-        path = self.save(wanted.apply(transcript), slug)
-        if index:
-            from banana.index import update_episode  # lazy: keeps `banana --help` fast
+        return self.save(wanted.apply(transcript), slug)
 
-            update_episode(self, slug)
-        return path
+    # -- the show's profile and the stored analysis --
 
-    def update_index(self, *, progress=None):
-        """Bring the search index up to date with every episode; returns its report."""
-        from banana.index import SearchIndex
+    def profile_path(self, show: str) -> Path | None:
+        """Where a show's profile lives: ``<library>/<slug of the show>/show.toml``."""
+        slug = slugify(show or "")
+        return self.root / slug / PROFILE_FILE if slug else None
 
-        return SearchIndex(self).update(progress=progress)
+    def profile_for(self, transcript: Transcript, *, path: Path | str | None = None) -> Profile:
+        """The profile to analyse an episode with: ``path`` when given, else its show's
+        profile in the library, else the built-in default."""
+        if path is not None:
+            return load_profile(path)
+        candidate = self.profile_path(transcript.show)
+        if candidate is not None and candidate.is_file():
+            return load_profile(candidate)
+        return default_profile()
+
+    def analysis_path(self, slug: str) -> Path:
+        return self.episode_dir(slug) / ANALYSIS_FILE
+
+    def analysis(self, slug: str, *, profile: Path | str | None = None) -> Analysis:
+        """The episode's analysis: the stored one when it was made from these very
+        transcript bytes with this profile and this Banana's analysis schema, else
+        computed now and stored (``analysis.json``) for every later reader. With an
+        explicit ``profile`` file the result is computed and not stored (the show's own
+        profile is what the stored analysis reflects)."""
+        return self._analysis(slug, profile)[1]
+
+    def _analysis(self, slug: str, profile: Path | str | None) -> tuple[Transcript, Analysis]:
+        path = self.transcript_path(slug)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise EpisodeNotFound(f"no episode {slug!r} in library {self.root}") from None
+        except OSError as exc:
+            raise LibraryError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        transcript = self._parse(path, data)
+        chosen = self.profile_for(transcript, path=profile)
+        key = {"transcript_sha256": hashlib.sha256(data).hexdigest(),
+               "profile": chosen.fingerprint, "schema": ANALYSIS_SCHEMA}
+        stored = self._stored_analysis(slug, key)
+        if stored is not None:
+            return transcript, stored
+        result = analyse(transcript, profile=chosen, episode=slug)
+        if profile is None:
+            record = {"key": key, "analysis": result.to_dict()}
+            try:
+                atomic_write_text(self.analysis_path(slug),
+                                  json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+            except OSError:
+                pass  # a library this user cannot write: the analysis is still returned
+        return transcript, result
+
+    def analysed(self, episode: str, *, profile: Path | str | None = None,
+                 method: str | None = None) -> tuple[str | None, str, Transcript, Analysis]:
+        """EPISODE (a slug, or a transcript file) with its analysis: ``(slug or None,
+        name, transcript, analysis)``. A stored episode's analysis is the stored one
+        (see ``analysis``); a file's is computed. ``method`` other than the default
+        (a topic-splitting method) is computed and not stored."""
+        if episode in self and method in (None, DEFAULT_METHOD):
+            return (episode, episode, *self._analysis(episode, profile))
+        slug, transcript = self.resolve(episode)
+        name = slug or slug_for_path(episode)
+        result = analyse(transcript, profile=self.profile_for(transcript, path=profile),
+                         episode=name, method=method or DEFAULT_METHOD)
+        return slug, name, transcript, result
+
+    def _stored_analysis(self, slug: str, key: dict[str, Any]) -> Analysis | None:
+        try:
+            record = json.loads(self.analysis_path(slug).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            return None
+        if not isinstance(record, dict) or record.get("key") != key:
+            return None
+        try:
+            return Analysis.from_dict(record.get("analysis"))
+        except BananaError:
+            return None  # damaged: computed again
+
+    def walk(self, slug: str, *, step: int) -> Iterator[tuple[str, Transcript]]:
+        """The episodes of the same show before (``step=-1``, nearest first) or after
+        (``step=1``) ``slug`` in natural slug order, loaded; an episode that cannot be
+        loaded is passed over. The one walk to a neighbouring episode (the previous
+        puzzle, the later announced answer)."""
+        slugs = self.slugs()
+        if slug not in slugs:
+            return
+        show = self.load(slug).show
+        i = slugs.index(slug) + step
+        while 0 <= i < len(slugs):
+            try:
+                other = self.load(slugs[i])
+            except BananaError:
+                other = None
+            if other is not None and not (show and other.show and other.show != show):
+                yield slugs[i], other
+            i += step
 
     def tidy(self) -> list[Path]:
         """Remove what interrupted writes left behind: temporary files of writers that
@@ -276,11 +376,6 @@ class Library:
                 removed.append(folder)
         return removed
 
-    def remove(self, slug: str) -> None:
-        if slug not in self:
-            raise EpisodeNotFound(f"no episode {slug!r} in library {self.root}")
-        shutil.rmtree(self.episode_dir(slug))
-
     def resolve(self, episode: str) -> tuple[str | None, Transcript]:
         """EPISODE is a slug in the library or a path to a transcript file in any
         readable format; returns ``(slug or None, transcript)``."""
@@ -288,8 +383,6 @@ class Library:
             return episode, self.load(episode)
         path = Path(episode)
         if path.is_file() or (path.exists() and not path.is_dir()):
-            from banana.formats import read_transcript
-
             return None, read_transcript(path)
         raise EpisodeNotFound(f"{episode}: not an episode in {self.root} nor a transcript file")
 

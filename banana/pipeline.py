@@ -1,26 +1,45 @@
-"""The main job: an episode in (audio or transcript), publishable files out.
+"""The one module that sequences the stages: audio → transcript → store → analyse →
+index → publish.
 
-``process(library, inputs)`` runs, for each input: read (import a transcript, or
-transcribe audio with whisper), analyse (segments, glossary, teaser), solve the
-teaser, index (done by ``Library.store``), and write ``transcript.vtt``,
-``transcript.srt``, ``chapters.json``, ``notes.md`` and ``notes.html`` into the
-episode's folder. Every output is a pure function of its input, written
-atomically and only when its bytes change, so a second run gives the same files.
+* ``import_files`` stores transcripts a host already has, analyses them (the
+  analysis is stored beside each transcript) and brings the search index up to date.
+* ``transcribe_file`` turns one audio file into a stored episode (whisper, optionally
+  aligned to a published transcript), analysed and indexed the same way.
+* ``process`` is the main job: each input transcribed or imported, then published:
+  the teaser solved, and ``transcript.vtt``, ``transcript.srt``, ``chapters.json``,
+  ``notes.md`` and ``notes.html`` written into the episode's folder. Every output is a
+  pure function of its input, written atomically and only when its bytes change, so a
+  second run gives the same files and analyses nothing again.
+* ``index_library`` is ``banana index``: tidy what interrupted writes left, update
+  the index, finish episodes an interrupted ``process`` left unpublished.
+
+Nothing below this module calls a later stage: the library stores, the analysis
+analyses, the index indexes, the publishers render.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from banana.errors import BananaError, LibraryError
+from banana.analysis.puzzle import solve_query
+from banana.audio import transcribe as whisper
+from banana.audio.align import Alignment, align, whisper_words_in_file
+from banana.audio.decode import duration_seconds, load_audio, probe
+from banana.errors import AnalysisError, BananaError, FormatError, LibraryError, OptionError
+from banana.formats import EXTENSIONS, read_transcript, write_transcript
 from banana.fsutil import atomic_write_text
-from banana.library import Library, assign_slugs, natural_key
+from banana.library import EpisodeMeta, Library, assign_slugs, natural_key
+from banana.publish.chapters import episode_chapters, write_chapters
+from banana.publish.notes import build_notes, render
+from banana.publish.teasers import previous_answer
+from banana.search.index import IndexReport, SearchIndex
 from banana.transcript import Transcript
 
-# Stages each episode goes through, in order (the CLI's progress bar counts them).
+# Stages each input of ``process`` goes through, in order (the CLI's progress bar counts them).
 STAGES = ("read", "analyse", "solve", "write")
 
 AUDIO_SUFFIXES = frozenset({".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".flac",
@@ -29,8 +48,266 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".op
 OUTPUTS = ("transcript.vtt", "transcript.srt", "chapters.json", "notes.md", "notes.html")
 PENDING_FILE = ".processing"  # in an episode's folder while its outputs are not all written
 
+HOST_MIN_EPISODE_SHARE = 0.25  # a speaker in at least this share of episodes is a host
+GLOSSARY_EPISODES = 20  # the prompt's explained terms come from this many latest episodes
+
 Progress = Callable[[str, str], None]  # (stage, what) -> None
 
+
+# --- importing ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Imported:
+    """One file of ``import_files``: the slug it was stored under, or why not."""
+
+    source: Path
+    slug: str | None = None
+    error: str | None = None
+
+
+def import_files(library: Library, paths: Sequence[Path], *, fmt: str | None = None,
+                 slug: str | None = None, meta: EpisodeMeta | None = None,
+                 progress: Progress | None = None,
+                 index_progress: Callable[[int, int, str], None] | None = None) -> list[Imported]:
+    """Store each transcript file (two files that would share a slug are refused before
+    any is read), analyse it and bring the search index up to date once at the end.
+    A file that cannot be read is reported in its result and the rest go on."""
+    batch = assign_slugs(paths, slug=slug)
+    tick = progress or (lambda stage, what: None)
+    results = []
+    for path, name in batch:
+        tick("read", str(path))
+        try:
+            library.store(read_transcript(path, format=fmt), name, meta=meta)
+        except BananaError as exc:
+            results.append(Imported(path, error=str(exc)))
+            continue
+        results.append(Imported(path, slug=name))
+    stored = [r.slug for r in results if r.slug]
+    for name in stored:
+        tick("analyse", name)
+        _analyse(library, name)
+    if stored:
+        tick("index", "")
+        update_index(library, progress=index_progress)
+    return results
+
+
+def store_episode(library: Library, transcript: Transcript, slug: str, *,
+                  meta: EpisodeMeta | None = None) -> Path:
+    """Store one episode, analyse it and index it: what ``transcribe`` and ``align``
+    do with their result (``import_files`` does the same for a batch, indexing once)."""
+    path = library.store(transcript, slug, meta=meta)
+    _analyse(library, slug)
+    SearchIndex(library).update_episode(slug)
+    return path
+
+
+def _analyse(library: Library, slug: str) -> None:
+    """Compute and store an episode's analysis now, so every later reader finds it; a
+    transcript the analysis refuses (longer than any episode) stays stored and is
+    indexed without it."""
+    try:
+        library.analysis(slug)
+    except AnalysisError:
+        pass
+
+
+def update_index(library: Library, *, rebuild: bool = False,
+                 progress: Callable[[int, int, str], None] | None = None,
+                 entry_progress: Callable[[str, int, int], None] | None = None) -> IndexReport:
+    return SearchIndex(library).update(rebuild=rebuild, progress=progress,
+                                       entry_progress=entry_progress)
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """What ``index_library`` did: leftovers removed, the index report, and the
+    episodes an interrupted ``process`` had left unpublished, now finished."""
+
+    tidied: tuple[Path, ...]
+    report: IndexReport
+    finished: tuple[EpisodeResult, ...] = ()
+
+
+def index_library(library: Library, *, rebuild: bool = False,
+                  progress: Callable[[int, int, str], None] | None = None,
+                  entry_progress: Callable[[str, int, int], None] | None = None) -> IndexResult:
+    """``banana index``: remove what interrupted writes left, update the index (all of
+    it with ``rebuild``), and finish what an interrupted ``process`` left."""
+    tidied = tuple(library.tidy())
+    report = update_index(library, rebuild=rebuild, progress=progress,
+                          entry_progress=entry_progress)
+    return IndexResult(tidied, report, tuple(finish_unfinished(library)))
+
+
+# --- transcribing ---------------------------------------------------------------------------
+
+@dataclass
+class Transcriber:
+    """Whisper for the audio inputs of one run: the model is resolved (and a bad name
+    refused) at once, and loaded once, on first use."""
+
+    model: str | None = None
+    model_dir: Path | None = None
+    device: str | None = None
+    language: str | None = None
+    prompt: str | None = None
+    prompt_from_library: bool = False
+    word_timestamps: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+    spec: whisper.ModelSpec = field(init=False)
+    used_prompt: str | None = field(init=False, default=None)
+    _loaded: object = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.spec = whisper.resolve_model(self.model, model_dir=self.model_dir)
+        self.device = whisper.pick_device(self.device)
+
+    def load(self, library: Library) -> None:
+        """Load the model (once) and settle the initial prompt."""
+        if self._loaded is not None:
+            return
+        self._loaded = whisper.load_model(self.spec, device=self.device)
+        self.used_prompt = self.prompt
+        if self.prompt:
+            used = whisper.count_prompt_tokens(self._loaded, self.prompt)
+            budget = whisper.prompt_budget_tokens(self._loaded)
+            if used > budget:
+                raise OptionError(f"--prompt is {used} tokens; whisper reads at most {budget}")
+        if self.prompt_from_library:
+            hosts, terms = library_vocabulary(library)
+            self.used_prompt = whisper.library_prompt(self._loaded, hosts, terms,
+                                                      lead=self.prompt or "") or None
+
+    def __call__(self, library: Library, samples, *, progress: Callable[[float], None] | None = None,
+                 **fields) -> whisper.Transcription:
+        self.load(library)
+        return whisper.transcribe(
+            self._loaded, samples, source=self.spec.label, language=self.language,
+            prompt=self.used_prompt, word_timestamps=self.word_timestamps,
+            temperature=self.temperature, max_tokens=self.max_tokens, progress=progress,
+            **fields)
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """One audio file turned into a stored episode."""
+
+    slug: str
+    transcript: Transcript  # as stored
+    duration: float  # seconds of audio
+    path: Path  # the stored transcript.json
+    exported: tuple[Path, ...] = ()
+    alignment: Alignment | None = None
+
+
+AudioProgress = Callable[[str, float | None, float], None]  # (what, total s, done s)
+
+
+def transcribe_file(library: Library, path: Path, slug: str, transcriber: Transcriber, *,
+                    meta: EpisodeMeta | None = None, published: Transcript | None = None,
+                    published_name: str = "", exports: Sequence[str] = (),
+                    progress: AudioProgress | None = None) -> Transcribed:
+    """Decode ``path``, transcribe it, (align ``published`` to it,) store it under
+    ``slug`` with the file's own tags as defaults for title and show, analyse it,
+    index it and write ``exports`` beside it. Nothing is stored until the transcript
+    is complete, so an interrupted call stores nothing."""
+    report = progress or (lambda what, total, done: None)
+    info = probe(path)
+    report("decode", info.duration_seconds or None, 0.0)
+    samples = load_audio(path, progress=lambda s: report("decode", info.duration_seconds, s))
+    duration = duration_seconds(samples)
+    report("load", None, 0.0)
+    transcriber.load(library)
+    report("transcribe", duration, 0.0)
+    result = transcriber(library, samples, progress=lambda s: report("transcribe", duration, s),
+                         title=info.title or title_from_name(path), show=info.album)
+    transcript = result.transcript
+    alignment = None
+    if published is not None:
+        alignment = align(published, transcript, words=result.words)
+        transcript = alignment.transcript.replace(
+            duration=duration, audio_url=published.audio_url,
+            source=f"align:{published.source or published_name} to {transcriber.spec.label}")
+    stored = store_episode(library, transcript, slug, meta=meta)
+    transcript = library.load(slug)
+    return Transcribed(slug, transcript, duration, stored,
+                       tuple(export_formats(library, slug, transcript, exports)), alignment)
+
+
+def title_from_name(path: Path) -> str:
+    """A title from a file name: ``episode-12_final`` → ``episode 12 final``."""
+    return path.stem.replace("_", " ").replace("-", " ").strip()
+
+
+def export_path(library: Library, slug: str, fmt: str) -> Path:
+    """``transcript.srt``, ``transcript.vtt``, ``transcript.podcast.json``... beside the
+    stored ``transcript.json``."""
+    ext = EXTENSIONS[fmt]
+    if ext == ".json" and fmt != "json":  # podcast-json → transcript.podcast.json
+        ext = f".{fmt.removesuffix('-json')}{ext}"
+    return library.episode_dir(slug) / f"transcript{ext}"
+
+
+def export_formats(library: Library, slug: str, transcript: Transcript,
+                   formats: Iterable[str]) -> list[Path]:
+    """Write the transcript in ``formats`` beside the stored one; returns the paths."""
+    written = []
+    for fmt in formats:
+        path = export_path(library, slug, fmt)
+        if path == library.transcript_path(slug):
+            continue  # that is the stored transcript itself
+        try:
+            atomic_write_text(path, write_transcript(transcript, fmt))
+        except OSError as exc:
+            raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        written.append(path)
+    return written
+
+
+def align_episode(library: Library, published: str, timed: str, *, slug: str | None = None,
+                  exports: Sequence[str] = ()) -> tuple[str, Path, Alignment, list[Path]]:
+    """``banana align``: give a published transcript (slug or file) the times of a timed
+    one of the same audio (slug, whisper JSON with word times, SRT, WebVTT), store the
+    result, analyse and index it. Stored word timings are used for a stored episode."""
+    published_slug, published_transcript = library.resolve(published)
+    timed_slug, timed_transcript = library.resolve(timed)
+    words = [] if timed_slug else whisper_words_in_file(Path(timed))
+    alignment = align(published_transcript, timed_transcript, words=words)
+    name = slug or published_slug or assign_slugs([Path(published)])[0][1]
+    saved = store_episode(library, alignment.transcript, name)
+    return name, saved, alignment, export_formats(library, name, alignment.transcript, exports)
+
+
+def library_vocabulary(library: Library) -> tuple[list[str], list[str]]:
+    """What the show's own words are, for whisper's prompt: the hosts (speakers in at
+    least a quarter of the episodes, most frequent first) and the terms the show
+    explained in its latest episodes, newest first (from the stored analyses)."""
+    slugs = library.slugs()
+    episodes: Counter[str] = Counter()
+    turns: Counter[str] = Counter()
+    for slug in slugs:
+        try:
+            transcript = library.load(slug)
+        except BananaError:
+            continue
+        episodes.update(set(transcript.speakers) | {u.speaker for u in transcript.utterances if u.speaker})
+        turns.update(u.speaker for u in transcript.utterances if u.speaker)
+    needed = max(1, HOST_MIN_EPISODE_SHARE * len(slugs))
+    hosts = sorted((s for s, n in episodes.items() if n >= needed),
+                   key=lambda s: (-episodes[s], -turns[s], s))
+    terms: list[str] = []
+    for slug in reversed(slugs[-GLOSSARY_EPISODES:]):
+        try:
+            terms.extend(entry.term for entry in library.analysis(slug).glossary)
+        except BananaError:  # a malformed show profile, a refused transcript
+            continue
+    return hosts, terms
+
+
+# --- processing -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class EpisodeResult:
@@ -76,49 +353,14 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-class Transcriber:
-    """Whisper for the audio inputs of one run: the model loads once, on first use."""
-
-    def __init__(self, model: str | None = None, *, model_dir: Path | None = None) -> None:
-        from banana import transcribe as tr
-
-        self._tr = tr
-        self.spec = tr.resolve_model(model, model_dir=model_dir)  # fails fast on a bad name
-        self._model = None
-
-    def __call__(self, path: Path) -> Transcript:
-        from banana.audio import load_audio
-
-        samples = load_audio(path)
-        if self._model is None:
-            self._model = self._tr.load_model(self.spec)
-        result = self._tr.transcribe(self._model, samples, source=self.spec.label,
-                                     title=path.stem.replace("-", " ").replace("_", " "))
-        return result.transcript
-
-
-def read_input(path: Path, *, transcriber: Callable[[Path], Transcript] | None = None) -> Transcript:
-    """A transcript from a transcript file, or from audio through ``transcriber``."""
-    if is_audio(path):
-        return (transcriber or Transcriber())(path)
-    from banana.formats import read_transcript
-
-    return read_transcript(path)
-
-
-def publish(library: Library, slug: str, transcript: Transcript, *, source: Path,
+def publish(library: Library, slug: str, *, source: Path,
             progress: Progress | None = None) -> EpisodeResult:
-    """Analyse a stored episode and write its publishable files."""
-    from banana.analysis import analyse, profile_for
-    from banana.chapters import episode_chapters, write_chapters
-    from banana.formats import write_transcript
-    from banana.notes import build_notes, previous_answer_in_library, render
-    from banana.teaser import solve_query
-
+    """Publish a stored episode from its stored analysis: solve the teaser, write the
+    captions, chapters and notes."""
     tick = progress or (lambda stage, what: None)
+    transcript = library.load(slug)
     tick("analyse", slug)
-    profile = profile_for(library.root, transcript)
-    analysis = analyse(transcript, profile=profile, episode=slug)
+    analysis = library.analysis(slug)
     tick("solve", slug)
     solutions, teaser = [], "none"
     if analysis.teaser is not None:
@@ -128,8 +370,8 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
         except BananaError as exc:  # e.g. the puzzle is beyond the solver's bounds
             teaser = f"unsolved: {exc}"
     tick("write", slug)
-    previous = previous_answer_in_library(library, slug, transcript, analysis)
-    notes = build_notes(transcript, analysis, episode=slug, solutions=solutions, previous_answer=previous)
+    notes = build_notes(transcript, analysis, episode=slug, solutions=solutions,
+                        previous_answer=previous_answer(library, slug, transcript, analysis))
     folder = library.episode_dir(slug)
     outputs = {
         "transcript.vtt": write_transcript(transcript, "vtt"),
@@ -147,7 +389,7 @@ def publish(library: Library, slug: str, transcript: Transcript, *, source: Path
 
 def process(library: Library, inputs: Sequence[Path] | None = None, *,
             progress: Progress | None = None,
-            transcriber: Callable[[Path], Transcript] | None = None) -> list[EpisodeResult]:
+            transcriber: Transcriber | None = None) -> list[EpisodeResult]:
     """Process each input (the bundled samples when none are given), then finish any
     episode an earlier run stored but did not get to publish (it was killed). A
     failing input is reported in its result and the others still run; two inputs
@@ -159,15 +401,27 @@ def process(library: Library, inputs: Sequence[Path] | None = None, *,
     for path, slug in batch:
         try:
             tick("read", str(path))
-            transcript = read_input(path, transcriber=transcriber)
+            if is_audio(path):
+                transcript = _transcribe_for_process(library, path, transcriber)
+            else:
+                transcript = read_transcript(path)
             _mark_pending(library, slug)
-            library.store(transcript, slug)
+            store_episode(library, transcript, slug)
             results.append(_publish_stored(library, slug, source=path, progress=progress))
         except BananaError as exc:
             results.append(EpisodeResult(source=path, error=str(exc)))
     results.extend(finish_unfinished(library, progress=progress,
                                      skip={slug for _, slug in batch}))
     return results
+
+
+def _transcribe_for_process(library: Library, path: Path,
+                            transcriber: Transcriber | None) -> Transcript:
+    transcriber = transcriber or Transcriber()
+    info = probe(path)
+    result = transcriber(library, load_audio(path), title=info.title or title_from_name(path),
+                         show=info.album)
+    return result.transcript
 
 
 def finish_unfinished(library: Library, *, progress: Progress | None = None,
@@ -183,7 +437,7 @@ def _publish_stored(library: Library, slug: str, *, source: Path, progress: Prog
                     resumed: bool = False) -> EpisodeResult:
     """Publish a stored episode, turning any failure into this episode's error."""
     try:
-        result = publish(library, slug, library.load(slug), source=source, progress=progress)
+        result = publish(library, slug, source=source, progress=progress)
     except BananaError as exc:  # the episode as it is cannot be published: no retrying
         _clear_pending(library, slug)
         return EpisodeResult(source=source, slug=slug, error=str(exc), resumed=resumed)

@@ -34,13 +34,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from banana.analysis import analyse, clear_cache  # noqa: E402
-from banana.chapters import FORMATS as CHAPTER_FORMATS  # noqa: E402
-from banana.chapters import render_chapters  # noqa: E402
+from banana.analysis import analyse  # noqa: E402
+from banana.publish.chapters import FORMATS as CHAPTER_FORMATS  # noqa: E402
+from banana.publish.chapters import episode_chapters, write_chapters  # noqa: E402
 from banana.formats import read_transcript  # noqa: E402
-from banana.notes import build_notes, render  # noqa: E402
-from banana.segment import content_tokens, normalise  # noqa: E402
-from banana.summary import (SUMMARY_KINDS, _candidate, _similarities, _tfidf, sentences,  # noqa: E402
+from banana.publish.notes import build_notes, render  # noqa: E402
+from banana.analysis.words import content_tokens, normalise  # noqa: E402
+from banana.analysis.summary import (SUMMARY_KINDS, _candidate, _similarities, _tfidf, sentences,  # noqa: E402
                             summarise)
 from banana.transcript import Transcript, Utterance  # noqa: E402
 
@@ -151,14 +151,13 @@ def speed(quick: bool) -> None:
         t_sum, _ = timed(lambda: summarise(transcript, segments=segments), repeat)
 
         def everything():
-            clear_cache()  # time the analysis itself, not analyse()'s per-process memo
             analysis = analyse(transcript)
             notes = build_notes(transcript, analysis, solutions=())
             for fmt in ("md", "html", "json"):
                 render(notes, fmt)
             for fmt in CHAPTER_FORMATS:
                 try:
-                    render_chapters(transcript, analysis, fmt=fmt)
+                    write_chapters(episode_chapters(transcript, analysis), fmt)
                 except Exception:  # noqa: BLE001 - a too-short episode for YouTube is not timed
                     pass
 

@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from banana.index import INDEX_FILE, SearchIndex  # noqa: E402
+from banana.search.index import INDEX_FILE, SearchIndex  # noqa: E402
 from banana.library import Library  # noqa: E402
 from banana.transcript import MAX_SECONDS, Transcript, Utterance  # noqa: E402
 
@@ -263,7 +263,7 @@ def long_queries(ix: SearchIndex, transcript: Transcript, *, short: str = "feder
     import re
     import sqlite3
 
-    from banana.index import parse_query
+    from banana.search.index import parse_query
 
     words = transcript.text.split()[:200]
     longest = max(transcript.utterances, key=lambda u: u.word_count).text
@@ -491,7 +491,7 @@ def bench_big(work: Path, *, megabytes: float) -> dict | None:
 
 def analysis_seconds(library: Library, *, sample: int) -> float | None:
     """Mean time to build one episode's segment and glossary rows."""
-    from banana.index import analysis_available, analysis_entries
+    from banana.search.index import analysis_available, analysis_entries
 
     if not analysis_available():
         return None

@@ -33,7 +33,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from banana.audio import SAMPLE_RATE_HZ, load_audio  # noqa: E402
+from banana.audio.decode import SAMPLE_RATE_HZ, load_audio  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests"))  # shared test material: the PyAV writer
 from whisper_fixtures import write_audio  # noqa: E402
@@ -130,7 +130,7 @@ def random_model(name: str):
 def bench_rtf(names: list[str], seconds: float, repeats: int) -> None:
     import torch
 
-    from banana.transcribe import run_whisper
+    from banana.audio.transcribe import run_whisper
 
     audio = speechlike(seconds, SAMPLE_RATE_HZ, seed=1)
     windows = int(np.ceil(seconds / 30))
@@ -157,7 +157,7 @@ def bench_alignment(repeats: int) -> None:
     if not BANANA_DATA.exists():
         print(f"\n## Alignment: skipped ({BANANA_DATA} not available)")
         return
-    from banana.align import align
+    from banana.audio.align import align
     from banana.transcript import Transcript, Utterance
     from banana.formats import read_transcript
 
@@ -188,7 +188,7 @@ def alignment_accuracy(published, *, seeds: int) -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from test_align import share_within, synthetic_published, timed_srt
 
-    from banana.align import align
+    from banana.audio.align import align
     from banana.formats import parse_transcript
 
     print(f"\n## Alignment accuracy over {seeds} seeds (utterance starts within 1 s; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,16 @@ from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO / "bench"))  # the segmentation metrics live with the benchmarks
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say once, at the top of the run, whether the real transcripts are here: without
+    them the tests that read them are skipped, and a skip is not a pass."""
+    if SHARED_CORPUS.is_dir():
+        return [f"corpus: {SHARED_CORPUS} (tests on real transcripts run)"]
+    return [f"corpus: {SHARED_CORPUS} is missing; the tests that read real transcripts are "
+            "SKIPPED (put the shared corpus beside the checkout to run them)"]
 BANANA_DATA = SHARED_CORPUS / "banana-data" / "s03e01-deepfakes-and-data-upskilling.txt"
 PRACTICAL_AI = SHARED_CORPUS / "practicalai"
 SAMPLES = REPO / "episodes" / "samples"

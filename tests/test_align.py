@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from banana.align import TimedWord, align, normalise, words_from_transcript, words_from_whisper
+from banana.audio.align import TimedWord, align, normalise, words_from_transcript, words_from_whisper
 from banana.errors import FormatError
 from banana.formats import read_transcript
 from banana.formats.base import clock

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from banana.audio import SAMPLE_RATE_HZ, is_silent, load_audio, probe
+from banana.audio.decode import SAMPLE_RATE_HZ, is_silent, load_audio, probe
 from banana.errors import AudioError
 from whisper_fixtures import CODECS, noise, tone, write_audio
 

@@ -11,11 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from banana.chapters import (Chapter, chapters_from_segments, embed_chapters, ffmetadata_escape,
-                             render_chapters, shorten, write_chapters, youtube_chapters)
+from banana.analysis import Analysis, analyse
+from banana.analysis.segments import Segment
 from banana.errors import AudioError, ChapterError
-from banana.formats import parse_transcript
-from banana.segment import Segment
+from banana.formats import parse_transcript, read_transcript
+from banana.publish.chapters import (Chapter, chapters_from_segments, embed_chapters,
+                                     episode_chapters, ffmetadata_escape, shorten, write_chapters,
+                                     youtube_chapters)
 from banana.transcript import Transcript, Utterance
 
 from conftest import BANANA_DATA, need
@@ -288,22 +290,20 @@ def test_ffmetadata_round_trips_any_title(title):
 
 # --- through an analysed transcript -----------------------------------------------------------
 
-def test_render_chapters_from_analysis_object():
-    class Analysis:
-        segments = EPISODE
+def render_chapters(transcript, analysis, fmt):
+    return write_chapters(episode_chapters(transcript, analysis), fmt, title=transcript.title)
 
+
+def test_chapters_of_an_analysis():
     t = Transcript.build([Utterance(0, 1600, "words")], title="T")
+    analysis = Analysis(segments=EPISODE)
     for fmt in ("podcast-json", "youtube", "vtt", "ffmetadata"):
-        assert render_chapters(t, Analysis(), fmt=fmt)
+        assert render_chapters(t, analysis, fmt=fmt)
     with pytest.raises(ChapterError, match="unknown chapter format"):
-        render_chapters(t, Analysis(), fmt="mp4")
+        render_chapters(t, analysis, fmt="mp4")
 
 
 def test_banana_data_chapters_match_its_segments():
-    pytest.importorskip("banana.analysis", reason="episode analysis (banana/analysis.py) not available")
-    from banana.analysis import analyse
-    from banana.formats import read_transcript
-
     transcript = read_transcript(need(BANANA_DATA))
     analysis = analyse(transcript)
     chapters = check_podcast_json(render_chapters(transcript, analysis, fmt="podcast-json"),

@@ -131,7 +131,7 @@ def test_teaser_with_the_answer_announced_later(cli, library):
     assert data["solutions"] and all(s["verified"] for s in data["solutions"])
     assert {"text", "unicode", "verified"} <= set(data["solutions"][0])
     announced = data["announced_answer"]
-    assert announced["episode"] == S01E03
+    assert announced["announced_in"] == S01E03 and announced["puzzle_episode"] == S01E02
     assert announced["expression"] == "5!/5" and announced["correct"] is True
     assert announced["match"] == "form"
     text = cli("teaser", S01E02).output

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import whisper
 
-from banana.audio import SAMPLE_RATE_HZ, load_audio
+from banana.audio.decode import SAMPLE_RATE_HZ, load_audio
 from banana.formats import read_transcript
 from banana.library import Library
 from banana.transcript import Transcript, estimate_times
@@ -107,7 +107,7 @@ def test_exports_are_written_beside_the_stored_transcript(cli, library, tmp_path
     assert result.exit_code == 0, result.output
     folder = library / "s01e01"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "episode.json", "transcript.json", "transcript.podcast.json", "transcript.srt", "transcript.txt", "transcript.vtt"]
+        "analysis.json", "episode.json", "transcript.json", "transcript.podcast.json", "transcript.srt", "transcript.txt", "transcript.vtt"]
     stored = Library(library).load("s01e01")
     assert (stored.title, stored.show) == ("Pilot", "Banana")
     for name in ("transcript.srt", "transcript.vtt", "transcript.podcast.json"):

@@ -201,7 +201,7 @@ def test_previous_answer_checked_against_the_previous_episode(cli, tmp_path):
     copy.write_text(text.replace(restated, "You know the one."), encoding="utf-8")
     assert cli("import", SAMPLES / f"{EP1}.txt", copy).exit_code == 0
     data = json.loads(cli("notes", "s01e02-no-restatement", "--format", "json").stdout)
-    assert data["previous_answer"]["episode"] == EP1
+    assert data["previous_answer"]["puzzle_episode"] == EP1
     assert data["previous_answer"]["puzzle"] == "make 11 from 3, 3, 3"
     assert data["previous_answer"]["correct"] is True
     # as a lone file there is no previous episode: an answer said is shown, unchecked

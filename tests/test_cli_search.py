@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from banana.cli import main
-from banana.index import SearchIndex
+from banana.search.index import SearchIndex
 from banana.library import Library
 from banana.transcript import Transcript, Utterance
 from tests.unprivileged import banana_as_nobody, open_folder  # noqa: F401 (a fixture)
@@ -162,7 +163,7 @@ def test_index_command_reports_changes(cli, library):
     assert first.exit_code == 0
     assert "Indexed 12 episodes (12 added, 0 updated, 0 removed, 0 unchanged)" in first.output
     assert "30 utterances, " in first.output
-    lib.remove("ep-3")
+    shutil.rmtree(lib.episode_dir("ep-3"))
     lib.save(transcript(TURNS), "ep-0")
     second = cli("index")
     assert "Indexed 11 episodes (0 added, 1 updated, 1 removed, 10 unchanged)" in second.output

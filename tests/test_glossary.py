@@ -7,9 +7,11 @@ import re
 import pytest
 
 from banana.analysis import Analysis, analyse
+from banana.analysis.profile import EXPLAINS
 from banana.formats import read_transcript
-from banana.glossary import GlossaryEntry, Mention
-from banana.segment import explained_term
+from banana.analysis.glossary import GlossaryEntry
+from banana.analysis.mentions import Mention
+from banana.analysis.terms import explained_term
 from banana.transcript import Transcript, Utterance, estimate_times
 from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
 
@@ -38,7 +40,7 @@ def test_banana_data_glossary():
     entry = a.glossary[0]
     assert "autoencoder" in entry.term and "neural network" in entry.term
     assert entry.speaker == "Will Nowak" and entry.episode == "s03e01"
-    explainer = a.of_kind("explainer")[0]
+    explainer = a.with_role(EXPLAINS)[0]
     assert entry.start == explainer.start
     words = entry.explanation.split()
     assert 10 <= len(words) <= 90

@@ -79,13 +79,12 @@ def test_names_that_are_not_slugs_never_reach_the_disk(library, bad):
 def test_metadata_given_once_stays_until_changed(library):
     lib = Library(library)
     lib.store(tiny(title="From the file"), "ep",
-              meta=EpisodeMeta(title="Pilot", show="Banana", audio_url="https://x.org/1.mp3"),
-              index=False)
-    lib.store(tiny("a new version", title="From the file"), "ep", index=False)  # a re-import
+              meta=EpisodeMeta(title="Pilot", show="Banana", audio_url="https://x.org/1.mp3"))
+    lib.store(tiny("a new version", title="From the file"), "ep")  # a re-import
     kept = lib.load("ep")
     assert (kept.title, kept.show, kept.audio_url) == ("Pilot", "Banana", "https://x.org/1.mp3")
     assert kept.utterances[0].text == "a new version"
-    lib.store(tiny(title="From the file"), "ep", meta=EpisodeMeta(title="Renamed"), index=False)
+    lib.store(tiny(title="From the file"), "ep", meta=EpisodeMeta(title="Renamed"))
     changed = lib.load("ep")
     assert (changed.title, changed.show) == ("Renamed", "Banana")
     assert json.loads(lib.meta_path("ep").read_text())["title"] == "Renamed"
@@ -198,3 +197,21 @@ def test_a_stored_transcript_with_a_script_url_is_refused(library):
     lib.transcript_path("ep").write_text(json.dumps(data))
     with pytest.raises(LibraryError, match="http"):
         lib.load("ep")
+
+
+def test_a_shows_profile_is_found_in_the_library_by_its_name(library):
+    from banana.analysis.profile import default_profile
+
+    lib = Library(library)
+    assert lib.profile_path("Practical AI") == library / "practical-ai" / "show.toml"
+    assert lib.profile_path("") is None
+    episode = tiny(show="Practical AI")
+    assert lib.profile_for(episode) is default_profile()
+    own = library / "practical-ai" / "show.toml"
+    own.parent.mkdir()
+    own.write_text('[show]\nname = "Practical AI"\n', encoding="utf-8")
+    assert lib.profile_for(episode).name == "Practical AI"
+    assert lib.profile_for(tiny(show="Other Show")) is default_profile()
+    explicit = library.parent / "x.toml"  # an explicit --profile wins over the library's
+    explicit.write_text('[segments.quiz]\ncues = ["quiz time"]\n', encoding="utf-8")
+    assert lib.profile_for(episode, path=explicit).kinds[0] == "quiz"

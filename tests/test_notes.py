@@ -12,20 +12,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from banana.chapters import Chapter
+from banana.publish.chapters import Chapter
 from banana.errors import ChapterError
-from banana.notes import (DEFAULT_MAX_CHARS, GlossaryNote, MentionNote, Notes, PreviousAnswer,
-                          SolutionNote, TeaserNote, build_notes, find_links, md_escape, render,
-                          render_notes)
-from banana.segment import Segment
-from banana.summary import Sentence, summarise
+from banana.analysis.spoken import AnnouncedAnswer
+from banana.publish.notes import (DEFAULT_MAX_CHARS, GlossaryNote, MentionNote, Notes,
+                                  SolutionNote, TeaserNote, build_notes, find_links, md_escape,
+                                  render)
+from banana.analysis.segments import Segment
+from banana.analysis.summary import Sentence, summarise
 from banana.transcript import Transcript, Utterance
 
 from conftest import BANANA_DATA, SAMPLES, need
 
 analysis_mod = pytest.importorskip("banana.analysis", reason="episode analysis not available yet")
-from banana.glossary import GlossaryEntry, Mention  # noqa: E402
-from banana.teaser import TeaserQuery  # noqa: E402
+from banana.analysis.glossary import GlossaryEntry
+from banana.analysis.mentions import Mention  # noqa: E402
+from banana.analysis.puzzle import TeaserQuery, solve_query  # noqa: E402
 
 XSS_ALERT = "<script>alert(1)</script>"
 XSS_SCRIPT = "<script>document.title='PWNED'</script>"  # a browser test would see it run
@@ -55,14 +57,14 @@ TURNS = [
                  "any math symbols you like."),
     ("Ben Guest", "That's all for today, thanks for listening."),
 ]
-# (kind, title, first turn, last turn, term)
+# (kind, title, first turn, last turn, term, role)
 SEGMENTS = [
-    ("intro", "Intro", 0, 1, None),
-    ("topic", "Pipelines <b>and</b> warehouses", 2, 5, None),
-    ("explainer", "In English Please", 6, 8, "autoencoder"),
-    ("topic", "Model monitoring", 9, 10, None),
-    ("teaser", "Brain teaser", 11, 11, None),
-    ("outro", "Sign-off", 12, 12, None),
+    ("intro", "Intro", 0, 1, None, None),
+    ("topic", "Pipelines <b>and</b> warehouses", 2, 5, None, None),
+    ("explainer", "In English Please", 6, 8, "autoencoder", "explains"),
+    ("topic", "Model monitoring", 9, 10, None, None),
+    ("teaser", "Brain teaser", 11, 11, None, "puzzle"),
+    ("outro", "Sign-off", 12, 12, None, None),
 ]
 SECONDS_PER_TURN = 20.0
 
@@ -75,8 +77,8 @@ def make_transcript(title=f"Pipelines {XSS_SCRIPT}", turns=TURNS) -> Transcript:
 
 def make_analysis(transcript: Transcript, *, mentions=("Airflow", "Snowflake", XSS_IMG)):
     utts = transcript.utterances
-    segments = tuple(Segment(kind, title, utts[a].start, utts[b].end, a, b, term)
-                     for kind, title, a, b, term in SEGMENTS)
+    segments = tuple(Segment(kind, title, utts[a].start, utts[b].end, a, b, term, role)
+                     for kind, title, a, b, term, role in SEGMENTS)
     glossary = (GlossaryEntry(term="autoencoder", explanation=utts[7].text, episode="test",
                               speaker=utts[7].speaker, start=utts[6].start),)
     found = tuple(Mention(term=m, episode="test", start=utts[3 + i].start, turn=3 + i, count=1)
@@ -88,7 +90,6 @@ def make_analysis(transcript: Transcript, *, mentions=("Airflow", "Snowflake", X
 @pytest.fixture(scope="module")
 def solutions():
     """The solver's real answers to make 5 from 2, 2 (solved once for the module)."""
-    from banana.teaser import solve_query
 
     return solve_query(TeaserQuery(statement="", numbers=(2, 2), target=5, ops=("wild",)))
 
@@ -98,9 +99,9 @@ def episode(solutions):
     transcript = make_transcript()
     analysis = make_analysis(transcript)
     notes = build_notes(transcript, analysis, episode="test-episode", solutions=solutions,
-                        previous_answer=PreviousAnswer(said="Three plus point three, over point three.",
-                                                       expression="(3+.3)/.3", puzzle="make 11 from 3, 3, 3",
-                                                       correct=True, start=5.0))
+                        previous_answer=AnnouncedAnswer(said="Three plus point three, over point three.",
+                                                        expression="(3+.3)/.3", puzzle="make 11 from 3, 3, 3",
+                                                        correct=True, start=5.0))
     return transcript, analysis, notes
 
 
@@ -174,7 +175,7 @@ def test_markdown_escapes_transcript_text(episode):
 def test_no_teaser_and_no_glossary_leave_their_sections_out():
     transcript = make_transcript(title="Plain")
     analysis = make_analysis(transcript).__class__(segments=make_analysis(transcript).segments[:2])
-    md = render_notes(transcript, analysis, previous_answer=False)
+    md = render(build_notes(transcript, analysis), "md")
     assert "## Chapters" in md
     for heading in ("In English Please", "Brain teaser", "Last episode"):
         assert f"## {heading}" not in md
@@ -193,13 +194,13 @@ def big_notes(solutions, *, words=400) -> Notes:
                                turn=i, start=i * 60.0, speaker="Ada") for i in range(3)),
         chapters=tuple(Chapter(i * 100.0, (i + 1) * 100.0, f"Chapter {i} about things")
                        for i in range(30)),
-        glossary=(GlossaryNote("autoencoder", long_text, "Ben", 600.0),),
+        glossary=(GlossaryNote("autoencoder", long_text, "Ben", 600.0, "In English Please"),),
         mentions=tuple(MentionNote(f"Tool{i}", "mention", i * 10.0) for i in range(60)),
         links=tuple(MentionNote(f"site{i}.com", "link", i * 10.0, f"https://site{i}.com")
                     for i in range(20)),
         teaser=TeaserNote(statement=long_text, numbers=(2, 2), target="5", ops=("wild",),
                           start=3000.0, solutions=tuple(SolutionNote.of(s) for s in solutions)),
-        previous_answer=PreviousAnswer(said=long_text, expression="(3+.3)/.3", correct=True),
+        previous_answer=AnnouncedAnswer(said=long_text, expression="(3+.3)/.3", correct=True),
     )
 
 
@@ -265,7 +266,7 @@ def test_markdown_limit_holds_for_any_notes(title, explanation, statement, said,
         glossary=(GlossaryNote(title[:30] or "term", explanation, "Ben", 1.0),),
         mentions=tuple(MentionNote(m, "mention", 1.0) for m in mentions),
         teaser=TeaserNote(statement=statement, numbers=(2, 2), target="5", ops=("wild",)),
-        previous_answer=PreviousAnswer(said=said),
+        previous_answer=AnnouncedAnswer(said=said),
     )
     md = render(notes, "md", max_chars=max_chars)
     assert len(md) < max_chars
@@ -398,7 +399,7 @@ def test_json_round_trips(episode):
 def test_unknown_format_is_a_clear_error(episode):
     transcript, analysis, _ = episode
     with pytest.raises(ChapterError, match="unknown notes format 'pdf'"):
-        render_notes(transcript, analysis, fmt="pdf", solutions=())
+        render(build_notes(transcript, analysis, solutions=()), "pdf")
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -503,8 +504,12 @@ def test_sample_notes_show_the_previous_answer():
     from banana.analysis import analyse
     from banana.formats import read_transcript
 
+    from banana.publish.teasers import previous_answer
+
     transcript = read_transcript(SAMPLES / "s01e02-leaderboards-and-model-drift.txt")
-    notes = build_notes(transcript, analyse(transcript), solutions=())
+    analysis = analyse(transcript)
+    notes = build_notes(transcript, analysis, solutions=(),
+                        previous_answer=previous_answer(None, None, transcript, analysis))
     p = notes.previous_answer
     assert p is not None and p.correct is True
     assert p.puzzle == "make 11 from 3, 3, 3"
@@ -531,14 +536,14 @@ def golden_notes() -> Notes:
                   Chapter(700, 900, "In English Please: autoencoder"),
                   Chapter(900, 1800, "Model monitoring"), Chapter(1800, 1865, "Brain teaser")),
         glossary=(GlossaryNote("autoencoder", "An autoencoder squeezes its input into a small code "
-                               "and rebuilds the input from it.", "Ben", 700.0),),
+                               "and rebuilds the input from it.", "Ben", 700.0, "In English Please"),),
         mentions=(MentionNote("Airflow", "mention", 70.0), MentionNote("C#", "mention", 80.0)),
         links=(MentionNote("example.org/monitoring", "link", 950.0, "https://example.org/monitoring"),),
         teaser=TeaserNote(statement="Make five using the number two twice, any symbols you like.",
                           numbers=(2, 2), target="5", ops=("wild",), start=1800.0,
                           solutions=(SolutionNote("sqrt(.2)^-2", "(√.2)⁻²", "5", True),
                                      SolutionNote("unverified", "unverified", "5", False))),
-        previous_answer=PreviousAnswer(said="Three plus point three, over point three.",
+        previous_answer=AnnouncedAnswer(said="Three plus point three, over point three.",
                                        expression="(3+.3)/.3", puzzle="make 11 from 3, 3, 3",
                                        correct=True, start=30.0),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from banana.notes import CSP, build_notes, h, render
+from banana.publish.notes import CSP, build_notes, h, render
 
 from test_notes import XSS_ALERT, XSS_IMG, XSS_SCRIPT, make_analysis, make_transcript
 

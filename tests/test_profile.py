@@ -9,14 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banana.errors import ProfileError
-from banana.profile import (
+from banana.analysis.profile import (
     Profile,
     SegmentSpec,
     default_profile,
-    find_profile,
     load_profile,
     parse_profile,
-    profile_path,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,21 +103,6 @@ def test_load_profile_errors(tmp_path):
     (tmp_path / "latin1.toml").write_bytes(b"[show]\nname = '\xe9'\n")
     with pytest.raises(ProfileError, match="not UTF-8"):
         load_profile(tmp_path / "latin1.toml")
-
-
-def test_find_profile_looks_in_the_library_by_show(tmp_path):
-    assert profile_path(tmp_path, "Practical AI") == tmp_path / "practical-ai" / "show.toml"
-    assert profile_path(tmp_path, "") is None
-    assert find_profile(tmp_path, "Practical AI") is default_profile()
-    own = tmp_path / "practical-ai" / "show.toml"
-    own.parent.mkdir()
-    own.write_text(PRACTICAL_AI, encoding="utf-8")
-    assert find_profile(tmp_path, "Practical AI").name == "Practical AI"
-    assert find_profile(tmp_path, "Other Show") is default_profile()
-    # an explicit --profile wins over the library's
-    explicit = tmp_path / "x.toml"
-    explicit.write_text('[segments.quiz]\ncues = ["quiz time"]\n', encoding="utf-8")
-    assert find_profile(tmp_path, "Practical AI", path=explicit).kinds[0] == "quiz"
 
 
 def test_profile_round_trips_through_its_dict():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import whisper
 
-from banana import transcribe as tr
-from banana.audio import SAMPLE_RATE_HZ, load_audio
+from banana.audio import transcribe as tr
+from banana.audio.decode import SAMPLE_RATE_HZ, load_audio
 from banana.errors import ModelError
 from banana.formats import read_transcript
 from banana.library import Library
@@ -155,37 +155,10 @@ def test_fit_prompt_stays_within_budget_keeping_order_and_dropping_repeats(model
     assert tr.prompt_budget_tokens(model) - 10 < used <= tr.prompt_budget_tokens(model)
 
 
-def episode(*speakers: str) -> Transcript:
-    return Transcript.build(estimate_times((s, "hello there") for s in speakers))
-
-
-def test_hosts_are_the_speakers_of_most_episodes(library):
-    lib = Library(library)
-    for i in range(8):
-        lib.save(episode("Ana Lima", "Bo Chen", f"Guest {i}"), f"ep-{i}")
-    lib.save(episode("Ana Lima", "Cy Dee"), "ep-8")
-    lib.save(episode("Cy Dee"), "ep-9")
-    assert tr.host_names(lib) == ["Ana Lima", "Bo Chen"]  # Cy Dee: 2 of 10, below a quarter
-
-
-def test_one_episode_library_makes_all_its_speakers_hosts(library):
-    lib = Library(library)
-    lib.save(episode("Ana Lima", "Guest One"), "ep")
-    assert tr.host_names(lib) == ["Ana Lima", "Guest One"]
-    assert tr.host_names(Library(library / "empty")) == []
-
-
-def test_library_prompt_names_the_hosts(model, library):
-    lib = Library(library)
-    lib.save(episode("Ana Lima", "Bo Chen"), "ep")
-    assert tr.library_prompt(model, lib) == "Ana Lima, Bo Chen"  # no explainer, no terms
-
-
-def test_library_prompt_adds_the_terms_the_show_explained(model, library):
-    lib = Library(library)
-    lib.save(read_transcript(need(BANANA_DATA)), "s03e01")
-    assert tr.glossary_terms(lib) == ["autoencoder neural networks"]  # its "In English Please"
-    prompt = tr.library_prompt(model, lib, lead="Banana Data")
+def test_library_prompt_names_the_hosts_then_the_terms(model):
+    assert tr.library_prompt(model, ["Ana Lima", "Bo Chen"], []) == "Ana Lima, Bo Chen"
+    prompt = tr.library_prompt(model, ["Triveni Gandhi", "Will Nowak"],
+                               ["autoencoder neural networks"], lead="Banana Data")
     assert prompt == "Banana Data, Triveni Gandhi, Will Nowak, autoencoder neural networks"
 
 

@@ -15,7 +15,7 @@ import os
 import click
 
 from banana import __version__
-from banana.errors import BananaError
+from banana.errors import BananaError, OptionError
 from banana.library import LIBRARY_ENV, Library
 from banana.transcript import one_line
 
@@ -62,6 +62,8 @@ class BananaGroup(click.Group):
         except BananaError as exc:
             if os.environ.get("BANANA_DEBUG"):
                 raise
+            if isinstance(exc, OptionError):
+                raise click.UsageError(one_line(str(exc))) from None
             raise click.ClickException(one_line(str(exc))) from None
 
 

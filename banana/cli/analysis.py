@@ -12,7 +12,9 @@ from rich.table import Table
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import BananaError, PuzzleError
-from banana.library import Library, slugify
+from banana.analysis.puzzle import resolved_ops, solve_query
+from banana.library import Library
+from banana.publish.teasers import answer_announced_later
 from banana.transcript import format_timestamp
 
 MENTIONS_SHOWN = 30  # mentions listed in the text output (JSON has them all)
@@ -22,16 +24,6 @@ _profile_option = click.option(
     "--profile", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
     help="Show profile (TOML) naming the show's segments and cue phrases "
          "[default: <library>/<show>/show.toml, else the built-in one].")
-
-
-def _analyse(library: Library, episode: str, profile: Path | None, **options):
-    """(name, slug or None, transcript, analysis) for a slug or a transcript file."""
-    from banana.analysis import analyse, profile_for
-
-    slug, transcript = library.resolve(episode)
-    name = slug or slugify(Path(episode).stem) or "episode"
-    found = profile_for(library.root, transcript, path=profile)
-    return name, slug, transcript, analyse(transcript, profile=found, episode=name, **options)
 
 
 def _span(start: float, end: float) -> str:
@@ -59,7 +51,7 @@ def segments(library: Library, episode: str, as_json: bool, method: str,
       banana segments episode.txt --json
       banana segments practical-ai-16.md --profile practical-ai.toml
     """
-    name, _, transcript, result = _analyse(library, episode, profile, method=method)
+    _, name, transcript, result = library.analysed(episode, profile=profile, method=method)
     if as_json:
         print_json({"segments": [s.to_dict() for s in result.segments]})
         return
@@ -102,7 +94,7 @@ def glossary(library: Library, episodes: tuple[str, ...], as_json: bool, mention
         task = progress.add_task("Analysing", total=len(names))
         for episode in names:
             try:
-                _, _, _, result = _analyse(library, episode, profile)
+                _, _, _, result = library.analysed(episode, profile=profile)
             except BananaError as exc:  # one damaged episode does not hide the others
                 failures += 1
                 print_error(str(exc))
@@ -176,9 +168,7 @@ def teaser(library: Library, episode: str, as_json: bool, limit: int, profile: P
       banana teaser s03e01-deepfakes-and-data-upskilling
       banana teaser episode.txt --json --limit 3
     """
-    from banana.teaser import find_announced, resolved_ops, solve_query
-
-    name, slug, transcript, result = _analyse(library, episode, profile)
+    slug, name, transcript, result = library.analysed(episode, profile=profile)
     query = result.teaser
     if query is None:
         if as_json:
@@ -193,8 +183,7 @@ def teaser(library: Library, episode: str, as_json: bool, limit: int, profile: P
         solutions, error = [], str(exc)
     announced = None
     if slug is not None:
-        announced = find_announced(library, slug, query, solutions, transcript=transcript,
-                                   profile=profile)
+        announced = answer_announced_later(library, slug, query, solutions, profile=profile)
     if as_json:
         data = query.to_dict()
         data["ops_resolved"] = resolved_ops(query)
@@ -221,7 +210,7 @@ def teaser(library: Library, episode: str, as_json: bool, limit: int, profile: P
                        "value": f"the solver reaches the same value differently ({announced.solution})",
                        None: "the solver's answers do not include it"}[announced.match]
             check = "correct" if announced.correct else "does not check out"
-            console.print(f"[bold]Announced in {escape(announced.episode)}[/bold]: "
+            console.print(f"[bold]Announced in {escape(announced.announced_in or '')}[/bold]: "
                           f"{escape(announced.expression)} = {escape(announced.value)} ({check}); "
                           f"{escape(verdict)}")
             console.print(f"  [dim]“{escape(announced.said)}”[/dim]")

@@ -9,14 +9,16 @@ from rich.markup import escape
 from rich.progress import ProgressColumn
 from rich.text import Text
 
+from banana.audio.align import Alignment
+from banana.audio.transcribe import normalise_language
 from banana.cli import pass_library
 from banana.cli._render import err_console, print_error, print_json, progress_bar
-from banana.errors import BananaError, FormatError, ModelError
-from banana.formats import EXTENSIONS, WRITERS, write_transcript
-from banana.fsutil import atomic_write_text
 from banana.cli.options import INPUT_FILES, audio_url_option, slug_option
-from banana.library import TRANSCRIPT_FILE, EpisodeMeta, Library, assign_slugs, slug_for_path
-from banana.transcript import Transcript, format_timestamp
+from banana.errors import BananaError, ModelError, OptionError
+from banana.formats import WRITERS
+from banana.library import EpisodeMeta, Library, assign_slugs
+from banana.pipeline import Transcriber, align_episode, transcribe_file
+from banana.transcript import format_timestamp
 
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C
 _EXPORTS = ", ".join(f for f in WRITERS if f != "json")  # json is the stored transcript itself
@@ -44,42 +46,13 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> t
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    from banana.transcribe import normalise_language
-
     try:
         return normalise_language(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-def export_path(library: Library, slug: str, fmt: str) -> Path:
-    """``transcript.srt``, ``transcript.vtt``, ``transcript.podcast.json``... beside the
-    stored ``transcript.json``."""
-    ext = EXTENSIONS[fmt]
-    if ext == ".json" and fmt != "json":  # podcast-json → transcript.podcast.json
-        ext = f".{fmt.removesuffix('-json')}{ext}"
-    return library.episode_dir(slug) / f"transcript{ext}"
-
-
-def _export(library: Library, transcript: Transcript, slug: str, formats: tuple[str, ...]) -> list[Path]:
-    written = []
-    for fmt in formats:
-        path = export_path(library, slug, fmt)
-        if path.name == TRANSCRIPT_FILE:
-            continue  # that is the stored transcript itself
-        try:
-            atomic_write_text(path, write_transcript(transcript, fmt))
-        except OSError as exc:
-            raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        written.append(path)
-    return written
-
-
-def _title(path: Path) -> str:
-    return path.stem.replace("_", " ").replace("-", " ").strip()
-
-
-def _report_alignment(alignment) -> None:
+def _report_alignment(alignment: Alignment) -> None:
     err_console.print(
         f"Aligned {alignment.utterances} utterances: {alignment.word_share:.1%} of words matched "
         f"({alignment.words_matched}/{alignment.words}), {alignment.utterance_share:.1%} of "
@@ -147,16 +120,11 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
             raise click.UsageError(f"{given[0]} applies to a single audio file")
     batch = assign_slugs(audio, slug=slug)  # refuses two files that would share a slug
     meta = EpisodeMeta(title=title or None, show=show_name or None, audio_url=audio_url)
-    from banana.audio import duration_seconds, load_audio, probe
-    from banana import transcribe as tr
-
-    published = None
-    if align_to is not None:
-        _, published = library.resolve(align_to)
-    spec = tr.resolve_model(model, model_dir=model_dir)
-    device = tr.pick_device(device)
-    loaded = None
-    initial_prompt = prompt
+    published = library.resolve(align_to)[1] if align_to is not None else None
+    transcriber = Transcriber(model, model_dir=model_dir, device=device, language=language,
+                              prompt=prompt, prompt_from_library=prompt_from_library,
+                              word_timestamps=word_timestamps, temperature=temperature,
+                              max_tokens=max_tokens)  # a bad model name is refused here
     failures = stored = 0
     with progress_bar(unit_column=AudioSecondsColumn()) as progress:
         pending: str | None = None  # what Ctrl-C would interrupt
@@ -164,40 +132,29 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
             for path, episode in batch:
                 pending = f"nothing stored for {path}"
                 task = progress.add_task(f"Decoding {escape(path.name)}", total=None)
-                try:
-                    info = probe(path)
-                    progress.update(task, total=info.duration_seconds or None)
-                    samples = load_audio(path, progress=lambda s: progress.update(task, completed=s))
-                    duration = duration_seconds(samples)
-                    if loaded is None:
-                        progress.update(task, description=f"Loading {escape(spec.label)}")
-                        loaded = tr.load_model(spec, device=device)
-                        initial_prompt = _prompt(loaded, library, prompt, prompt_from_library)
-                    err_console.print(f"Transcribing {escape(str(path))} ({format_timestamp(duration)} "
-                                      f"of audio) with {escape(spec.label)} on {device}")
-                    progress.update(task, description=f"Transcribing {escape(path.name)}",
-                                    total=duration, completed=0)
-                    result = tr.transcribe(
-                        loaded, samples, source=spec.label, language=language, prompt=initial_prompt,
-                        word_timestamps=word_timestamps, temperature=temperature, max_tokens=max_tokens,
-                        progress=lambda s: progress.update(task, completed=s),
-                        title=title or info.title or _title(path), show=show_name or info.album,
-                        audio_url=audio_url)
-                    transcript = result.transcript
-                    if published is not None:
-                        from banana.align import align
+                shown = {"prompt": False}
 
-                        alignment = align(published, transcript, words=result.words)
-                        transcript = alignment.transcript.replace(
-                            duration=duration, audio_url=audio_url or published.audio_url,
-                            source=f"align:{published.source or align_to} to {spec.label}")
-                        _report_alignment(alignment)
-                    saved = library.store(transcript, episode, meta=meta)
-                    transcript = library.load(episode)
-                    pending = f"{episode} stored, its exports may be incomplete"
-                    written = _export(library, transcript, episode, exports)
+                def report(stage: str, total: float | None, done: float) -> None:
+                    if stage == "load":
+                        progress.update(task, description=f"Loading {escape(transcriber.spec.label)}")
+                        return
+                    verb = "Decoding" if stage == "decode" else "Transcribing"
+                    if stage == "transcribe" and done == 0:
+                        if transcriber.used_prompt and prompt_from_library and not shown["prompt"]:
+                            err_console.print(f"Prompt: {escape(transcriber.used_prompt)}")
+                            shown["prompt"] = True
+                        err_console.print(
+                            f"Transcribing {escape(str(path))} ({format_timestamp(total or 0)} of "
+                            f"audio) with {escape(transcriber.spec.label)} on {transcriber.device}")
+                    progress.update(task, description=f"{verb} {escape(path.name)}", total=total,
+                                    completed=done)
+
+                try:
+                    done = transcribe_file(library, path, episode, transcriber, meta=meta,
+                                           published=published, published_name=align_to or "",
+                                           exports=exports, progress=report)
                 except (BananaError, OSError) as exc:
-                    if isinstance(exc, ModelError):
+                    if isinstance(exc, (ModelError, OptionError)):
                         raise  # every other file would fail the same way
                     failures += 1
                     progress.remove_task(task)
@@ -205,12 +162,14 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
                     continue
                 progress.remove_task(task)
                 stored += 1
+                if done.alignment is not None:
+                    _report_alignment(done.alignment)
                 click.echo(episode)
-                extra = "".join(f", {p.name}" for p in written)
+                extra = "".join(f", {p.name}" for p in done.exported)
                 err_console.print(
-                    f"Stored {escape(episode)}: {_count(len(transcript.utterances), 'utterance')}, "
-                    f"{format_timestamp(duration)} of audio, {escape(transcript.source)} "
-                    f"→ {escape(str(saved))}{escape(extra)}")
+                    f"Stored {escape(episode)}: {_count(len(done.transcript.utterances), 'utterance')}, "
+                    f"{format_timestamp(done.duration)} of audio, {escape(done.transcript.source)} "
+                    f"→ {escape(str(done.path))}{escape(extra)}")
         except KeyboardInterrupt:
             progress.stop()
             print_error(f"interrupted; {pending}"
@@ -228,23 +187,6 @@ def _count(n: int, noun: str) -> str:
 def _message(exc: BaseException, path: Path) -> str:
     text = str(exc) if isinstance(exc, BananaError) else f"{path}: {getattr(exc, 'strerror', None) or exc}"
     return " ".join(text.split())
-
-
-def _prompt(model, library: Library, prompt: str | None, from_library: bool) -> str | None:
-    from banana import transcribe as tr
-
-    if prompt:
-        used = tr.count_prompt_tokens(model, prompt)
-        budget = tr.prompt_budget_tokens(model)
-        if used > budget:
-            raise click.BadParameter(f"the prompt is {used} tokens; whisper reads at most {budget}",
-                                     param_hint="--prompt")
-    if from_library:
-        built = tr.library_prompt(model, library, lead=prompt or "")
-        if built:
-            err_console.print(f"Prompt: {escape(built)}")
-        return built or None
-    return prompt
 
 
 @click.command()
@@ -272,15 +214,8 @@ def align(library: Library, published: str, timed: str, slug: str | None, export
       banana align s03e01-deepfakes-and-data-upskilling s03e01-audio --slug s03e01
       banana align published.md captions.srt --json
     """
-    from banana.align import align as align_transcripts, whisper_words_in_file
-
-    published_slug, published_transcript = library.resolve(published)
-    timed_slug, timed_transcript = library.resolve(timed)
-    words = [] if timed_slug else whisper_words_in_file(Path(timed))
-    alignment = align_transcripts(published_transcript, timed_transcript, words=words)
-    episode = slug or published_slug or slug_for_path(published)
-    saved = library.store(alignment.transcript, episode)
-    written = _export(library, alignment.transcript, episode, exports)
+    episode, saved, alignment, written = align_episode(library, published, timed, slug=slug,
+                                                       exports=exports)
     if as_json:
         print_json({"slug": episode, "path": str(saved), **alignment.to_dict()})
         return

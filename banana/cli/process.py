@@ -12,6 +12,7 @@ from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, progress_bar
 from banana.cli.options import INPUT_FILES
 from banana.library import Library
+from banana.pipeline import STAGES, Transcriber, is_audio, process as run, sample_paths, totals
 from banana.transcript import format_timestamp
 
 
@@ -37,11 +38,9 @@ def process(library: Library, inputs: tuple[Path, ...], model: str | None, model
       banana process episode-12.mp3 --model base
       banana --library ~/podcast process transcripts/*.txt
     """
-    from banana.pipeline import STAGES, Transcriber, process as run, sample_paths, totals
-
     paths = list(inputs) or sample_paths()
     transcriber = None
-    if any(p.suffix.lower() in _audio_suffixes() for p in paths):
+    if any(is_audio(p) for p in paths):  # a bad model name is refused before any work
         transcriber = Transcriber(model, model_dir=model_dir)
     with progress_bar(len(paths) > 0) as progress:
         task = progress.add_task("Processing", total=len(paths) * len(STAGES))
@@ -71,9 +70,3 @@ def process(library: Library, inputs: tuple[Path, ...], model: str | None, model
     if failed:
         err_console.print(f"{failed} of {len(results)} inputs failed.")
         raise click.exceptions.Exit(1)
-
-
-def _audio_suffixes() -> frozenset[str]:
-    from banana.pipeline import AUDIO_SUFFIXES
-
-    return AUDIO_SUFFIXES

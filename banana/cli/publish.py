@@ -7,26 +7,17 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from banana.chapters import FORMATS as CHAPTER_FORMATS
-from banana.chapters import check_embed_paths, embed_chapters, episode_chapters, write_chapters
 from banana.cli import pass_library
 from banana.cli._render import err_console
 from banana.errors import FormatError
 from banana.fsutil import atomic_write_text
-from banana.library import Library, slugify
-from banana.notes import DEFAULT_MAX_CHARS, FORMATS as NOTE_FORMATS, MIN_MAX_CHARS
-from banana.notes import build_notes, check_max_chars, previous_answer_in_library, render
-
-
-def _analysed(library: Library, episode: str, profile: Path | None):
-    """(slug, transcript, analysis) for EPISODE (a slug or a transcript file)."""
-    from banana.analysis import analyse, profile_for
-
-    slug, transcript = library.resolve(episode)
-    name = slug or slugify(Path(episode).stem) or "episode"
-    analysis = analyse(transcript, profile=profile_for(library.root, transcript, path=profile),
-                       episode=name)
-    return slug, name, transcript, analysis
+from banana.library import Library
+from banana.publish.chapters import FORMATS as CHAPTER_FORMATS
+from banana.publish.chapters import (check_embed_paths, embed_chapters, episode_chapters,
+                                     write_chapters)
+from banana.publish.notes import DEFAULT_MAX_CHARS, FORMATS as NOTE_FORMATS, MIN_MAX_CHARS
+from banana.publish.notes import build_notes, check_max_chars, render
+from banana.publish.teasers import previous_answer
 
 
 def _write(output: Path | None, text: str, what: str) -> None:
@@ -76,10 +67,9 @@ def notes(library: Library, episode: str, fmt: str, max_chars: int, output: Path
       banana notes episode.txt --max-chars 2000 -o notes.md
     """
     check_max_chars(max_chars)
-    slug, name, transcript, analysis = _analysed(library, episode, profile)
-    previous = previous_answer_in_library(library, slug, transcript, analysis, profile=profile)
+    slug, name, transcript, analysis = library.analysed(episode, profile=profile)
     gathered = build_notes(transcript, analysis, episode=name,
-                           previous_answer=previous)
+                           previous_answer=previous_answer(library, slug, transcript, analysis))
     text = render(gathered, fmt, max_chars=max_chars)
     _write(output, text, f"{fmt}, {len(text):,} characters")
 
@@ -115,7 +105,7 @@ def chapters(library: Library, episode: str, fmt: str, output: Path | None, embe
             raise click.UsageError("--embed needs -o OUT.mp3: the chapters go into a copy, "
                                    "never into the original")
         check_embed_paths(embed, output)
-    _, _, transcript, analysis = _analysed(library, episode, profile)
+    _, _, transcript, analysis = library.analysed(episode, profile=profile)
     found = episode_chapters(transcript, analysis)
     if embed is not None:
         count = embed_chapters(embed, output, found, title=transcript.title)

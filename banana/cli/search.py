@@ -9,17 +9,18 @@ from rich.text import Text
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import LibraryError
-from banana.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
+from banana.pipeline import index_library, update_index
+from banana.search.index import (DEFAULT_LIMIT, HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, KINDS, Hit,
                           IndexReport, SearchIndex)
 from banana.library import Library
 
 PROGRESS_MIN_EPISODES = 10  # show a progress bar when at least this many episodes need work
 
 
-def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
-    """``ix.update()`` with a progress bar once the work turns out to be big enough:
-    one for the episodes, and one for the entries of a big episode. The bar starts
-    with its first task, so a small update prints nothing (not even a blank line)."""
+def _with_progress(run):
+    """Run ``run(progress=..., entry_progress=...)`` with a progress bar once the work
+    turns out to be big enough: one for the episodes, one for the entries of a big
+    episode. The bar starts with its first task, so a small update prints nothing."""
     progress = progress_bar(True)
     task = None
     entries_task = None
@@ -45,14 +46,16 @@ def _run_update(ix: SearchIndex, *, rebuild: bool = False) -> IndexReport:
                         completed=done, visible=done < total)
 
     try:
-        report = ix.update(rebuild=rebuild, progress=advance, entry_progress=advance_entries)
+        return run(progress=advance, entry_progress=advance_entries)
     finally:
         if progress.task_ids:
             progress.stop()
+
+
+def _report_set_aside(report: IndexReport) -> None:
     if report.set_aside is not None:
         err_console.print(f"The search index was damaged: moved it aside to "
                           f"{escape(str(report.set_aside))} and built a new one.", soft_wrap=True)
-    return report
 
 
 def _print_failures(report: IndexReport, label: str = "[red]Error:[/red]") -> None:
@@ -81,16 +84,13 @@ def index(library: Library, rebuild: bool) -> None:
       banana index
       banana --library ~/podcasts index --rebuild
     """
-    from banana.pipeline import finish_unfinished
-
-    tidied = library.tidy()
-    if tidied:
-        err_console.print(f"Removed {len(tidied)} leftover(s) of interrupted writes "
+    done = _with_progress(lambda **bars: index_library(library, rebuild=rebuild, **bars))
+    report, finished = done.report, done.finished
+    if done.tidied:
+        err_console.print(f"Removed {len(done.tidied)} leftover(s) of interrupted writes "
                           "(temporary files, empty episode folders).")
-    ix = SearchIndex(library)
-    report = _run_update(ix, rebuild=rebuild)
+    _report_set_aside(report)
     _print_failures(report)
-    finished = finish_unfinished(library)
     for result in finished:
         if result.error:
             print_error(result.error)
@@ -104,11 +104,8 @@ def index(library: Library, rebuild: bool) -> None:
     rows = report.by_kind
     err_console.print(f"Indexed {report.episodes} episodes ({', '.join(parts)}): "
                       f"{rows['utterance']:,} utterances, {rows['segment']:,} segments and "
-                      f"{rows['glossary']:,} glossary entries in {escape(str(ix.path))} "
+                      f"{rows['glossary']:,} glossary entries in {escape(str(report.path))} "
                       f"[dim]({report.seconds:.1f} s)[/dim]", soft_wrap=True)
-    if not report.analysed:
-        err_console.print("[dim]Segments and glossary are not indexed: banana.analysis is "
-                          "not installed.[/dim]")
     if report.failed or any(r.error for r in finished):
         raise click.exceptions.Exit(1)
 
@@ -148,7 +145,8 @@ def search(library: Library, query: tuple[str, ...], episode: str | None, speake
             raise LibraryError(f"no episodes in {library.root} to search; "
                                f"add some with 'banana import FILE'")
         err_console.print("[dim]Building the search index first…[/dim]")
-        report = _run_update(ix)
+        report = _with_progress(lambda **bars: update_index(library, **bars))
+        _report_set_aside(report)
         _print_failures(report, "[yellow]Not searched:[/yellow]")  # `banana index` fails on these
     results = ix.search(text, episode=episode, speaker=speaker, within=within, limit=limit)
     if results.note:

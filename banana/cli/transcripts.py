@@ -11,10 +11,11 @@ from rich.table import Table
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import BananaError, FormatError
-from banana.formats import READERS, WRITERS, read_transcript, write_transcript
+from banana.formats import READERS, WRITERS, write_transcript
 from banana.fsutil import atomic_write_text
 from banana.cli.options import INPUT_FILES, audio_url_option, slug_option
-from banana.library import EpisodeMeta, Library, assign_slugs
+from banana.library import EpisodeMeta, Library
+from banana.pipeline import import_files
 from banana.transcript import format_timestamp
 
 PROGRESS_MIN_FILES = 10  # show a progress bar from this many files up
@@ -46,26 +47,30 @@ def import_(library: Library, files: tuple[Path, ...], fmt: str | None, title: s
     """
     if len(files) > 1 and (slug or title):
         raise click.UsageError("--slug and --title apply to a single file")
-    batch = assign_slugs(files, slug=slug)  # refuses two files that would share a slug
     meta = EpisodeMeta(title=title or None, show=show_name or None, audio_url=audio_url)
-    failures = stored = 0
     with progress_bar(len(files) >= PROGRESS_MIN_FILES) as progress:
-        task = progress.add_task("Importing", total=len(files))
-        for path, episode in batch:
-            try:
-                transcript = read_transcript(path, format=fmt)
-                library.store(transcript, episode, meta=meta, index=len(files) == 1)
-                click.echo(episode)
-                stored += 1
-            except BananaError as exc:
-                failures += 1
-                print_error(str(exc))
-            progress.advance(task)
-        if stored and len(files) > 1:
-            task = progress.add_task("Indexing", total=None)
-            library.update_index(progress=lambda done, total, slug: progress.update(
-                task, completed=done, total=total))
-    if failures:
+        task = progress.add_task("Importing", total=2 * len(files))
+        index_task = None
+
+        def tick(stage: str, what: str) -> None:
+            if stage != "index":
+                progress.update(task, description=f"{stage.capitalize():>9}")
+                progress.advance(task)
+
+        def indexing(done: int, total: int, slug: str) -> None:
+            nonlocal index_task
+            if index_task is None:
+                index_task = progress.add_task("Indexing", total=total)
+            progress.update(index_task, completed=done, total=total)
+
+        results = import_files(library, files, fmt=fmt, slug=slug, meta=meta, progress=tick,
+                               index_progress=indexing)
+    for result in results:
+        if result.error:
+            print_error(result.error)
+        else:
+            click.echo(result.slug)
+    if any(r.error for r in results):
         raise click.exceptions.Exit(1)
 
 

@@ -47,15 +47,17 @@ import os
 import sqlite3
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from banana.errors import (AnalysisError, BananaError, EpisodeNotFound, FormatError,
-                           LibraryError, QueryError)
+from banana.analysis import Analysis
+from banana.errors import (AnalysisError, BananaError, EpisodeNotFound, FormatError, IndexCorrupt,
+                           LibraryError, QueryError, ReadOnlyLibrary)
+from banana.library import Library
+from banana.search.query import ParsedQuery, clip_query, parse_query
 from banana.transcript import Transcript, format_timestamp
 
 INDEX_FILE = "index.sqlite3"
@@ -69,20 +71,6 @@ MAX_RANKED = 20_000  # a query matching more entries ranks only the first this m
 OPTIMIZE_MIN_SHARE = 0.5  # merge FTS segments after re-indexing at least this share of the index
 INSERT_CHUNK_ROWS = 2_000  # entries per executemany (and per progress report) in one episode
 
-# Query bounds. 200 words of English are about 1,200 characters; a longer query is
-# pasted text, not a search. Nesting is bounded so the parser (recursive descent,
-# four frames a level) and FTS5 (expression trees at most 256 deep) stay far from
-# their limits.
-MAX_QUERY_CHARS = 2_000  # characters in one search query
-MAX_QUERY_DEPTH = 16  # parentheses inside parentheses
-ECHO_QUERY_CHARS = 60  # characters of the query quoted back in an error or note
-# A query of more words still matches on all of them, but only this many (its
-# longest) are scored. bm25 computes each term's IDF by walking every row that
-# holds it, so 100 words of pasted text (the, and, of, ...) cost the sum of their
-# document frequencies -- about 60 times a two-word query on 40 episodes, and more
-# the bigger the archive -- while matching on them all stays cheap (FTS5 skips
-# through the doclists). The rows found are the same; only their order may differ.
-MAX_SCORED_TERMS = 8
 
 # What ``--in`` accepts -> the entry kind stored in the database.
 KINDS = {"transcript": "utterance", "segments": "segment", "glossary": "glossary"}
@@ -216,268 +204,12 @@ class IndexReport:
     # words than one episode has): indexed without segments and glossary, not retried.
     unanalysed: list[tuple[str, str]] = field(default_factory=list)
     set_aside: Path | None = None  # where a damaged index file was moved (``rebuild``)
+    path: Path | None = None  # the index file
     seconds: float = 0.0
 
     @property
     def changed(self) -> int:
         return len(self.added) + len(self.updated) + len(self.removed)
-
-
-# --- query syntax ---------------------------------------------------------------
-
-OPERATORS = ("AND", "OR", "NOT")
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    fts: str  # a valid FTS5 MATCH expression
-    note: str | None = None  # why the query was searched as plain words, if it was
-    # For a query of more than MAX_SCORED_TERMS conjuncts: the longest few of them,
-    # which rank (bm25) and highlight the rows that ``fts`` matches. None: ``fts`` does.
-    rank_fts: str | None = None
-
-    @property
-    def scored(self) -> str:
-        """The expression bm25 and snippets use."""
-        return self.rank_fts or self.fts
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # "term" | "op" | "(" | ")"
-    text: str
-    prefix: bool = False
-
-
-class _SyntaxProblem(Exception):
-    """The query is not valid search syntax; ``plain`` says whether its words may
-    still be searched (False when that would invert the user's meaning)."""
-
-    def __init__(self, message: str, *, plain: bool = True) -> None:
-        super().__init__(message)
-        self.plain = plain
-
-
-def _has_token_chars(text: str) -> bool:
-    """True when FTS5's unicode61 tokenizer would find a word in ``text``."""
-    return any(unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co"
-               for ch in text)
-
-
-def _quote(text: str, prefix: bool = False) -> str:
-    return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
-
-
-def _distinct(parts: list[str]) -> list[str]:
-    """``parts`` without repeats, first occurrence kept, ignoring case as FTS5 does.
-
-    Repeating a term in an AND or OR list never changes which rows match, but it
-    costs: FTS5's bm25 and snippet walk every instance of every phrase in each
-    matching row, merging the phrases' position lists, so a word given k times is
-    k times the instances merged k ways (200 × "the" took 1.2 s, one "the" 6 ms).
-    """
-    seen: dict[str, str] = {}
-    for part in parts:
-        seen.setdefault(part.lower(), part)
-    return list(seen.values())
-
-
-def _clip(text: str, chars: int = ECHO_QUERY_CHARS) -> str:
-    """``text`` for quoting back to the user: at most ``chars`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
-
-
-def _check_depth(toks: list[_Tok]) -> None:
-    depth = deepest = 0
-    for tok in toks:
-        if tok.kind == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif tok.kind == ")":
-            depth = max(depth - 1, 0)
-    if deepest > MAX_QUERY_DEPTH:
-        raise QueryError(f"parentheses nested {deepest} deep; the most is {MAX_QUERY_DEPTH}")
-
-
-_TOKEN_RE = re.compile(r'\s+|"(?P<phrase>[^"]*)"(?P<pstar>\*)?|(?P<paren>[()])|(?P<word>[^\s"()]+)|(?P<quote>")')
-
-
-def _tokenize(query: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    for m in _TOKEN_RE.finditer(query):
-        if m.group("quote"):
-            raise _SyntaxProblem("unbalanced quote")
-        if m.group("paren"):
-            toks.append(_Tok(m.group("paren"), m.group("paren")))
-        elif m.group("phrase") is not None:
-            if _has_token_chars(m.group("phrase")):
-                toks.append(_Tok("term", m.group("phrase"), bool(m.group("pstar"))))
-        elif m.group("word"):
-            word = m.group("word")
-            if word in OPERATORS:
-                toks.append(_Tok("op", word))
-                continue
-            stem, stars = word.rstrip("*"), len(word) - len(word.rstrip("*"))
-            if "*" in stem or stars > 1:
-                raise _SyntaxProblem(f"one '*' goes at the end of a word, as in deep*: {word!r}")
-            if not _has_token_chars(stem):
-                if stars:
-                    raise _SyntaxProblem("a lone '*' needs a word before it, as in deep*")
-                continue  # punctuation only: nothing to search for
-            toks.append(_Tok("term", stem, bool(stars)))
-    return toks
-
-
-class _Parser:
-    """or := and (OR and)* ; and := not ([AND] not)* ; not := primary (NOT primary)* ;
-    primary := term | '(' or ')'. Emits a fully parenthesised FTS5 expression."""
-
-    def __init__(self, toks: list[_Tok]) -> None:
-        self.toks = toks
-        self.i = 0
-
-    def peek(self) -> _Tok | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self) -> _Tok:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
-    def parse(self) -> list[str]:
-        """The query's conjuncts: every matching row matches each of them (the
-        query is ``_join(conjuncts, "AND")``)."""
-        if not self.toks:
-            raise _SyntaxProblem("nothing to search for")
-        alternatives = [self.and_parts()]
-        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
-            self.take()
-            alternatives.append(self.and_parts())
-        if self.peek() is not None:  # only a stray ')' can stop the parser early
-            raise _SyntaxProblem("unbalanced parenthesis")
-        if len(alternatives) == 1:
-            return _distinct(alternatives[0])
-        return [_join([_join(parts, "AND") for parts in alternatives], "OR")]
-
-    def or_(self) -> str:
-        parts = [self.and_()]
-        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
-            self.take()
-            parts.append(self.and_())
-        return _join(parts, "OR")
-
-    def and_(self) -> str:
-        return _join(self.and_parts(), "AND")
-
-    def and_parts(self) -> list[str]:
-        parts = [self.not_()]
-        while (tok := self.peek()) is not None and (
-                tok.kind in ("term", "(") or (tok.kind == "op" and tok.text == "AND")):
-            if tok.kind == "op":
-                self.take()
-            parts.append(self.not_())
-        return parts
-
-    def not_(self) -> str:
-        """``a NOT b NOT c`` is ``a NOT (b OR c)``: one flat node, however many NOTs
-        (nesting them would grow FTS5's expression tree one level per NOT)."""
-        expr = self.primary()
-        excluded = []
-        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "NOT":
-            self.take()
-            excluded.append(self.primary())
-        return f"({expr} NOT {_join(excluded, 'OR')})" if excluded else expr
-
-    def primary(self) -> str:
-        tok = self.peek()
-        if tok is None:
-            raise _SyntaxProblem("the query ends with an operator")
-        if tok.kind == "term":
-            self.take()
-            return _quote(tok.text, tok.prefix)
-        if tok.kind == "(":
-            self.take()
-            if (nxt := self.peek()) is None:
-                raise _SyntaxProblem("unbalanced parenthesis")
-            if nxt.kind == ")":
-                raise _SyntaxProblem("empty parentheses")
-            expr = self.or_()
-            if (close := self.peek()) is None or close.kind != ")":
-                raise _SyntaxProblem("unbalanced parenthesis")
-            self.take()
-            return expr
-        if tok.kind == ")":
-            raise _SyntaxProblem("unbalanced parenthesis")
-        if tok.text == "NOT" and self.i == 0:
-            raise _SyntaxProblem("NOT needs a word on its left, as in: learning NOT deep",
-                                 plain=False)
-        raise _SyntaxProblem(f"{tok.text} needs a word on each side")
-
-
-def _join(parts: list[str], op: str) -> str:
-    parts = _distinct(parts)
-    return parts[0] if len(parts) == 1 else "(" + f" {op} ".join(parts) + ")"
-
-
-def _parsed(conjuncts: list[str], note: str | None = None) -> ParsedQuery:
-    """The query matching every conjunct; ranked by the MAX_SCORED_TERMS longest
-    when there are more (see MAX_SCORED_TERMS)."""
-    conjuncts = _distinct(conjuncts)
-    rank = None
-    if len(conjuncts) > MAX_SCORED_TERMS:
-        # Longest first (a proxy for rarest: no document frequencies are at hand
-        # before the query runs), exact words before prefixes, then query order.
-        order = sorted(range(len(conjuncts)),
-                       key=lambda i: (conjuncts[i].endswith("*"), -len(conjuncts[i]), i))
-        rank = _join([conjuncts[i] for i in sorted(order[:MAX_SCORED_TERMS])], "AND")
-    return ParsedQuery(_join(conjuncts, "AND"), note=note, rank_fts=rank)
-
-
-_PLAIN_WORD_RE = re.compile(r"[^\s\"()*]+")
-
-
-_NEAR_RE = re.compile(r"\bNEAR\s*\(")
-_NEAR_DISTANCE_RE = re.compile(r",\s*\d+\s*(?=\))")
-
-
-def _plain_words(query: str) -> list[str]:
-    """The words of a query, without operators (unless that leaves nothing)."""
-    query = _NEAR_DISTANCE_RE.sub(" ", query)  # NEAR(a b, 5): 5 is not a word to find
-    words = [w for w in _PLAIN_WORD_RE.findall(query) if _has_token_chars(w)]
-    content = [w for w in words if w not in OPERATORS and w != "NEAR"]
-    return content or words
-
-
-def parse_query(query: str) -> ParsedQuery:
-    """Turn what a user typed into a safe FTS5 expression.
-
-    ``deep learning`` (both words), ``"deep learning"`` (the phrase), ``deep*``
-    (prefix), ``a AND b``, ``a OR b``, ``a NOT b``, parentheses. Malformed syntax
-    (an unbalanced quote or parenthesis, a bare operator, ``NEAR(``) is searched
-    as its plain words, with a ``note`` saying so; a query with no words at all
-    (a lone ``*``), or one starting with ``NOT``, raises ``QueryError``, and so does
-    one longer than ``MAX_QUERY_CHARS`` or nested deeper than ``MAX_QUERY_DEPTH``.
-    A word repeated (in any case) is searched once: it changes no match.
-    """
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is {len(query):,} characters long; the most is "
-                         f"{MAX_QUERY_CHARS:,}: search for a few distinctive words")
-    try:
-        if _NEAR_RE.search(query):
-            raise _SyntaxProblem("NEAR(...) is not supported")
-        toks = _tokenize(query)
-        _check_depth(toks)
-        return _parsed(_Parser(toks).parse())
-    except _SyntaxProblem as problem:
-        if not problem.plain:
-            raise QueryError(f"cannot search {_clip(query)!r}: {problem}") from None
-        words = _distinct(_plain_words(query))
-        if not words:
-            raise QueryError(f"nothing to search for in {_clip(query)!r}: type some words") from None
-        return _parsed([_quote(w) for w in words],
-                       note=f"{problem}; searched the plain words: "
-                            f"{_clip(' '.join(words), 4 * ECHO_QUERY_CHARS)}")
 
 
 # --- what gets indexed ----------------------------------------------------------
@@ -494,29 +226,11 @@ def _utterance_entries(transcript: Transcript) -> Iterator[Entry]:
             yield Entry("utterance", u.text, u.start, u.end, u.speaker, turn, turn)
 
 
-def analysis_entries(transcript: Transcript, *, library_root: Path | str,
-                     slug: str) -> list[Entry] | None:
-    """Segments and glossary entries from ``banana.analysis`` (with the show's own
-    profile), or None when that module is not installed or the analysis cannot run
-    (a malformed profile): the transcript is then indexed without them and the next
-    ``update()`` tries again. The only place the index touches analysis."""
-    try:
-        return _analysed_entries(transcript, library_root=library_root, slug=slug)
-    except (ImportError, BananaError):
-        return None
-
-
-def _analysed_entries(transcript: Transcript, *, library_root: Path | str,
-                      slug: str) -> list[Entry]:
-    """``analysis_entries``, raising what the analysis raises: ImportError without
-    ``banana.analysis``, AnalysisError for a transcript it refuses as it is (more
-    words than one episode: its cost grows faster than the transcript, see
-    bench/README.md), another BananaError for a cause outside the transcript."""
-    from banana.analysis import analyse, profile_for
-
-    result = analyse(transcript, profile=profile_for(library_root, transcript), episode=slug)
+def analysis_entries(transcript: Transcript, analysis: Analysis) -> list[Entry]:
+    """The searchable entries of an episode's analysis: its segments (titled, with the
+    explained term) and its glossary entries."""
     entries: list[Entry] = []
-    for seg in result.segments:
+    for seg in analysis.segments:
         text = seg.title or ""
         if seg.term and seg.term.lower() not in text.lower():
             text = f"{text}: {seg.term}" if text else seg.term
@@ -524,19 +238,13 @@ def _analysed_entries(transcript: Transcript, *, library_root: Path | str,
             entries.append(Entry("segment", text, seg.start, seg.end, None,
                                  seg.first_turn, seg.last_turn))
     turn_at = _turn_finder(transcript)
-    for item in result.glossary:
+    for item in analysis.glossary:
         text = f"{item.term}: {item.explanation}" if item.explanation else item.term
         if text.strip():
             turn = turn_at(item.start)
             entries.append(Entry("glossary", text, item.start, item.start, item.speaker,
                                  turn, turn))
     return entries
-
-
-def analysis_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("banana.analysis") is not None
 
 
 def _turn_finder(transcript: Transcript) -> Callable[[float], int | None]:
@@ -557,15 +265,6 @@ def _turn_finder(transcript: Transcript) -> Callable[[float], int | None]:
 
 
 # --- the index ------------------------------------------------------------------
-
-
-class IndexCorrupt(LibraryError):
-    """The search index file is damaged: ``banana index --rebuild`` sets it aside
-    and builds a new one."""
-
-
-class ReadOnlyLibrary(LibraryError):
-    """This user cannot write the library folder: searching works, updating does not."""
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database
@@ -611,7 +310,7 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 class SearchIndex:
     """The FTS5 index of one library. Cheap to construct; connects per operation."""
 
-    def __init__(self, library, *, path: Path | str | None = None, analysis: bool = True,
+    def __init__(self, library: Library, *, path: Path | str | None = None, analysis: bool = True,
                  read_only: bool | None = None) -> None:
         self.library = library
         self.path = Path(path) if path is not None else Path(library.root) / INDEX_FILE
@@ -838,7 +537,7 @@ class SearchIndex:
 
     def _update(self, *, rebuild, progress, entry_progress) -> IndexReport:
         began = time.perf_counter()
-        report = IndexReport(analysed=self.analysis and analysis_available())
+        report = IndexReport(analysed=self.analysis, path=self.path)
         slugs = self.library.slugs()
         with self.connect() as conn:
             known = {row[0]: (row[1], row[2], row[3], row[4]) for row in conn.execute(
@@ -902,7 +601,7 @@ class SearchIndex:
         return sorted(p.parent.name for p in root.glob(f"*/{name}") if not p.is_file())
 
     def update_episode(self, slug: str) -> str:
-        """Index (or drop) one episode; what ``Library.store`` calls after saving.
+        """Index (or drop) one episode; what the pipeline calls after storing it.
         Returns "added", "updated", "unchanged" or "removed"."""
         try:
             with self.connect() as conn:
@@ -929,7 +628,7 @@ class SearchIndex:
                        entry_progress: Callable[[str, int, int], None] | None = None,
                        unanalysed: list[tuple[str, str]] | None = None) -> str:
         path = self.library.transcript_path(slug)
-        analyse = self.analysis and analysis_available()
+        analyse = self.analysis
         select = "SELECT id, sha256, analysed FROM episodes WHERE slug = ?"
 
         def current(row, digest) -> bool:
@@ -955,8 +654,7 @@ class SearchIndex:
                 # Analyse outside the write lock: other writers keep going.
                 if analyse:
                     try:
-                        extra = _analysed_entries(transcript, library_root=self.library.root,
-                                                  slug=slug)
+                        extra = analysis_entries(transcript, self.library.analysis(slug))
                         analysed = True
                     except AnalysisError as exc:
                         # Refused for what these bytes are: as analysed as they will
@@ -964,8 +662,8 @@ class SearchIndex:
                         analysed = True
                         if unanalysed is not None:
                             unanalysed.append((slug, str(exc)))
-                    except (ImportError, BananaError):
-                        pass  # indexed without; the next update tries again
+                    except BananaError:
+                        pass  # (a malformed profile) indexed without; the next update tries again
             with _write(conn):
                 # Under the write lock nobody else can change this episode's rows, and
                 # we record the hash of exactly the bytes we indexed.
@@ -1039,11 +737,6 @@ class SearchIndex:
             conn.execute("DELETE FROM entries WHERE id BETWEEN ? AND ?", _id_range(row[0]))
             conn.execute("DELETE FROM episodes WHERE id = ?", (row[0],))
             return True
-
-    def remove_episode(self, slug: str) -> bool:
-        """Drop an episode whose folder has left the library; True if it was indexed."""
-        with self.connect() as conn:
-            return self._remove(conn, slug)
 
     # -- reading --
 
@@ -1136,7 +829,7 @@ class SearchIndex:
             if _is_corrupt(exc) or not isinstance(exc, sqlite3.OperationalError):
                 raise self._error(exc, "search") from None
             # A safety net: parse_query should prevent it.
-            raise QueryError(f"cannot search {_clip(query)!r}: {exc}") from None
+            raise QueryError(f"cannot search {clip_query(query)!r}: {exc}") from None
         return SearchResults(query=query, total=total, hits=tuple(_hit(*row) for row in rows),
                              note=note)
 
@@ -1226,13 +919,8 @@ def _write(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def update_episode(library, slug: str) -> str:
-    """Index one stored episode (``Library.store`` calls this)."""
-    return SearchIndex(library).update_episode(slug)
-
-
 __all__ = [
     "INDEX_FILE", "KINDS", "MIGRATIONS", "SCHEMA_VERSION", "Entry", "Hit", "IndexReport",
     "ParsedQuery", "SearchIndex", "SearchResults", "analysis_entries", "parse_query",
-    "transcript_entries", "update_episode",
+    "transcript_entries",
 ]

@@ -11,19 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banana.analysis import analyse
+from banana.analysis.episode import announced_answer, answered_puzzle
 from banana.errors import PuzzleError
 from banana.formats import read_transcript
-from banana.teaser import (
-    TeaserQuery,
-    answers_puzzle,
-    compare_answer,
-    parse_expression,
-    parse_puzzle,
-    parse_spoken_answer,
-    spoken_expressions,
-    tokens,
-    uses_numbers,
-)
+from banana.analysis.numbers import _integer_words, tokens
+from banana.analysis.profile import ANSWERS
+from banana.analysis.puzzle import TeaserQuery, parse_puzzle, solve_query
+from banana.analysis.spoken import (announce, answers_puzzle, parse_expression, parse_spoken_answer,
+                                    spoken_expressions, uses_numbers)
 from conftest import BANANA_DATA, SAMPLES, need
 
 BANANA_STATEMENT = (
@@ -165,7 +160,6 @@ def test_uses_numbers(text, numbers, ok):
 
 @given(st.integers(0, 999), st.integers(1, 999))
 def test_spoken_integers_round_trip(a, b):
-    from banana.teaser import _integer_words  # the number-word reader
 
     words = {0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six",
              7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve",
@@ -195,14 +189,14 @@ def test_compare_answer_form_value_or_none():
     q = TeaserQuery("", (3, 3, 3), 11, ("wild",))
     said = spoken_expressions("Three plus point three, in parentheses, and then you divide by "
                               "point three. Three point three over point three is eleven.")
-    got = compare_answer(said, q, [FakeSolution("33/3"), FakeSolution("3.3/.3")], episode="ep2")
+    got = announce(said, q, [FakeSolution("33/3"), FakeSolution("3.3/.3")], announced_in="ep2")
     assert (got.match, got.solution, got.expression, got.correct) == ("form", "3.3/.3", "3.3/.3", True)
-    got = compare_answer(said, q, [FakeSolution("33/3")], episode="ep2")
+    got = announce(said, q, [FakeSolution("33/3")], announced_in="ep2")
     assert (got.match, got.solution, got.expression) == ("value", "33/3", "(3+.3)/.3")
-    got = compare_answer(said, q, [], episode="ep2")
+    got = announce(said, q, [], announced_in="ep2")
     assert got.match is None and got.correct and got.value == "11"
-    wrong = compare_answer(spoken_expressions("three plus three"), q, [FakeSolution("33/3")],
-                           episode="ep2")
+    wrong = announce(spoken_expressions("three plus three"), q, [FakeSolution("33/3")],
+                     announced_in="ep2")
     assert wrong.correct is False and wrong.match is None
 
 
@@ -216,9 +210,6 @@ def test_answers_puzzle():
 # --- the episodes --------------------------------------------------------------------------
 
 def test_banana_data_teaser_is_solved():
-    pytest.importorskip("banana.solver")
-    from banana.teaser import solve_query
-
     a = analyse(read_transcript(need(BANANA_DATA)))
     q = a.teaser
     assert (q.numbers, q.target) == ((2, 2), 5)
@@ -240,10 +231,8 @@ def test_sample_teasers(name, numbers, target):
 
 
 def test_announced_answer_in_sample():
-    from banana.analysis import announced_answer, answered_puzzle
-
     t = read_transcript(need(SAMPLES / "s01e03-synthetic-data-and-small-models.txt"))
-    segs = analyse(t).of_kind("teaser-answer")
+    segs = analyse(t).with_role(ANSWERS)
     restated = answered_puzzle(t, segs)
     assert (restated.numbers, restated.target) == ((5, 5), 24)
     spoken = announced_answer(t, segs, restated)

@@ -10,17 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from banana.formats import read_transcript
-from banana.profile import default_profile, parse_profile
-from banana.segment import (
-    Segment,
-    boundaries,
-    cue_pattern,
-    find_segments,
-    normalise,
-    pk,
-    split_sentences,
-    windowdiff,
-)
+from banana.analysis.profile import default_profile, parse_profile
+from banana.analysis.segments import Segment, find_segments
+from banana.analysis.words import cue_pattern, normalise, split_sentences
+from metrics import boundaries, pk, windowdiff
 from banana.transcript import Transcript, estimate_times
 from conftest import BANANA_DATA, PAI_PROFILE, PRACTICAL_AI, REPO, need
 from whisper_fixtures import whisperize

@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from banana.analysis import Analysis
+from banana.analysis.segments import Segment
 from banana.errors import AudioError, ChapterError
 from banana.fsutil import atomic_path
 from banana.transcript import Transcript, format_timestamp
@@ -88,16 +90,16 @@ def shorten(text: str, max_chars: int) -> str:
     return cut + ELLIPSIS
 
 
-def segment_title(segment: Any) -> str:
+def segment_title(segment: Segment) -> str:
     """A chapter title for a segment: its title, with the term for an explainer."""
     title = segment.title or segment.kind.replace("-", " ").capitalize()
-    term = getattr(segment, "term", None)
+    term = segment.term
     if term and term.lower() not in title.lower():
         title = f"{title}: {term}"
     return title
 
 
-def chapters_from_segments(segments: Sequence[Any], *, duration: float | None = None) -> list[Chapter]:
+def chapters_from_segments(segments: Sequence[Segment], *, duration: float | None = None) -> list[Chapter]:
     """One chapter per segment, ascending, the first at 0, each ending where the next
     starts and the last at ``duration`` (the last segment's end by default).
     Segments that start at the same time as the one before are folded into it."""
@@ -117,7 +119,7 @@ def chapters_from_segments(segments: Sequence[Any], *, duration: float | None = 
     return [replace(c, end=e) for c, e in zip(out, ends)]
 
 
-def episode_chapters(transcript: Transcript, analysis: Any) -> list[Chapter]:
+def episode_chapters(transcript: Transcript, analysis: Analysis) -> list[Chapter]:
     """The chapters of an analysed episode (one per segment)."""
     return chapters_from_segments(analysis.segments, duration=transcript.duration)
 
@@ -278,13 +280,6 @@ def write_chapters(chapters: Sequence[Chapter], fmt: str, *, title: str = "") ->
     if not chapters:
         raise ChapterError("no chapters: the episode has no segments")
     return writer(chapters, title=title)
-
-
-def render_chapters(transcript: Transcript, analysis: Any, *, fmt: str = "podcast-json") -> str:
-    """The episode's chapters in one of ``FORMATS``."""
-    if fmt not in WRITERS:
-        raise ChapterError(f"unknown chapter format {fmt!r} (known: {', '.join(FORMATS)})")
-    return write_chapters(episode_chapters(transcript, analysis), fmt, title=transcript.title)
 
 
 # --- ID3 chapters in an MP3 ------------------------------------------------------------------

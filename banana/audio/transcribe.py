@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from banana.align import TimedWord, words_from_whisper
-from banana.audio import SAMPLE_RATE_HZ, is_silent
-from banana.errors import BananaError, ModelError
-from banana.library import Library
+from banana.audio.align import TimedWord, words_from_whisper
+from banana.audio.decode import SAMPLE_RATE_HZ, is_silent
+from banana.errors import ModelError
 from banana.transcript import Transcript, Utterance
 
 DEFAULT_MODEL = "base"  # a fair speed/accuracy trade-off on CPU (~1 GB RAM)
@@ -217,49 +216,10 @@ def fit_prompt(model, terms: Sequence[str], *, lead: str = "") -> str:
     return prompt
 
 
-def host_names(library: Library) -> list[str]:
-    """Speakers who appear in at least a quarter of the library's episodes (all of
-    them in a one-episode library), most frequent first."""
-    episodes: dict[str, int] = {}
-    turns: dict[str, int] = {}
-    slugs = library.slugs()
-    for slug in slugs:
-        transcript = library.load(slug)
-        for speaker in set(transcript.speakers) | {u.speaker for u in transcript.utterances if u.speaker}:
-            episodes[speaker] = episodes.get(speaker, 0) + 1
-        for u in transcript.utterances:
-            if u.speaker:
-                turns[u.speaker] = turns.get(u.speaker, 0) + 1
-    needed = max(1, HOST_MIN_EPISODE_SHARE * len(slugs))
-    hosts = [s for s, n in episodes.items() if n >= needed]
-    return sorted(hosts, key=lambda s: (-episodes[s], -turns.get(s, 0), s))
-
-
-def glossary_terms(library: Library, *, episodes: int = GLOSSARY_EPISODES) -> list[str]:
-    """Terms the show has explained ("In English Please"), from the glossary of its
-    latest ``episodes`` episodes, newest first; [] when ``banana.analysis`` (which
-    builds the glossary with ``banana.glossary``) is not installed.
-
-    Kept apart so the prompt works (with hosts' names only) without the glossary.
-    """
-    try:
-        from banana.analysis import analyse, profile_for
-    except ImportError:
-        return []
-    terms: list[str] = []
-    for slug in reversed(library.slugs()[-episodes:]):
-        transcript = library.load(slug)
-        try:
-            result = analyse(transcript, profile=profile_for(library.root, transcript), episode=slug)
-        except BananaError:  # a malformed show profile: no terms from this episode
-            continue
-        terms.extend(entry.term for entry in result.glossary)
-    return terms
-
-
-def library_prompt(model, library: Library, *, lead: str = "") -> str:
-    """The ``--prompt-from-library`` prompt: hosts' names, then glossary terms."""
-    return fit_prompt(model, [*host_names(library), *glossary_terms(library)], lead=lead)
+def library_prompt(model, hosts: Sequence[str], terms: Sequence[str], *, lead: str = "") -> str:
+    """The ``--prompt-from-library`` prompt: the hosts' names, then the terms the show
+    explained (``pipeline.library_vocabulary`` collects both from the library)."""
+    return fit_prompt(model, [*hosts, *terms], lead=lead)
 
 
 # -- transcription -----------------------------------------------------------------

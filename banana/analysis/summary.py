@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from banana.segment import content_tokens, normalise, split_sentences
+from banana.analysis.words import content_tokens, normalise, split_sentences
 from banana.transcript import Transcript
 
 DEFAULT_SENTENCES = 3

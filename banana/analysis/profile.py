@@ -33,9 +33,9 @@ between its words ("brain teaser" also finds "brainteaser" and "brain-teaser"),
 and with a plural ending on its last word. ``*`` in a cue stands for up to three
 words ("answer to * brain teaser").
 
-The built-in default profile (``banana/profiles/banana-data.toml``) is the one
-place this show's cue phrases live. A show's own profile sits at
-``<library>/<slugify(show)>/show.toml``; it inherits the default's ``intro`` and
+The built-in default profile (``banana/analysis/profiles/banana-data.toml``) is the
+one place this show's cue phrases live. A show's own profile sits at
+``<library>/<slug of the show>/show.toml`` (``Library.profile_for`` finds it); it inherits the default's ``intro`` and
 ``outro`` segments unless it defines its own, and nothing else, unless it says
 ``extends = "built-in"`` (top level): then it starts from every built-in segment and
 adds or replaces segments by kind.
@@ -43,21 +43,25 @@ adds or replaces segments by kind.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from banana.errors import ProfileError
-from banana.library import slugify
 
-PROFILE_FILE = "show.toml"
 DEFAULT_PROFILE_RESOURCE = "banana-data.toml"
 POSITIONS = ("start", "end", "any")
 INHERITED_KINDS = ("intro", "outro")  # what every show's profile gets from the default
 EXTENDS = ("built-in",)  # extends = "built-in": start from every segment of the default
 RESERVED_KINDS = ("topic",)  # made by topic segmentation, never by cues
+# What a segment does, as its profile flags it; consumers select segments by role.
+EXPLAINS, PUZZLE, ANSWERS = "explains", "puzzle", "answers"
+ROLES = (EXPLAINS, PUZZLE, ANSWERS)
 SCHEMA = 1
 
 _SEGMENT_KEYS = {"title", "cues", "end_cues", "next_cues", "position", "max_words",
@@ -83,6 +87,11 @@ class SegmentSpec:
         for name in ("cues", "end_cues", "next_cues"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
+    @property
+    def role(self) -> str | None:
+        """``explains``, ``puzzle``, ``answers`` or None, from the profile's flags."""
+        return next((role for role in ROLES if getattr(self, role)), None)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"title": self.title, "cues": list(self.cues)}
         if self.end_cues:
@@ -93,7 +102,7 @@ class SegmentSpec:
             data["position"] = self.position
         if self.max_words is not None:
             data["max_words"] = self.max_words
-        for flag in ("explains", "puzzle", "answers"):
+        for flag in ROLES:
             if getattr(self, flag):
                 data[flag] = True
         return data
@@ -124,7 +133,7 @@ class SegmentSpec:
                                       or not isinstance(max_words, int) or max_words <= 0):
             raise ProfileError(f"{ctx} 'max_words' must be a positive integer")
         flags = {}
-        for flag in ("explains", "puzzle", "answers"):
+        for flag in ROLES:
             value = data.get(flag, False)
             if not isinstance(value, bool):
                 raise ProfileError(f"{ctx} '{flag}' must be true or false")
@@ -158,6 +167,17 @@ class Profile:
 
     def segment(self, kind: str) -> SegmentSpec | None:
         return next((s for s in self.segments if s.kind == kind), None)
+
+    def with_role(self, role: str) -> list[SegmentSpec]:
+        """The segments that play ``role`` (``explains``, ``puzzle``, ``answers``)."""
+        return [s for s in self.segments if s.role == role]
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything the profile says: a stored analysis made with another
+        profile is stale."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -238,17 +258,11 @@ def parse_profile(text: str, *, source: str = "profile", inherit: Profile | None
     return Profile.from_dict(data, source=source, inherit=inherit)
 
 
-_default: Profile | None = None
-
-
+@cache
 def default_profile() -> Profile:
     """The built-in profile (this show's segments), read once from package data."""
-    global _default
-    if _default is None:
-        text = resources.files("banana").joinpath("profiles", DEFAULT_PROFILE_RESOURCE).read_text(
-            encoding="utf-8")
-        _default = parse_profile(text, source="built-in")
-    return _default
+    text = resources.files("banana.analysis").joinpath("profiles", DEFAULT_PROFILE_RESOURCE)
+    return parse_profile(text.read_text(encoding="utf-8"), source="built-in")
 
 
 def load_profile(path: Path | str) -> Profile:
@@ -265,20 +279,3 @@ def load_profile(path: Path | str) -> Profile:
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
     return parse_profile(text, source=str(path), inherit=default_profile())
-
-
-def profile_path(library_root: Path | str, show: str) -> Path | None:
-    """Where a show's profile lives in a library (``None`` for a show with no name)."""
-    slug = slugify(show or "")
-    return Path(library_root) / slug / PROFILE_FILE if slug else None
-
-
-def find_profile(library_root: Path | str, show: str, *, path: Path | str | None = None) -> Profile:
-    """The profile to analyse an episode of ``show`` with: ``path`` when given, else
-    ``<library>/<slugify(show)>/show.toml`` when it exists, else the built-in default."""
-    if path is not None:
-        return load_profile(path)
-    candidate = profile_path(library_root, show)
-    if candidate is not None and candidate.is_file():
-        return load_profile(candidate)
-    return default_profile()

@@ -29,10 +29,15 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
-from banana.chapters import Chapter, chapters_from_segments, shorten
+from banana.analysis import Analysis
+from banana.analysis.profile import ANSWERS, EXPLAINS, PUZZLE
+from banana.analysis.puzzle import solve_query
+from banana.analysis.spoken import AnnouncedAnswer
+from banana.analysis.summary import Sentence, summarise
 from banana.errors import ChapterError, PuzzleError
-from banana.summary import Sentence, summarise
-from banana.transcript import Transcript, format_timestamp
+from banana.publish.chapters import Chapter, chapters_from_segments, shorten
+from banana.solver import Solution
+from banana.transcript import Transcript, format_timestamp, one_line, web_url_problem
 
 SCHEMA = 1
 FORMATS = ("md", "html", "json")
@@ -43,9 +48,10 @@ SOLUTIONS_SHOWN = 5
 MENTIONS_SHOWN = 20
 LINKS_SHOWN = 10
 QUOTE_MIN_CHARS = 80  # trimming never shortens a quote below this
-TEASER_KINDS = ("teaser",)
-ANSWER_KINDS = ("teaser-answer",)
-_SPACES = re.compile(r"\s+")
+# Section headings when the profile names no segment for the part.
+GLOSSARY_HEADING = "Explained"
+TEASER_HEADING = "Brain teaser"
+ANSWER_HEADING = "Last episode's brain teaser"
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -58,15 +64,17 @@ class GlossaryNote:
     explanation: str
     speaker: str | None = None
     start: float | None = None
+    heading: str = GLOSSARY_HEADING  # the explaining segment's title ("In English Please")
 
     def to_dict(self) -> dict[str, Any]:
         return {"term": self.term, "explanation": self.explanation, "speaker": self.speaker,
-                "start": self.start}
+                "start": self.start, "heading": self.heading}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GlossaryNote:
         return cls(term=str(data["term"]), explanation=str(data.get("explanation", "")),
-                   speaker=data.get("speaker"), start=_opt_float(data.get("start")))
+                   speaker=data.get("speaker"), start=_opt_float(data.get("start")),
+                   heading=str(data.get("heading") or GLOSSARY_HEADING))
 
 
 @dataclass(frozen=True)
@@ -112,11 +120,9 @@ class SolutionNote:
                    latex=str(data.get("latex", "")), cost=int(data.get("cost", 0)))
 
     @classmethod
-    def of(cls, solution: Any) -> SolutionNote:
-        return cls(text=str(solution.text), unicode=str(getattr(solution, "unicode", solution.text)),
-                   value=str(getattr(solution, "value", "")),
-                   verified=bool(getattr(solution, "verified", False)),
-                   latex=str(getattr(solution, "latex", "")), cost=int(getattr(solution, "cost", 0)))
+    def of(cls, solution: Solution) -> SolutionNote:
+        return cls(text=solution.text, unicode=solution.unicode, value=str(solution.value),
+                   verified=solution.verified, latex=solution.latex, cost=solution.cost)
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,7 @@ class TeaserNote:
     ops: tuple[str, ...]
     start: float | None = None
     solutions: tuple[SolutionNote, ...] = ()
+    heading: str = TEASER_HEADING  # the puzzle segment's title
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", tuple(self.numbers))
@@ -142,7 +149,7 @@ class TeaserNote:
     def to_dict(self) -> dict[str, Any]:
         return {"statement": self.statement, "numbers": list(self.numbers), "target": self.target,
                 "ops": list(self.ops), "start": self.start,
-                "solutions": [s.to_dict() for s in self.solutions]}
+                "solutions": [s.to_dict() for s in self.solutions], "heading": self.heading}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TeaserNote:
@@ -150,29 +157,8 @@ class TeaserNote:
                    numbers=tuple(int(n) for n in data.get("numbers", ())),
                    target=str(data.get("target", "")), ops=tuple(data.get("ops", ())),
                    start=_opt_float(data.get("start")),
-                   solutions=tuple(SolutionNote.from_dict(s) for s in data.get("solutions", ())))
-
-
-@dataclass(frozen=True)
-class PreviousAnswer:
-    """The answer to the previous episode's teaser, as announced in this one."""
-
-    said: str  # the host's words
-    expression: str | None = None  # the arithmetic read from them, e.g. (3+.3)/.3
-    puzzle: str | None = None  # what the puzzle was, e.g. "make 11 from 3, 3, 3"
-    correct: bool | None = None  # checked exactly against the puzzle, when known
-    start: float | None = None
-    episode: str | None = None  # the episode whose teaser it answers, when known
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"said": self.said, "expression": self.expression, "puzzle": self.puzzle,
-                "correct": self.correct, "start": self.start, "episode": self.episode}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PreviousAnswer:
-        return cls(said=str(data.get("said", "")), expression=data.get("expression"),
-                   puzzle=data.get("puzzle"), correct=data.get("correct"),
-                   start=_opt_float(data.get("start")), episode=data.get("episode"))
+                   solutions=tuple(SolutionNote.from_dict(s) for s in data.get("solutions", ())),
+                   heading=str(data.get("heading") or TEASER_HEADING))
 
 
 @dataclass(frozen=True)
@@ -192,7 +178,8 @@ class Notes:
     mentions: tuple[MentionNote, ...] = ()
     links: tuple[MentionNote, ...] = ()
     teaser: TeaserNote | None = None
-    previous_answer: PreviousAnswer | None = None
+    previous_answer: AnnouncedAnswer | None = None
+    previous_heading: str = ANSWER_HEADING  # the answers segment's title
 
     def __post_init__(self) -> None:
         for name in ("summary", "chapters", "glossary", "mentions", "links"):
@@ -215,6 +202,7 @@ class Notes:
             "links": [m.to_dict() for m in self.links],
             "teaser": self.teaser.to_dict() if self.teaser else None,
             "previous_answer": self.previous_answer.to_dict() if self.previous_answer else None,
+            "previous_heading": self.previous_heading,
         }
 
     @classmethod
@@ -235,8 +223,9 @@ class Notes:
             mentions=tuple(MentionNote.from_dict(m) for m in data.get("mentions", ())),
             links=tuple(MentionNote.from_dict(m) for m in data.get("links", ())),
             teaser=TeaserNote.from_dict(data["teaser"]) if data.get("teaser") else None,
-            previous_answer=(PreviousAnswer.from_dict(data["previous_answer"])
+            previous_answer=(AnnouncedAnswer.from_dict(data["previous_answer"])
                              if data.get("previous_answer") else None),
+            previous_heading=str(data.get("previous_heading") or ANSWER_HEADING),
         )
 
 
@@ -246,32 +235,26 @@ def _opt_float(value: Any) -> float | None:
 
 # --- gathering ------------------------------------------------------------------------------
 
-def _segments_of(analysis: Any, kinds: Sequence[str]) -> list[Any]:
-    return [s for s in getattr(analysis, "segments", ()) if s.kind in kinds]
+def _heading(analysis: Analysis, role: str, default: str) -> str:
+    """The title the profile gives the segment that plays ``role``."""
+    found = analysis.with_role(role)
+    return found[0].title if found and found[0].title else default
 
 
-def _glossary(analysis: Any) -> list[GlossaryNote]:
-    out = []
-    for entry in getattr(analysis, "glossary", ()) or ():
-        out.append(GlossaryNote(term=str(entry.term), explanation=one_line(entry.explanation or ""),
-                                speaker=getattr(entry, "speaker", None),
-                                start=_opt_float(getattr(entry, "start", None))))
-    return out
+def _glossary(analysis: Analysis) -> list[GlossaryNote]:
+    heading = _heading(analysis, EXPLAINS, GLOSSARY_HEADING)
+    return [GlossaryNote(term=entry.term, explanation=one_line(entry.explanation or ""),
+                         speaker=entry.speaker, start=entry.start, heading=heading)
+            for entry in analysis.glossary]
 
 
-def _mentions(analysis: Any) -> list[MentionNote]:
+def _mentions(analysis: Analysis) -> list[MentionNote]:
     out, seen = [], set()
-    for m in getattr(analysis, "mentions", ()) or ():
-        if isinstance(m, str):
-            name, kind, start = m, "mention", None
-        else:
-            name = getattr(m, "name", None) or getattr(m, "term", None) or getattr(m, "text", None)
-            kind = getattr(m, "kind", None) or "mention"
-            start = getattr(m, "start", None)
-        if not name or name.lower() in seen:
+    for m in analysis.mentions:
+        if not m.term or m.term.lower() in seen:
             continue
-        seen.add(name.lower())
-        out.append(MentionNote(name=one_line(str(name)), kind=str(kind), start=_opt_float(start)))
+        seen.add(m.term.lower())
+        out.append(MentionNote(name=one_line(m.term), kind="mention", start=m.start))
     return out
 
 
@@ -306,110 +289,31 @@ def find_links(transcript: Transcript) -> list[MentionNote]:
     return out
 
 
-def _teaser(transcript: Transcript, analysis: Any, solutions: Sequence[Any] | None) -> TeaserNote | None:
-    query = getattr(analysis, "teaser", None)
+def _teaser(analysis: Analysis, solutions: Sequence[Solution] | None) -> TeaserNote | None:
+    query = analysis.teaser
     if query is None:
         return None
     if solutions is None:
-        from banana.teaser import solve_query
-
         try:
             solutions = solve_query(query, limit=SOLUTIONS_SHOWN)
         except PuzzleError:
             solutions = []  # beyond the solver's bounds: the notes say no answer was found
-    segs = _segments_of(analysis, TEASER_KINDS)
+    segs = analysis.with_role(PUZZLE)
     return TeaserNote(statement=one_line(query.statement), numbers=tuple(query.numbers),
                       target=str(query.target), ops=tuple(query.ops),
                       start=segs[-1].start if segs else None,
-                      solutions=tuple(SolutionNote.of(s) for s in solutions))
+                      solutions=tuple(SolutionNote.of(s) for s in solutions),
+                      heading=_heading(analysis, PUZZLE, TEASER_HEADING))
 
 
-def previous_answer_from(transcript: Transcript, analysis: Any, *,
-                         previous_query: Any = None,
-                         previous_episode: str | None = None) -> PreviousAnswer | None:
-    """The previous teaser's answer as this episode announces it (its teaser-answer
-    segment): the arithmetic said, and an exact check that it uses the puzzle's numbers
-    and hits its target. The puzzle is the one the segment restates ("you asked us to
-    make eleven using three threes"), else ``previous_query`` (the previous episode's
-    ``TeaserQuery``), else unknown (no check)."""
-    segs = _segments_of(analysis, ANSWER_KINDS)
-    if not segs:
-        return None
-    from banana.analysis import announced_answer, answered_puzzle
-    from banana.teaser import answers_puzzle
-
-    query = answered_puzzle(transcript, segs) or previous_query
-    spoken = announced_answer(transcript, segs, query)
-    if spoken is None:
-        return None
-    puzzle = correct = None
-    if query is not None:
-        puzzle = f"make {query.target} from {', '.join(str(n) for n in query.numbers)}"
-        correct = answers_puzzle(spoken.expression, query)
-    return PreviousAnswer(said=one_line(spoken.said), expression=spoken.text, puzzle=puzzle,
-                          correct=correct, start=segs[0].start, episode=previous_episode)
-
-
-def previous_teaser(library: Any, slug: str | None, transcript: Transcript, *,
-                    profile: Any = None) -> tuple[str, Any] | None:
-    """The brain teaser of the episode before ``slug`` in ``library`` (natural slug
-    order, same show when both name one): ``(slug, TeaserQuery)`` or None."""
-    if slug is None:
-        return None
-    slugs = library.slugs()
-    if slug not in slugs or slugs.index(slug) == 0:
-        return None
-    before = slugs[slugs.index(slug) - 1]
-    from banana.analysis import analyse, profile_for
-
-    previous = library.load(before)
-    if transcript.show and previous.show and previous.show != transcript.show:
-        return None
-    query = analyse(previous, profile=profile_for(library.root, previous, path=profile),
-                    episode=before).teaser
-    return (before, query) if query is not None else None
-
-
-def previous_answer_in_library(library: Any, slug: str | None, transcript: Transcript,
-                               analysis: Any, *, profile: Any = None) -> PreviousAnswer | bool:
-    """The previous teaser's answer this episode announces, checked against the puzzle
-    it restates or else the previous library episode's teaser; ``False`` when it
-    announces none (what ``build_notes(previous_answer=...)`` takes)."""
-    if not _segments_of(analysis, ANSWER_KINDS):
-        return False
-    before = previous_teaser(library, slug, transcript, profile=profile)
-    found = previous_answer_from(transcript, analysis,
-                                 previous_query=before[1] if before else None,
-                                 previous_episode=before[0] if before else None)
-    return found if found is not None else False
-
-
-def _previous(value: Any, transcript: Transcript, analysis: Any) -> PreviousAnswer | None:
-    if value is None:
-        return previous_answer_from(transcript, analysis)
-    if value is False:
-        return None
-    if isinstance(value, PreviousAnswer):
-        return value
-    if isinstance(value, str):
-        return PreviousAnswer(said=one_line(value))
-    # banana.teaser.AnnouncedAnswer: said, expression, correct, episode
-    return PreviousAnswer(said=one_line(str(getattr(value, "said", ""))),
-                          expression=getattr(value, "expression", None),
-                          correct=getattr(value, "correct", None),
-                          episode=getattr(value, "episode", None))
-
-
-def build_notes(transcript: Transcript, analysis: Any, *, episode: str | None = None,
-                previous_answer: Any = None, solutions: Sequence[Any] | None = None,
+def build_notes(transcript: Transcript, analysis: Analysis, *, episode: str | None = None,
+                previous_answer: AnnouncedAnswer | None = None,
+                solutions: Sequence[Solution] | None = None,
                 summary_sentences: int = SUMMARY_SENTENCES) -> Notes:
-    """What the notes say. ``analysis`` is ``banana.analysis.analyse``'s result (anything
-    with ``segments``, ``glossary``, ``mentions`` and ``teaser``). ``solutions`` are the
-    teaser's solver answers if already computed (else the teaser is solved here).
-    ``previous_answer``: a ``PreviousAnswer``, a ``banana.teaser.AnnouncedAnswer``, the
-    announced text, ``False`` for none, or ``None`` to read it from the episode's
-    teaser-answer segment."""
-    segments = list(getattr(analysis, "segments", ()) or ())
+    """What the notes say. ``solutions`` are the teaser's solver answers if already
+    computed (else the teaser is solved here); ``previous_answer`` is the previous
+    puzzle's answer as this episode announces it (``publish.teasers.previous_answer``)."""
+    segments = list(analysis.segments)
     summary = summarise(transcript, segments=segments, sentences_max=summary_sentences)
     return Notes(
         title=one_line(transcript.title) or episode or "Untitled episode",
@@ -424,22 +328,11 @@ def build_notes(transcript: Transcript, analysis: Any, *, episode: str | None = 
         glossary=tuple(_glossary(analysis)),
         mentions=tuple(_mentions(analysis)),
         links=tuple(find_links(transcript)),
-        teaser=_teaser(transcript, analysis, solutions),
-        previous_answer=_previous(previous_answer, transcript, analysis),
+        teaser=_teaser(analysis, solutions),
+        previous_answer=(replace(previous_answer, said=one_line(previous_answer.said))
+                         if previous_answer else None),
+        previous_heading=_heading(analysis, ANSWERS, ANSWER_HEADING),
     )
-
-
-def render_notes(transcript: Transcript, analysis: Any, *, fmt: str = "md",
-                 max_chars: int = DEFAULT_MAX_CHARS, episode: str | None = None,
-                 previous_answer: Any = None, solutions: Sequence[Any] | None = None) -> str:
-    """The episode's show notes as ``md``, ``html`` or ``json`` (see the module doc)."""
-    if fmt not in RENDERERS:
-        raise ChapterError(f"unknown notes format {fmt!r} (known: {', '.join(FORMATS)})")
-    if fmt == "md":
-        check_max_chars(max_chars)
-    notes = build_notes(transcript, analysis, episode=episode, previous_answer=previous_answer,
-                        solutions=solutions)
-    return render(notes, fmt, max_chars=max_chars)
 
 
 def render(notes: Notes, fmt: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
@@ -459,14 +352,8 @@ def check_max_chars(max_chars: int) -> None:
 
 # --- text helpers ---------------------------------------------------------------------------
 
-def one_line(text: str) -> str:
-    """Whitespace (newlines too) collapsed to single spaces; control characters dropped."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text or "")
-    return _SPACES.sub(" ", text).strip()
-
-
 def _is_http(url: str | None) -> bool:
-    return bool(url) and re.match(r"https?://[^\s<>\"']+$", url, re.IGNORECASE) is not None
+    return bool(url) and web_url_problem(url) is None
 
 
 def _ts(seconds: float | None) -> str:
@@ -545,7 +432,7 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
             out += ["", "*Times are estimated from the text.*"]
         out.append("")
     for g in () if "glossary" in b.dropped else notes.glossary:
-        out += [f"## In English Please: {md_escape(shorten(g.term, b.quote_chars))}", ""]
+        out += [f"## {md_escape(g.heading)}: {md_escape(shorten(g.term, b.quote_chars))}", ""]
         out += [f"> {md_escape(shorten(g.explanation, b.quote_chars))}", ""]
         if g.speaker or g.start is not None:
             who = f"Explained by {md_escape(g.speaker)}" if g.speaker else "Explained"
@@ -568,7 +455,7 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
         out.append("")
     t = None if "teaser" in b.dropped else notes.teaser
     if t is not None:
-        out += ["## Brain teaser", ""]
+        out += [f"## {md_escape(t.heading)}", ""]
         at = f" — {_md_stamp(t.start, url)}" if t.start is not None else ""
         out += [f"> {md_escape(shorten(t.statement, b.quote_chars))}{at}", ""]
         out += [f"Puzzle: make **{md_escape(t.target)}** from {', '.join(map(str, t.numbers))} "
@@ -585,7 +472,7 @@ def _markdown(notes: Notes, b: _Budget, max_chars: int) -> str:
             out += ["The solver found no verified answer within its bounds.", ""]
     p = None if "previous answer" in b.dropped else notes.previous_answer
     if p is not None:
-        out += ["## Last episode's brain teaser", ""]
+        out += [f"## {md_escape(notes.previous_heading)}", ""]
         if p.puzzle:
             out.append(f"The puzzle: {md_escape(p.puzzle)}.")
         line = f"> {md_escape(shorten(p.said, b.quote_chars))}"
@@ -750,7 +637,7 @@ def render_html(notes: Notes) -> str:
             body.append('<p class="note">Times are estimated from the text.</p>')
         body.append("</section>")
     for g in notes.glossary:
-        body.append(f'<section class="glossary"><h2>In English Please: {h(g.term)}</h2>')
+        body.append(f'<section class="glossary"><h2>{h(g.heading)}: {h(g.term)}</h2>')
         body.append(f"<blockquote><p>{h(g.explanation)}</p></blockquote>")
         if g.speaker or g.start is not None:
             who = f"Explained by {h(g.speaker)}" if g.speaker else "Explained"
@@ -774,7 +661,7 @@ def render_html(notes: Notes) -> str:
         body.append("</ul></section>" if notes.links else "</section>")
     t = notes.teaser
     if t is not None:
-        body.append('<section id="teaser"><h2>Brain teaser</h2>')
+        body.append(f'<section id="teaser"><h2>{h(t.heading)}</h2>')
         at = f" {_html_time(t.start, url)}" if t.start is not None else ""
         body.append(f"<blockquote><p>{h(t.statement)}{at}</p></blockquote>")
         body.append(f"<p>Puzzle: make <strong>{h(t.target)}</strong> from "
@@ -790,7 +677,7 @@ def render_html(notes: Notes) -> str:
         body.append("</section>")
     p = notes.previous_answer
     if p is not None:
-        body.append('<section id="previous-answer"><h2>Last episode\'s brain teaser</h2>')
+        body.append(f'<section id="previous-answer"><h2>{h(notes.previous_heading)}</h2>')
         if p.puzzle:
             body.append(f"<p>The puzzle: {h(p.puzzle)}.</p>")
         at = f" {_html_time(p.start, url)}" if p.start is not None else ""
