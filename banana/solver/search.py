@@ -1090,10 +1090,12 @@ def _unary_depth(entry: tuple, limit: int) -> int:
 
 
 def _ln(value) -> float:
-    """The natural logarithm of a positive value; for a rational near 1 (1 + 10⁻²⁰ with
+    """The natural logarithm of a positive value; for a fraction near 1 (1 + 10⁻²⁹ with
     --max-value 1e30) from its exact distance to 1, which a float would round away."""
-    if type(value) is not float and 0.5 < value < 2:
-        return math.log1p(float(value - 1))
+    if type(value) is Fraction:
+        n, d = value.numerator, value.denominator
+        if 2 * abs(n - d) < d:
+            return math.log1p((n - d) / d)
     return math.log(value)
 
 
