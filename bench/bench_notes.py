@@ -18,6 +18,12 @@ the samples repeated when the shared corpus is missing):
   two graphs are checked equal);
 * ``analyse`` + ``build_notes`` (teaser left unsolved: the solver is benchmarked on
   its own) + Markdown/HTML/JSON + all four chapter formats.
+
+Rendering alone, the notes built once (the two one-hour episodes and the banana-data
+episode, whose notes have every section): Markdown, HTML and JSON at the default limit,
+and Markdown at half its untrimmed length, where the trimming loop lays the notes out
+again after every step (the parts trimmed are listed). The baseline is ``render_json``, the
+same notes dumped by the standard library.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from banana.analysis import analyse  # noqa: E402
 from banana.publish.chapters import FORMATS as CHAPTER_FORMATS  # noqa: E402
 from banana.publish.chapters import episode_chapters, write_chapters  # noqa: E402
 from banana.formats import read_transcript  # noqa: E402
-from banana.publish.notes import build_notes, render  # noqa: E402
+from banana.publish.notes import MIN_MAX_CHARS, build_notes, render  # noqa: E402
 from banana.analysis.words import content_tokens, normalise  # noqa: E402
 from banana.analysis.summary import (SUMMARY_KINDS, _candidate, _similarities, _tfidf, sentences,  # noqa: E402
                             summarise)
@@ -49,6 +55,8 @@ SHARED = REPO.parent / "shared" / "corpus"
 BANANA_DATA = SHARED / "banana-data"
 PRACTICAL_AI = SHARED / "practicalai"
 RANDOM_DRAWS = 20
+RENDER_REPEAT = 50  # rendering takes about a millisecond: best of this many runs (5 with --quick)
+TIGHT_FRACTION = 0.5  # the tight Markdown limit, as a fraction of the untrimmed length
 _SPEAKER_LINE = re.compile(r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}: \S")
 
 
@@ -169,12 +177,31 @@ def speed(quick: bool) -> None:
               f"formats: {t_all * 1000:.0f} ms")
 
 
+def render_speed(quick: bool) -> None:
+    repeat = 5 if quick else RENDER_REPEAT
+    print("\nRendering, notes built once (best of %d, ms)" % repeat)
+    print(f"{'episode':28} {'json':>6} {'html':>6} {'md':>6} {'md tight':>9} {'chars':>13}  trimmed")
+    episodes = hour_long() + [(p.stem[:28], read_transcript(p)) for p in sorted(BANANA_DATA.glob("*.txt"))]
+    for name, transcript in episodes:
+        notes = build_notes(transcript, analyse(transcript), solutions=())
+        full = render(notes, "md", max_chars=10 ** 9)
+        tight = max(MIN_MAX_CHARS, int(len(full) * TIGHT_FRACTION))
+        t_json, _ = timed(lambda: render(notes, "json"), repeat)
+        t_html, _ = timed(lambda: render(notes, "html"), repeat)
+        t_md, _ = timed(lambda: render(notes, "md"), repeat)
+        t_tight, md = timed(lambda: render(notes, "md", max_chars=tight), repeat)
+        trimmed = md.splitlines()[-1].split(": ")[-1].removesuffix(" trimmed.*")
+        print(f"{name:28} {t_json * 1000:6.2f} {t_html * 1000:6.2f} {t_md * 1000:6.2f} "
+              f"{t_tight * 1000:9.2f} {len(full):>6,}→{len(md):<6,} {trimmed}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one timing run instead of three")
     args = parser.parse_args(argv)
     quality()
     speed(args.quick)
+    render_speed(args.quick)
     return 0
 
 
