@@ -146,3 +146,63 @@ def test_a_transcript_longer_than_any_episode_is_stored_but_not_analysed(cli, li
     hits = cli("search", "pipelines", "--episode", "marathon", "--json")
     assert hits.exit_code == 0 and '"marathon"' in hits.output
     assert "marathon" not in cli("process", small).output  # reported once, not retried each run
+
+
+QUIZ_PROFILE = """
+[show]
+name = "Frames"
+hosts = ["Maya Castellano", "Jonah Whitfield"]
+
+[segments.eli5]
+title = "Explain Like I'm Five"
+explains = true
+cues = ["explain like i'm five"]
+end_cues = ["thanks for explaining"]
+max_words = 900
+
+[segments.quiz]
+title = "The Weekly Quiz"
+puzzle = true
+position = "end"
+cues = ["weekly quiz"]
+"""
+
+
+def test_a_show_that_names_its_segments_quiz_and_eli5_gets_them_by_role(cli, library, tmp_path):
+    text = (SAMPLES / "s01e01-faster-dataframes-and-census-privacy.txt").read_text(encoding="utf-8")
+    text = (text.replace("“In English, Please.”", "“Explain Like I'm Five.”")
+                .replace("explain lazy evaluation in English please?",
+                         "explain lazy evaluation, explain like I'm five?")
+                .replace("with a math puzzle", "with the weekly quiz"))
+    assert "english" not in text.lower() and "math puzzle" not in text
+    episode = tmp_path / "frames-1.txt"
+    episode.write_text(text, encoding="utf-8")
+    (library / "frames").mkdir(parents=True)
+    (library / "frames" / "show.toml").write_text(QUIZ_PROFILE, encoding="utf-8")
+    assert cli("import", episode, "--show", "Frames").exit_code == 0
+    assert cli("process", episode).exit_code == 0
+    notes = (library / "frames-1" / "notes.md").read_text(encoding="utf-8")
+    assert "## Explain Like I'm Five: lazy evaluation" in notes
+    assert "## The Weekly Quiz" in notes and "Puzzle: make **11** from 3, 3, 3" in notes
+    assert "In English Please" not in notes and "Brain teaser" not in notes
+    glossary = json.loads(cli("glossary", "frames-1", "--json").output)
+    assert [e["term"] for e in glossary["entries"]] == ["lazy evaluation"]
+    teaser = json.loads(cli("teaser", "frames-1", "--json").output)
+    assert (teaser["numbers"], teaser["target"]) == ([3, 3, 3], 11)
+
+
+def test_process_twice_analyses_nothing_the_second_time(cli, library):
+    assert cli("process").exit_code == 0
+    stored = sorted(library.glob("*/analysis.json"))
+    assert len(stored) == 3
+    before = {p: p.stat().st_mtime_ns for p in stored}
+    assert cli("process").exit_code == 0  # an analysis computed again would be written again
+    assert {p: p.stat().st_mtime_ns for p in stored} == before
+    # A changed transcript is analysed again; the others are not.
+    slug = stored[0].parent.name
+    text = (library / slug / "transcript.json").read_text(encoding="utf-8")
+    (library / slug / "transcript.json").write_text(text.replace("Welcome", "Hello"), encoding="utf-8")
+    assert cli("index").exit_code == 0
+    after = {p: p.stat().st_mtime_ns for p in stored}
+    assert after[stored[0]] != before[stored[0]]
+    assert all(after[p] == before[p] for p in stored[1:])

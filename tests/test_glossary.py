@@ -7,7 +7,7 @@ import re
 import pytest
 
 from banana.analysis import Analysis, analyse
-from banana.analysis.profile import EXPLAINS
+from banana.analysis.profile import EXPLAINS, default_profile
 from banana.formats import read_transcript
 from banana.analysis.glossary import GlossaryEntry
 from banana.analysis.mentions import Mention
@@ -26,7 +26,7 @@ from conftest import BANANA_DATA, PRACTICAL_AI, SAMPLES, need
     ("In English please!", None),
 ])
 def test_explained_term(asked, term):
-    got = explained_term(asked)
+    got = explained_term(asked, cues=default_profile().with_role(EXPLAINS)[0].cues)
     if term == "transformer is":  # "what a transformer is" keeps its verb; the term is still there
         assert got is not None and got.startswith("transformer")
     else:

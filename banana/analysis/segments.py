@@ -267,7 +267,8 @@ def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Spa
             cue_turn = group[0].turn
             if not _valid(spec, doc, cue_turn):
                 continue
-            term = explained_term(_segment_text(doc, cue_turn, words=TERM_SEARCH_WORDS)) \
+            term = explained_term(_segment_text(doc, cue_turn, words=TERM_SEARCH_WORDS),
+                                  cues=spec.cues) \
                 if spec.explains else None
             first = _lead_in(doc, cue_turn, floor, term=term)
             spans.append(_Span(spec, first, len(doc) - 1, open_end=True,

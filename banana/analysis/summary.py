@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from banana.analysis.segments import Segment
 from banana.analysis.words import content_tokens, normalise, split_sentences
 from banana.transcript import Transcript
 
@@ -139,12 +140,11 @@ def _candidate(sentence: Sentence, tokens: list[str]) -> bool:
             and not BOILERPLATE.search(sentence.text))
 
 
-def summarise(transcript: Transcript, *, segments: Sequence[Any] = (),
+def summarise(transcript: Transcript, *, segments: Sequence[Segment] = (),
               sentences_max: int = DEFAULT_SENTENCES, max_chars: int = DEFAULT_MAX_CHARS,
               kinds: Sequence[str] = SUMMARY_KINDS) -> list[Sentence]:
     """Up to ``sentences_max`` sentences of the episode (at most ``max_chars`` characters
-    together), in episode order. ``segments`` (objects with ``kind``, ``first_turn``,
-    ``last_turn``) restrict the choice to the ``kinds`` given and spread it over the
+    together), in episode order. ``segments`` restrict the choice to the ``kinds`` given and spread it over the
     discussion segments; without them every turn is eligible."""
     if segments:
         groups = [range(s.first_turn, s.last_turn + 1) for s in segments if s.kind in kinds]
