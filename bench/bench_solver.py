@@ -150,23 +150,31 @@ def timed_cli(args: list[str], repeat: int, stdin: str | None = None):
     return out, best_wall, best_cpu
 
 
+# runs one command and reports its own figures: a process forked from this (large)
+# benchmark would count this process's memory in its peak RSS, a small launcher's does not
+_LAUNCHER = """
+import json, os, sys, time
+wall = time.perf_counter()
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - wall
+figures = [os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
+print(json.dumps(figures), file=sys.stderr)
+"""
+
+
 def measured_cli(args: list[str]):
     """(return code, stdout, stderr, wall, CPU, max RSS in MB) of one fresh ``python -m
-    banana`` process (the RSS is this child's own, from wait4)."""
+    banana`` process."""
     env = dict(os.environ, BANANA_LIBRARY=tempfile.mkdtemp(prefix="bench-solver-"),
                PYTHONPYCACHEPREFIX=PYCACHE)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    wall = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "banana", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=REPO, env=env)
-    out, err = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - wall
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()
-    proc.stderr.close()
-    rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    return proc.returncode, out, err, elapsed, usage.ru_utime + usage.ru_stime, rss_mb
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "banana", *args],
+                          capture_output=True, text=True, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                          check=False)
+    *lines, figures = proc.stderr.rstrip("\n").split("\n")
+    code, wall, cpu, rss_kb = json.loads(figures)
+    return code, proc.stdout, "\n".join(lines), wall, cpu, rss_kb / 1024  # Linux: kilobytes
 
 
 def row(name: str, wall: float, cpu: float, note: str = "") -> dict:
