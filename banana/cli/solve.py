@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 
 import click
+from rich.table import Table
+from rich.text import Text
 
+from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import PuzzleError
+from banana.solver import DEFAULT_PRESET, OPERATORS, PRESETS, puzzle, resolve_ops, solve_batch, tabulate
+from banana.solver import solve as solve_puzzle
 from banana.solver.api import MAX_LIMIT
+from banana.solver.ops import NUMBER_COST, describe, ordered, presets_of
 from banana.solver.puzzle import MAX_RANGE_SIZE
 from banana.solver.search import BOUND_RANGES, Bounds
 
@@ -100,8 +106,6 @@ def solve(numbers, target, span, batch, ops, use, integer_steps, all_, limit, ne
     --nearest adds the closest values); 1 for bad input, or for a search too
     large for --max-work.
     """
-    from banana.solver import puzzle
-
     if list_ops:
         _print_ops(as_json)
         return
@@ -159,8 +163,6 @@ def _int_option(name: str, text, *, low: int = 0, high: int) -> int:
 
 
 def _options(ops, use, integer_steps, limit, all_, nearest, bounds) -> dict:
-    from banana.solver import resolve_ops
-
     options = {
         "ops": resolve_ops(ops),
         "use": use,
@@ -181,9 +183,6 @@ def _options(ops, use, integer_steps, limit, all_, nearest, bounds) -> dict:
 
 
 def _run_target(numbers, target, options, as_json, style) -> None:
-    from banana.cli._render import print_json
-    from banana.solver import solve as solve_puzzle
-
     result = solve_puzzle(numbers, target, **options)
     if as_json:
         print_json(result.to_dict())
@@ -192,9 +191,6 @@ def _run_target(numbers, target, options, as_json, style) -> None:
 
 
 def _run_range(numbers, start, stop, options, as_json, style) -> None:
-    from banana.cli._render import print_json, progress_bar
-    from banana.solver import tabulate
-
     options = {k: v for k, v in options.items() if k not in ("limit", "all_solutions", "nearest")}
     with progress_bar() as progress:
         task = progress.add_task(f"{' '.join(map(str, numbers))} → {start}..{stop}", total=None)
@@ -206,10 +202,6 @@ def _run_range(numbers, start, stop, options, as_json, style) -> None:
     if as_json:
         print_json(result.to_dict())
         return
-    from rich.table import Table
-    from rich.text import Text
-
-    from banana.cli._render import console
 
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("n", justify="right")
@@ -230,9 +222,6 @@ def _run_range(numbers, start, stop, options, as_json, style) -> None:
 
 
 def _run_batch(source, options, as_json, style) -> None:
-    from banana.cli._render import err_console, print_error
-    from banana.solver import solve_batch
-
     click_echo = click.echo
 
     lines = _read_batch(source)
@@ -281,10 +270,6 @@ def _read_batch(source: str) -> list[str]:
 
 
 def _print_result(result, style: str, options: dict) -> None:
-    from rich.text import Text
-
-    from banana.cli._render import console
-    from banana.solver.ops import describe
 
     numbers = " ".join(map(str, result.numbers))
     header = Text(f"{numbers} → {result.target}", style="bold")
@@ -304,8 +289,6 @@ def _print_result(result, style: str, options: dict) -> None:
 
 
 def _print_solution(console, solution, style: str, *, show_value: bool = False) -> None:
-    from rich.text import Text
-
     line = Text("  ")
     line.append(getattr(solution, style), style="bold green" if solution.verified else "yellow")
     if show_value:
@@ -318,10 +301,6 @@ def _print_solution(console, solution, style: str, *, show_value: bool = False) 
 
 
 def _print_ops(as_json: bool) -> None:
-    from banana.cli._render import console, print_json
-    from banana.solver import DEFAULT_PRESET, OPERATORS, PRESETS
-    from banana.solver.ops import NUMBER_COST, ordered, presets_of
-
     if as_json:
         print_json(
             {
@@ -332,7 +311,6 @@ def _print_ops(as_json: bool) -> None:
             }
         )
         return
-    from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("name", "kind", "cost", "in", "what it does (example)"):
