@@ -56,3 +56,12 @@ class IndexCorrupt(LibraryError):
 
 class ReadOnlyLibrary(LibraryError):
     """This user cannot write the library folder: searching works, updating does not."""
+
+
+class FeedError(BananaError):
+    """A podcast feed cannot be read, stored or published as asked."""
+
+
+class FetchError(FeedError):
+    """Something a feed links to could not be fetched (HTTP error, timeout, too large,
+    wrong content type, cut short)."""

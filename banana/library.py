@@ -21,7 +21,8 @@ from banana.analysis import SCHEMA as ANALYSIS_SCHEMA
 from banana.analysis import Analysis, analyse
 from banana.analysis.profile import Profile, default_profile, load_profile
 from banana.analysis.topics import DEFAULT_METHOD
-from banana.errors import BananaError, EpisodeNotFound, FormatError, LibraryError
+from banana.errors import BananaError, EpisodeNotFound, FeedError, FormatError, LibraryError
+from banana.feeds.model import Item
 from banana.formats import read_transcript
 from banana.fsutil import atomic_write_text, stale_temp_files
 from banana.transcript import Transcript, web_url_problem
@@ -33,6 +34,8 @@ META_FILE = "episode.json"  # what the user set on purpose: title, show, audio U
 ANALYSIS_FILE = "analysis.json"  # the stored analysis, keyed by the transcript and profile
 PROFILE_FILE = "show.toml"  # a show's profile, in <library>/<slug of the show>/
 META_SCHEMA = 1
+FEED_FILE = "feed-item.json"  # the feed item an episode came from (``banana feed``)
+FEED_SCHEMA = 1
 SLUG_MAX_CHARS = 80
 DEFAULT_SLUG = "episode"  # for a file name with no letters or digits at all
 
@@ -159,6 +162,42 @@ class EpisodeMeta:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class FeedOrigin:
+    """The podcast feed item an episode was imported from (``banana feed``): the feed's
+    name, the show's title and the item as the feed lists it (guid, date, enclosure,
+    episode and season numbers, persons). Kept in ``<slug>/feed-item.json``. Its title,
+    show and audio URL are the episode's whenever it is stored (what the user set on
+    purpose, ``EpisodeMeta``, still wins), and its date puts the episode in the feed's
+    order in ``Library.slugs`` (so listings and ``walk`` follow the show's real order)."""
+
+    feed: str
+    show: str
+    item: Item
+
+    @property
+    def audio_url(self) -> str | None:
+        url = self.item.enclosure.url if self.item.enclosure else None
+        return url if url and web_url_problem(url) is None else None
+
+    def apply(self, transcript: Transcript) -> Transcript:
+        changes = {"title": self.item.title, "show": self.show, "audio_url": self.audio_url}
+        return transcript.replace(**{k: v for k, v in changes.items() if v})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": FEED_SCHEMA, "feed": self.feed, "show": self.show, "item": self.item.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FeedOrigin:
+        if not isinstance(data, dict) or data.get("schema") != FEED_SCHEMA:
+            raise LibraryError(f"not a feed item record of schema {FEED_SCHEMA}")
+        try:
+            item = Item.from_dict(data.get("item"))
+        except FeedError as exc:
+            raise LibraryError(str(exc)) from None
+        return cls(str(data.get("feed") or ""), str(data.get("show") or ""), item)
+
+
 class Library:
     """Episodes stored as canonical transcript JSON, one folder each."""
 
@@ -180,12 +219,29 @@ class Library:
         return self.episode_dir(slug) / META_FILE
 
     def slugs(self) -> list[str]:
-        """Every episode's slug, in natural order (``ep-2`` before ``ep-10``)."""
+        """Every episode's slug, in natural order (``ep-2`` before ``ep-10``), except that
+        episodes imported from a feed are in the feed's order (by date, see
+        ``Item.order_key``) among the places they take in that order."""
         if not self.root.is_dir():
             return []
         found = [p.parent.name for p in self.root.glob(f"*/{TRANSCRIPT_FILE}")
                  if p.is_file() and is_slug(p.parent.name)]
-        return sorted(found, key=natural_key)
+        return self._feed_order(sorted(found, key=natural_key))
+
+    def _feed_order(self, slugs: list[str]) -> list[str]:
+        keys = {}
+        for slug in slugs:
+            if (self.root / slug / FEED_FILE).is_file():
+                try:
+                    origin = self.feed_origin(slug)
+                except LibraryError:
+                    continue  # a damaged record: the episode keeps its natural place
+                if origin is not None:
+                    keys[slug] = origin.item.order_key
+        if not keys:
+            return slugs
+        in_order = iter(sorted(keys, key=lambda s: (keys[s], natural_key(s))))
+        return [next(in_order) if slug in keys else slug for slug in slugs]
 
     def __contains__(self, slug: str) -> bool:
         return is_slug(slug) and self.transcript_path(slug).is_file()
@@ -225,6 +281,23 @@ class Library:
         except (json.JSONDecodeError, BananaError) as exc:
             raise LibraryError(f"{path}: damaged episode metadata: {exc}") from None
 
+    def feed_path(self, slug: str) -> Path:
+        return self.episode_dir(slug) / FEED_FILE
+
+    def feed_origin(self, slug: str) -> FeedOrigin | None:
+        """The feed item the episode was imported from, or None."""
+        path = self.feed_path(slug)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LibraryError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        try:
+            return FeedOrigin.from_dict(json.loads(text))
+        except (ValueError, RecursionError, BananaError) as exc:
+            raise LibraryError(f"{path}: damaged feed item record: {exc}") from None
+
     def save(self, transcript: Transcript, slug: str) -> Path:
         """Store (or replace) an episode atomically; returns the transcript's path.
         A failed write leaves no new, empty episode folder behind."""
@@ -248,16 +321,27 @@ class Library:
                 _remove_if_empty(folder)
             raise LibraryError(f"cannot write {path}: {exc.strerror or exc}") from None
 
-    def store(self, transcript: Transcript, slug: str, *, meta: EpisodeMeta | None = None) -> Path:
+    def store(self, transcript: Transcript, slug: str, *, meta: EpisodeMeta | None = None,
+              origin: FeedOrigin | None = None) -> Path:
         """Save the episode with the metadata the user set for it (``meta`` adds to or
-        changes what was set before, which is kept); returns the transcript's path.
-        What depends on the transcript (its analysis, the search index, the published
-        files) is brought up to date by ``banana.pipeline``."""
-        kept = self.meta(slug) if self.episode_dir(slug).is_dir() else EpisodeMeta()
+        changes what was set before, which is kept) over what its feed item says
+        (``origin`` replaces the stored one; see ``FeedOrigin``); returns the
+        transcript's path. The transcript is written last, so an episode is whole
+        once it exists. What depends on the transcript (its analysis, the search index,
+        the published files) is brought up to date by ``banana.pipeline``."""
+        exists = self.episode_dir(slug).is_dir()
+        kept = self.meta(slug) if exists else EpisodeMeta()
         wanted = kept.merged(meta)
         if wanted != kept:
             self._write(self.episode_dir(slug), self.meta_path(slug),
                         json.dumps(wanted.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        stored_origin = self.feed_origin(slug) if exists else None
+        if origin is not None and origin != stored_origin:
+            self._write(self.episode_dir(slug), self.feed_path(slug),
+                        json.dumps(origin.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        origin = origin or stored_origin
+        if origin is not None:
+            transcript = origin.apply(transcript)
         return self.save(wanted.apply(transcript), slug)
 
     # -- the show's profile and the stored analysis --

@@ -36,6 +36,7 @@ COMMANDS = {
     "notes": "banana.cli.publish:notes",
     "chapters": "banana.cli.publish:chapters",
     "solve": "banana.cli.solve:solve",
+    "feed": "banana.cli.feed:feed",
 }
 
 
