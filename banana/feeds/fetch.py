@@ -36,7 +36,6 @@ from banana.feeds.parse import MAX_FEED_BYTES
 from banana.fsutil import atomic_write_text
 
 USER_AGENT = f"Banana/{__version__} (podcast toolkit)"
-CHUNK_BYTES = 64 * 1024
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 PART_SUFFIX = ".part"
 SUM_SUFFIX = ".sha256"
@@ -211,7 +210,7 @@ class Fetcher:
             raise FetchError(f"{response.url}: too large ({_mb(int(declared))}; the cap is {_mb(max_bytes)})")
         body = bytearray()
         try:
-            for chunk in response.iter_bytes(CHUNK_BYTES):
+            for chunk in response.iter_bytes():
                 body += chunk
                 if len(body) > max_bytes:
                     raise FetchError(f"{response.url}: too large (over the cap of {_mb(max_bytes)})")
@@ -266,11 +265,13 @@ class Fetcher:
         part = dest.with_name(dest.name + PART_SUFFIX)
         state_path = dest.with_name(dest.name + PART_SUFFIX + ".json")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        first_offset: list[int] = []
+        starts: list[int] = []
 
         def attempt() -> None:
             have, validator = _resumable(part, state_path, url)
-            headers = {"Range": f"bytes={have}-", "If-Range": validator} if have and validator else {}
+            headers = {"Accept-Encoding": "identity"}  # byte ranges count the bytes on disk
+            if have and validator:
+                headers.update({"Range": f"bytes={have}-", "If-Range": validator})
             response = self._send("GET", url, headers)
             self._check_status(response, (200, 206))
             final = str(response.url)
@@ -289,14 +290,14 @@ class Fetcher:
                 response.close()
                 _discard(part, state_path)
                 raise FetchError(f"{final}: too large ({_mb(total)}; the cap is {_mb(cap)})")
-            first_offset.append(start)
+            starts.append(start)
             atomic_write_text(state_path, json.dumps({
                 "url": url, "etag": response.headers.get("etag"),
                 "last_modified": response.headers.get("last-modified"), "total": total}))
             size = start
             try:
                 with open(part, "ab" if start else "wb") as out:
-                    for chunk in response.iter_bytes(CHUNK_BYTES):
+                    for chunk in response.iter_bytes():
                         size += len(chunk)
                         if size > cap:
                             raise FetchError(f"{final}: too large (over the cap of {_mb(cap)})")
@@ -320,7 +321,7 @@ class Fetcher:
         atomic_write_text(dest.with_name(dest.name + SUM_SUFFIX), f"{digest}  {size}\n")
         os.replace(part, dest)
         state_path.unlink(missing_ok=True)
-        return Downloaded(dest, size, digest, resumed_from=first_offset[0] if first_offset else 0)
+        return Downloaded(dest, size, digest, resumed_from=starts[-1] if starts else 0)
 
 
 def verified(dest: Path) -> str | None:

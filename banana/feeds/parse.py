@@ -59,6 +59,7 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _CDATA_OR_COMMENT = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)", re.S)
 _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
 _BARE_AMPERSAND = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#x[0-9A-Fa-f]+;)")
+_TAG = re.compile(r"<[^>]*>")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 _LIVE_ITEM = re.compile(rb"<(?P<tag>[\w.-]+:liveItem)\b.*?</(?P=tag)\s*>", re.S)
 _SAFE_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
@@ -125,7 +126,10 @@ def parse_tree(data: bytes, *, name: str = "feed", base_url: str | None = None) 
 
 
 def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    """An element's local name: ``{ns}name`` → ``name``, and ``prefix:name`` (a prefix no
+    namespace binds, kept by lxml's recovery) → ``name``."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def is_podcast_tag(el, local: str) -> bool:
@@ -135,8 +139,8 @@ def is_podcast_tag(el, local: str) -> bool:
         return False
     if el.tag == f"podcast:{local}":
         return True
-    q = etree.QName(el)
-    return q.localname == local and q.namespace in PODCAST_NAMESPACES
+    namespace, _, name = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
+    return name == local and namespace in PODCAST_NAMESPACES
 
 
 def _text(el) -> str:
@@ -236,6 +240,11 @@ def _iso_date(text: str) -> datetime | None:
     except ValueError:
         return None
     return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+
+
+def _plain(markup: str) -> str:
+    """Show-note HTML as one line of text."""
+    return " ".join(html.unescape(_TAG.sub(" ", markup or "")).split())
 
 
 def _enclosure(item, base: str | None) -> Enclosure | None:
@@ -374,7 +383,7 @@ def parse_feed(data: bytes, *, base_url: str | None = None, name: str = "feed") 
     rss_image = channel.find("image")
     image_url = ((itunes_image.get("href") if itunes_image is not None else None)
                  or (_child_text(rss_image, "url") if rss_image is not None else None))
-    description = " ".join((meta.get("subtitle") or _child_text(channel, "description")).split())
+    description = _plain(meta.get("subtitle") or _child_text(channel, "description"))
     return Feed(
         title=" ".join((meta.get("title") or _child_text(channel, "title")).split()),
         items=tuple(_keys(items)),
