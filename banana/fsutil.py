@@ -27,9 +27,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+# Where the library is when no --library is given: $BANANA_LIBRARY, else episodes/. Here,
+# at the bottom of the house, so a command can find the folder without loading the library.
+DEFAULT_LIBRARY = "episodes"
+LIBRARY_ENV = "BANANA_LIBRARY"
+
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 24 * 3600  # a temp file this old is stale even if its pid is reused
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def default_library_path() -> Path:
+    """The library folder when none is given: ``$BANANA_LIBRARY``, else ``episodes/``."""
+    return Path(os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY)
 
 
 def current_umask() -> int:

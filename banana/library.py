@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -24,11 +23,10 @@ from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import BananaError, EpisodeNotFound, FeedError, FormatError, LibraryError
 from banana.feeds.model import Item
 from banana.formats import read_transcript
-from banana.fsutil import atomic_write_text, stale_temp_files
+from banana.fsutil import (DEFAULT_LIBRARY, LIBRARY_ENV, atomic_write_text,  # noqa: F401
+                           default_library_path, stale_temp_files)
 from banana.transcript import Transcript, web_url_problem
 
-DEFAULT_LIBRARY = "episodes"
-LIBRARY_ENV = "BANANA_LIBRARY"
 TRANSCRIPT_FILE = "transcript.json"
 META_FILE = "episode.json"  # what the user set on purpose: title, show, audio URL
 ANALYSIS_FILE = "analysis.json"  # the stored analysis, keyed by the transcript and profile
@@ -112,10 +110,6 @@ def check_audio_url(url: str) -> str:
 def natural_key(text: str) -> list:
     """Sort key that puts ``ep-2`` before ``ep-10``."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
-
-
-def default_library_path() -> Path:
-    return Path(os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY)
 
 
 @dataclass(frozen=True)

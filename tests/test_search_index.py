@@ -24,8 +24,10 @@ from banana.analysis import episode as episode_module
 from banana.errors import EpisodeNotFound, IndexCorrupt, LibraryError, QueryError, ReadOnlyLibrary
 from banana.library import Library
 from banana.pipeline import store_episode
+from banana.search import archive as archive_module
 from banana.search import index as index_module
-from banana.search.index import INDEX_FILE, SCHEMA_VERSION, SearchIndex
+from banana.search.index import INDEX_FILE, MIGRATIONS, SCHEMA_VERSION, SearchIndex
+from banana.search.ranking import Weights
 from banana.search.query import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_SCORED_TERMS, parse_query
 from banana.transcript import Transcript, Utterance
 from conftest import PRACTICAL_AI, need
@@ -33,8 +35,14 @@ from conftest import PRACTICAL_AI, need
 REPO = Path(__file__).resolve().parent.parent
 
 
+# 35 s a turn: each turn is a passage of its own (two would be over a passage's 60 s),
+# so these tests see matching as it is for one piece of talk; passages of several
+# short turns are tested in test_search_ranking.py.
+TURN_SECONDS = 35.0
+
+
 def episode(*turns: tuple[str, str], title: str = "", audio_url: str | None = None,
-            seconds_per_turn: float = 10.0) -> Transcript:
+            seconds_per_turn: float = TURN_SECONDS) -> Transcript:
     """A transcript from (speaker, text) pairs, one turn every ``seconds_per_turn``."""
     utterances = [Utterance(start=i * seconds_per_turn, end=(i + 1) * seconds_per_turn,
                             text=text, speaker=speaker)
@@ -92,7 +100,7 @@ def test_update_indexes_new_then_only_changes(lib):
     first = ix.update()
     assert sorted(first.added) == ["ep-1", "ep-2", "ep-3"]
     assert (first.updated, first.removed, first.unchanged) == ([], [], 0)
-    assert ix.stats()["entries"] == 9 and ix.stats()["episodes"] == 3
+    assert ix.stats()["passages"] == 9 and ix.stats()["episodes"] == 3
     assert ix.path == lib.root / INDEX_FILE
 
     again = ix.update()
@@ -104,7 +112,8 @@ def test_update_indexes_new_then_only_changes(lib):
     assert (changed.added, changed.updated, changed.unchanged) == ([], ["ep-2"], 2)
     assert ix.search("annealing").total == 1
     assert ix.search("deepfakes").total == 0
-    assert ix.episode_counts() == {"ep-1": 4, "ep-2": 1, "ep-3": 2}
+    assert ix.episode_counts("passage") == {"ep-1": 4, "ep-2": 1, "ep-3": 2}
+    assert ix.episode_counts() == {"ep-1": 8, "ep-2": 2, "ep-3": 4}  # pieces and passages
 
     # Same bytes rewritten (new mtime): hashed, found unchanged, rows untouched.
     lib.save(EPISODES["ep-1"], "ep-1")
@@ -116,7 +125,7 @@ def test_update_indexes_new_then_only_changes(lib):
     removed = ix.update()
     assert removed.removed == ["ep-3"]
     assert ix.search("reinforcement").total == 0
-    assert ix.stats() == {"episodes": 2, "entries": 5, "utterance": 5, "segment": 0, "glossary": 0}
+    assert ix.stats() == {"episodes": 2, "passages": 5, "pieces": 5, "segment": 0, "glossary": 0}
     ix.integrity_check()
 
 
@@ -130,7 +139,7 @@ def test_update_never_drops_an_episode_saved_while_it_ran(ix, lib, monkeypatch):
 def test_rebuild_reindexes_everything(ix):
     report = ix.update(rebuild=True)
     assert sorted(report.updated) == ["ep-1", "ep-2", "ep-3"]
-    assert ix.stats()["entries"] == 9
+    assert ix.stats()["passages"] == 9
 
 
 def test_storing_an_episode_updates_the_index(library):
@@ -155,8 +164,30 @@ def test_fresh_index_is_migrated_and_wal(ix):
     with sqlite3.connect(ix.path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        tokenizer = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'entries_fts'").fetchone()[0]
-    assert "porter unicode61" in tokenizer
+        tokenizers = [sql for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name LIKE '%_fts'")]
+        stemmer = conn.execute("SELECT value FROM settings WHERE key = 'stemmer'").fetchone()
+    assert len(tokenizers) == 3
+    assert all("unicode61 remove_diacritics 2" in sql and "porter" not in sql for sql in tokenizers)
+    assert stemmer == ("porter2",)  # stems are written in Python, exact words beside them
+
+
+def test_a_schema_1_index_is_migrated_and_rebuilt_by_the_next_update(lib):
+    with sqlite3.connect(lib.root / INDEX_FILE) as conn:  # what the previous Banana left
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO episodes (slug, title, mtime_ns, size, sha256, indexed_at)"
+                     " VALUES ('ep-1', 'old', 0, 0, 'x', 0)")
+        conn.execute("INSERT INTO entries (id, start, end, text) VALUES (1, 0, 1, 'old words')")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    ix = SearchIndex(lib, analysis=False)
+    assert ix.needs_building()  # migrated on opening: its old rows are gone
+    report = ix.update()
+    assert sorted(report.added) == ["ep-1", "ep-2", "ep-3"]
+    assert ix.search("old words").total == 0 and ix.search("reinforcement").total == 1
+    assert not ix.needs_building()
+    ix.integrity_check()
 
 
 def test_index_from_a_newer_banana_is_refused(ix):
@@ -204,7 +235,7 @@ def test_rebuild_replaces_an_index_damaged_inside_fts5(ix, lib):
     # Damage only FTS5's own pages: SQLite's quick_check still says "ok", and
     # searches quietly find nothing; rebuilding trips over it and starts afresh.
     with sqlite3.connect(ix.path) as conn:
-        conn.execute("UPDATE entries_fts_data SET block = zeroblob(10) WHERE id > 10")
+        conn.execute("UPDATE passages_fts_data SET block = zeroblob(10) WHERE id > 10")
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     conn.close()
     assert ix.search("learning").total == 0
@@ -255,7 +286,7 @@ def test_read_only_index_of_an_older_schema_is_not_migrated(ix, lib):
     conn.close()
     ix.close()
     before = _files(lib.root)
-    with pytest.raises(ReadOnlyLibrary, match=r"older Banana \(schema 0, now 1\).*cannot be upgraded"):
+    with pytest.raises(ReadOnlyLibrary, match=r"older Banana \(schema 0, now 2\).*cannot be upgraded"):
         SearchIndex(lib, read_only=True).search("banana")
     assert _files(lib.root) == before
 
@@ -325,14 +356,16 @@ def test_filters(ix):
 def test_hit_fields_snippet_and_url(ix):
     results = ix.search('"federated learning"')
     (hit,) = results.hits
-    assert (hit.episode, hit.title, hit.speaker, hit.start, hit.end) == (
-        "ep-1", "Federated bananas", BEN, 10.0, 20.0)
-    assert hit.timestamp == "00:00:10"
-    assert hit.url == "https://example.com/ep1.mp3#t=10"
+    assert (hit.episode, hit.title, hit.speaker, hit.start, hit.end, hit.turn) == (
+        "ep-1", "Federated bananas", BEN, 35.0, 70.0, 1)
+    assert (hit.passage_start, hit.passage_end) == (35.0, 70.0)
+    assert hit.timestamp == "00:00:35"
+    assert hit.url == "https://example.com/ep1.mp3#t=35"
     assert "**federated learning**" in hit.snippet  # phrase highlighted as one run
-    assert list(results.to_dict()) == ["query", "total", "results"]
+    assert list(results.to_dict()) == ["query", "total", "any_words", "results"]
     assert list(results.to_dict()["results"][0]) == [
-        "episode", "title", "speaker", "start", "end", "snippet", "url"]
+        "episode", "title", "speaker", "start", "end", "passage_start", "passage_end",
+        "snippet", "url"]
     assert ix.search("deepfakes").hits[0].url is None  # no audio URL, no link
 
 
@@ -364,7 +397,7 @@ def test_searches_reuse_a_connection_and_see_new_commits(ix, lib):
 
 
 def test_huge_result_sets_rank_only_the_first_matches(ix, monkeypatch):
-    monkeypatch.setattr(index_module, "MAX_RANKED", 2)
+    monkeypatch.setattr(archive_module, "MAX_RANKED", 2)
     results = ix.search("learning", limit=10)
     assert results.total == 5  # counted in full
     assert len(results.hits) == 2 and "ranked the first 2" in results.note
@@ -381,8 +414,8 @@ def test_episode_that_is_about_the_query_ranks_first(library, monkeypatch):
     ix = SearchIndex(lib, analysis=False)
     ix.update()
     assert ix.search("quantum computing").hits[0].episode == "quantum"
-    monkeypatch.setattr(index_module, "EPISODE_WEIGHT", 0.0)  # bm25 alone gets it wrong
-    assert ix.search("quantum computing").hits[0].episode == "cooking"
+    bm25_alone = SearchIndex(lib, weights=Weights(episode=0.0, episode_text=0.0, proximity=0.0))
+    assert bm25_alone.search("quantum computing").hits[0].episode == "cooking"  # gets it wrong
 
 
 # --- query syntax ------------------------------------------------------------------------
@@ -490,7 +523,8 @@ def test_long_plain_query_matches_exactly_and_scores_only_a_few_terms(library):
     vocabulary = [_pseudo_word(n) for n in range(400)]
     texts = [" ".join(vocabulary[start:start + 120]) for start in range(0, 200, 20)]
     lib.save(episode(*[(ANNA, text) for text in texts]), "long")
-    ix = SearchIndex(lib, analysis=False)
+    # Every word here is in most passages: require them all, as a query of rare words would.
+    ix = SearchIndex(lib, analysis=False, weights=Weights(frequent_share=1.0))
     ix.update()
     for first, count, repeat in [(0, 120, 1), (20, 100, 2), (40, 60, 3), (0, 140, 1)]:
         words = vocabulary[first:first + count] * repeat
@@ -532,7 +566,7 @@ def test_segments_and_glossary_from_analysis(library):
     SearchIndex(lib).update()
     result = analyse(transcript)
     stats = SearchIndex(lib).stats()
-    assert stats["utterance"] == len(transcript.utterances)
+    assert stats["pieces"] == len(transcript.utterances)
     assert stats["segment"] == sum(1 for s in result.segments if s.title.strip()) > 0
     assert stats["glossary"] == sum(1 for g in result.glossary if g.term.strip())
     for segment in result.segments:
@@ -556,8 +590,8 @@ def test_big_episode_is_written_in_chunks_with_progress(library, monkeypatch):
     report = SearchIndex(lib, analysis=False).update(
         entry_progress=lambda slug, done, total: calls.append((slug, done, total)))
     # Reported as each chunk is written; an episode of one chunk or less is not.
-    assert calls == [("mangoes", n, 35) for n in (0, 10, 20, 30, 35)]
-    assert report.by_kind["utterance"] == 36
+    assert calls == [("mangoes", n, 70) for n in (0, 10, 20, 30, 40, 50, 60, 70)]  # 35 + 35
+    assert report.by_kind["pieces"] == 35
     assert SearchIndex(lib).episode_counts() == {"mangoes": 35, "small": 1}
     SearchIndex(lib).integrity_check()
 
@@ -581,7 +615,7 @@ def test_episode_analysis_refuses_is_indexed_without_it_and_not_retried(library,
     assert report.updated == ["small"] and report.unanalysed == []
     counts = ix.episode_counts("segment")
     assert counts["big"] == 0 and counts["small"] > 0
-    assert ix.episode_counts("utterance") == {"big": 4, "small": 4}
+    assert ix.episode_counts("piece") == {"big": 4, "small": 4}
     assert ix.search('"federated learning"').total == 2
 
 
@@ -653,7 +687,7 @@ def test_two_importers_and_a_searcher_run_concurrently(library, tmp_path):
     ix = SearchIndex(Library(library))
     ix.integrity_check()
     assert ix.stats()["episodes"] == 2 * per_writer
-    assert ix.stats()["utterance"] == 2 * per_writer * 30
+    assert ix.stats()["pieces"] == 2 * per_writer * 30
     assert ix.update().changed == 0  # nothing left for `banana index` to do
     assert ix.search('"shared words"', speaker="writer b").total == per_writer * 30
 
@@ -694,7 +728,7 @@ def test_killed_indexer_leaves_an_index_that_banana_index_repairs(library, cli):
     assert f"{total - partial} added" in result.output
     ix.integrity_check()
     assert ix.stats()["episodes"] == total == len(lib.slugs())
-    assert ix.episode_counts("utterance") == {slug: turns for slug in lib.slugs()}
+    assert ix.episode_counts("piece") == {slug: turns for slug in lib.slugs()}
 
 
 # --- the Practical AI corpus -----------------------------------------------------------------

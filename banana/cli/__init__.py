@@ -4,19 +4,28 @@ Each command lives in a module of this package, named in ``COMMANDS``; a module 
 imported only when its command runs (or help lists it), so ``banana --help`` never
 pulls in torch or whisper. Library errors (``BananaError``) become one-line
 ``Error: ...`` messages with exit code 1; set ``BANANA_DEBUG=1`` for tracebacks.
+
+The group hands commands the library folder (``LibraryFolder``, ``pass_folder``); the
+``Library`` object, whose module loads the analysis, is built only for the commands
+that take it (``pass_library``), so ``banana search`` imports nothing but the index
+and the query code.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import click
 
 from banana import __version__
 from banana.errors import BananaError, OptionError
-from banana.library import LIBRARY_ENV, Library
+from banana.fsutil import LIBRARY_ENV, default_library_path
 from banana.transcript import one_line
 
 # command name -> "module:attribute"; adding a command is one line here.
@@ -31,7 +40,7 @@ COMMANDS = {
     "segments": "banana.cli.analysis:segments",
     "glossary": "banana.cli.analysis:glossary",
     "teaser": "banana.cli.analysis:teaser",
-    "index": "banana.cli.search:index",
+    "index": "banana.cli.index:index",
     "search": "banana.cli.search:search",
     "notes": "banana.cli.publish:notes",
     "chapters": "banana.cli.publish:chapters",
@@ -44,6 +53,13 @@ def _available(target: str) -> bool:
     return importlib.util.find_spec(target.partition(":")[0]) is not None
 
 
+def load(target: str) -> Any:
+    """The object a ``"module:attribute"`` target names, its module imported on first use
+    (how commands, and the library for the commands that take one, load lazily)."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 class BananaGroup(click.Group):
     """Lazy subcommands, and BananaError mapped to a clean one-line error."""
 
@@ -54,8 +70,7 @@ class BananaGroup(click.Group):
         target = COMMANDS.get(name)
         if target is None or not _available(target):
             return None
-        module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return load(target)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -68,7 +83,26 @@ class BananaGroup(click.Group):
             raise click.ClickException(one_line(str(exc))) from None
 
 
-pass_library = click.make_pass_decorator(Library, ensure=True)
+@dataclass(frozen=True)
+class LibraryFolder:
+    """The folder of the library a command works on: ``--library``, else
+    ``$BANANA_LIBRARY``, else ``episodes/``."""
+
+    root: Path
+
+
+pass_folder = click.make_pass_decorator(LibraryFolder)
+LIBRARY = "banana.library:Library"  # built for the commands that take a library
+
+
+def pass_library(command):
+    """Call ``command`` with a ``banana.library.Library`` for the group's folder as its
+    first argument."""
+    @click.pass_context
+    def with_library(ctx: click.Context, *args, **kwargs):
+        folder = ctx.find_object(LibraryFolder) or LibraryFolder(default_library_path())
+        return ctx.invoke(command, load(LIBRARY)(folder.root), *args, **kwargs)
+    return functools.update_wrapper(with_library, command)
 
 
 @click.group(cls=BananaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,4 +125,4 @@ def main(ctx: click.Context, library: str | None) -> None:
       banana search "federated learning"  # land on the exact moment
       banana solve 2 2 --target 5 --ops wild
     """
-    ctx.obj = Library(library)
+    ctx.obj = LibraryFolder(Path(library) if library is not None else default_library_path())

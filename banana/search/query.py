@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from banana.errors import QueryError
@@ -34,17 +35,108 @@ OPERATORS = ("AND", "OR", "NOT")
 
 
 @dataclass(frozen=True)
+class Term:
+    """A word, a quoted phrase (several words) or a prefix (``deep*``), as typed."""
+
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """``op`` ("AND" or "OR") over two or more parts."""
+
+    op: str
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """``kept NOT (excluded[0] OR excluded[1] ...)``."""
+
+    kept: Node
+    excluded: tuple[Node, ...]
+
+
+Node = Term | Group | Not
+TermRenderer = Callable[[Term], str]
+
+
+def quoted(term: Term) -> str:
+    """A term as a plain FTS5 string (any column, as its tokenizer reads it)."""
+    return _quote(term.text, term.prefix)
+
+
+def render(node: Node, term: TermRenderer = quoted) -> str:
+    """The FTS5 expression of ``node``, each term written by ``term``."""
+    if isinstance(node, Term):
+        return term(node)
+    if isinstance(node, Group):
+        return "(" + f" {node.op} ".join(render(p, term) for p in node.parts) + ")"
+    return f"({render(node.kept, term)} NOT {render(_joined(node.excluded, 'OR'), term)})"
+
+
+def positive_terms(node: Node) -> list[Term]:
+    """The terms a matching row may contain (those under NOT excluded)."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Group):
+        return [t for p in node.parts for t in positive_terms(p)]
+    return positive_terms(node.kept)
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
-    fts: str  # a valid FTS5 MATCH expression
+    """A query as conjuncts: a matching row matches every one of them."""
+
+    conjuncts: tuple[Node, ...]
     note: str | None = None  # why the query was searched as plain words, if it was
     # For a query of more than MAX_SCORED_TERMS conjuncts: the longest few of them,
-    # which rank (bm25) and highlight the rows that ``fts`` matches. None: ``fts`` does.
-    rank_fts: str | None = None
+    # which rank (bm25) and highlight the rows that all conjuncts match. None: all do.
+    scored_conjuncts: tuple[Node, ...] | None = None
+
+    @property
+    def fts(self) -> str:
+        """The query as one FTS5 MATCH expression (every column, as tokenized)."""
+        return self.expression()
+
+    @property
+    def rank_fts(self) -> str | None:
+        if self.scored_conjuncts is None:
+            return None
+        return render(_joined(self.scored_conjuncts, "AND"))
 
     @property
     def scored(self) -> str:
         """The expression bm25 and snippets use."""
         return self.rank_fts or self.fts
+
+    def expression(self, term: TermRenderer = quoted, *, scored: bool = False,
+                   any_words: bool = False) -> str:
+        """The query with each term written by ``term``: all conjuncts (``scored``: the
+        scored few), or any of them (``any_words``)."""
+        parts = self.scored_conjuncts if scored and self.scored_conjuncts else self.conjuncts
+        return render(_joined(parts, "OR" if any_words else "AND"), term)
+
+    @property
+    def plain(self) -> bool:
+        """True for a list of words and phrases (no operators, no prefixes)."""
+        return all(isinstance(c, Term) and not c.prefix for c in self.conjuncts)
+
+    def terms(self) -> list[Term]:
+        """The terms rows are matched (and highlighted) on, in query order."""
+        seen: dict[Term, None] = {}
+        for c in self.conjuncts:
+            for t in positive_terms(c):
+                seen.setdefault(t)
+        return list(seen)
+
+    def without(self, dropped: set[Term]) -> ParsedQuery:
+        """The query without some of its conjuncts (each a plain term)."""
+        kept = tuple(c for c in self.conjuncts if c not in dropped)
+        scored = None if self.scored_conjuncts is None else tuple(
+            c for c in self.scored_conjuncts if c not in dropped)
+        return ParsedQuery(kept, note=self.note, scored_conjuncts=scored or None)
 
 
 @dataclass(frozen=True)
@@ -73,7 +165,11 @@ def _quote(text: str, prefix: bool = False) -> str:
     return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
 
 
-def _distinct(parts: list[str]) -> list[str]:
+def _key(node: Node) -> str:
+    return render(node).lower()
+
+
+def _distinct(parts: list[Node]) -> list[Node]:
     """``parts`` without repeats, first occurrence kept, ignoring case as FTS5 does.
 
     Repeating a term in an AND or OR list never changes which rows match, but it
@@ -81,9 +177,9 @@ def _distinct(parts: list[str]) -> list[str]:
     matching row, merging the phrases' position lists, so a word given k times is
     k times the instances merged k ways (200 × "the" took 1.2 s, one "the" 6 ms).
     """
-    seen: dict[str, str] = {}
+    seen: dict[str, Node] = {}
     for part in parts:
-        seen.setdefault(part.lower(), part)
+        seen.setdefault(_key(part), part)
     return list(seen.values())
 
 
@@ -150,9 +246,8 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> list[str]:
-        """The query's conjuncts: every matching row matches each of them (the
-        query is ``_join(conjuncts, "AND")``)."""
+    def parse(self) -> list[Node]:
+        """The query's conjuncts: every matching row matches each of them."""
         if not self.toks:
             raise _SyntaxProblem("nothing to search for")
         alternatives = [self.and_parts()]
@@ -163,19 +258,19 @@ class _Parser:
             raise _SyntaxProblem("unbalanced parenthesis")
         if len(alternatives) == 1:
             return _distinct(alternatives[0])
-        return [_join([_join(parts, "AND") for parts in alternatives], "OR")]
+        return [_joined([_joined(parts, "AND") for parts in alternatives], "OR")]
 
-    def or_(self) -> str:
+    def or_(self) -> Node:
         parts = [self.and_()]
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "OR":
             self.take()
             parts.append(self.and_())
-        return _join(parts, "OR")
+        return _joined(parts, "OR")
 
-    def and_(self) -> str:
-        return _join(self.and_parts(), "AND")
+    def and_(self) -> Node:
+        return _joined(self.and_parts(), "AND")
 
-    def and_parts(self) -> list[str]:
+    def and_parts(self) -> list[Node]:
         parts = [self.not_()]
         while (tok := self.peek()) is not None and (
                 tok.kind in ("term", "(") or (tok.kind == "op" and tok.text == "AND")):
@@ -184,7 +279,7 @@ class _Parser:
             parts.append(self.not_())
         return parts
 
-    def not_(self) -> str:
+    def not_(self) -> Node:
         """``a NOT b NOT c`` is ``a NOT (b OR c)``: one flat node, however many NOTs
         (nesting them would grow FTS5's expression tree one level per NOT)."""
         expr = self.primary()
@@ -192,15 +287,15 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "NOT":
             self.take()
             excluded.append(self.primary())
-        return f"({expr} NOT {_join(excluded, 'OR')})" if excluded else expr
+        return Not(expr, tuple(_distinct(excluded))) if excluded else expr
 
-    def primary(self) -> str:
+    def primary(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise _SyntaxProblem("the query ends with an operator")
         if tok.kind == "term":
             self.take()
-            return _quote(tok.text, tok.prefix)
+            return Term(tok.text, tok.prefix)
         if tok.kind == "(":
             self.take()
             if (nxt := self.peek()) is None:
@@ -220,12 +315,13 @@ class _Parser:
         raise _SyntaxProblem(f"{tok.text} needs a word on each side")
 
 
-def _join(parts: list[str], op: str) -> str:
-    parts = _distinct(parts)
-    return parts[0] if len(parts) == 1 else "(" + f" {op} ".join(parts) + ")"
+def _joined(parts: list[Node] | tuple[Node, ...], op: str) -> Node:
+    """``parts`` under ``op``, repeats dropped; a single part stands alone."""
+    distinct = _distinct(list(parts))
+    return distinct[0] if len(distinct) == 1 else Group(op, tuple(distinct))
 
 
-def _parsed(conjuncts: list[str], note: str | None = None) -> ParsedQuery:
+def _parsed(conjuncts: list[Node], note: str | None = None) -> ParsedQuery:
     """The query matching every conjunct; ranked by the MAX_SCORED_TERMS longest
     when there are more (see MAX_SCORED_TERMS)."""
     conjuncts = _distinct(conjuncts)
@@ -233,10 +329,11 @@ def _parsed(conjuncts: list[str], note: str | None = None) -> ParsedQuery:
     if len(conjuncts) > MAX_SCORED_TERMS:
         # Longest first (a proxy for rarest: no document frequencies are at hand
         # before the query runs), exact words before prefixes, then query order.
+        keys = [render(c) for c in conjuncts]
         order = sorted(range(len(conjuncts)),
-                       key=lambda i: (conjuncts[i].endswith("*"), -len(conjuncts[i]), i))
-        rank = _join([conjuncts[i] for i in sorted(order[:MAX_SCORED_TERMS])], "AND")
-    return ParsedQuery(_join(conjuncts, "AND"), note=note, rank_fts=rank)
+                       key=lambda i: (keys[i].endswith("*"), -len(keys[i]), i))
+        rank = tuple(conjuncts[i] for i in sorted(order[:MAX_SCORED_TERMS]))
+    return ParsedQuery(tuple(conjuncts), note=note, scored_conjuncts=rank)
 
 
 _PLAIN_WORD_RE = re.compile(r"[^\s\"()*]+")
@@ -255,7 +352,7 @@ def _plain_words(query: str) -> list[str]:
 
 
 def parse_query(query: str) -> ParsedQuery:
-    """Turn what a user typed into a safe FTS5 expression.
+    """Turn what a user typed into conjuncts that render as safe FTS5 expressions.
 
     ``deep learning`` (both words), ``"deep learning"`` (the phrase), ``deep*``
     (prefix), ``a AND b``, ``a OR b``, ``a NOT b``, parentheses. Malformed syntax
@@ -277,9 +374,9 @@ def parse_query(query: str) -> ParsedQuery:
     except _SyntaxProblem as problem:
         if not problem.plain:
             raise QueryError(f"cannot search {clip_query(query)!r}: {problem}") from None
-        words = _distinct(_plain_words(query))
-        if not words:
+        terms = _distinct([Term(w) for w in _plain_words(query)])
+        if not terms:
             raise QueryError(f"nothing to search for in {clip_query(query)!r}: type some words") from None
-        return _parsed([_quote(w) for w in words],
-                       note=f"{problem}; searched the plain words: "
-                            f"{clip_query(' '.join(words), 4 * ECHO_QUERY_CHARS)}")
+        words = " ".join(t.text for t in terms if isinstance(t, Term))
+        return _parsed(terms, note=f"{problem}; searched the plain words: "
+                                   f"{clip_query(words, 4 * ECHO_QUERY_CHARS)}")
