@@ -3,6 +3,7 @@ extractive summary."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -15,12 +16,16 @@ from hypothesis import strategies as st
 from banana.publish.chapters import Chapter
 from banana.errors import ChapterError
 from banana.analysis.spoken import AnnouncedAnswer
-from banana.publish.notes import (DEFAULT_MAX_CHARS, GlossaryNote, MentionNote, Notes,
+from banana.publish.document import (Bullets, Code, Document, Ident, Link, Note, Paragraph, Quote,
+                                     Run, Span, Spoiler, Strong, Text)
+from banana.publish.layout import EVERYTHING, Budget, Layout, fit, layout
+from banana.publish.markup import WRITERS, MarkdownWriter
+from banana.publish.notes import (DEFAULT_MAX_CHARS, FORMATS, GlossaryNote, MentionNote, Notes,
                                   SolutionNote, TeaserNote, build_notes, find_links, md_escape,
                                   render)
 from banana.analysis.segments import Segment
 from banana.analysis.summary import Sentence, summarise
-from banana.transcript import Transcript, Utterance
+from banana.transcript import Transcript, Utterance, format_timestamp
 
 from conftest import BANANA_DATA, SAMPLES, need
 
@@ -564,3 +569,154 @@ def test_golden(fmt, name):
         check_page(text)
     if fmt == "json":
         assert Notes.from_dict(json.loads(text)) == golden_notes()
+
+
+# --- one layout, two writers ---------------------------------------------------------------------
+
+def plain(parts) -> str:
+    """The words of inline parts as a reader sees them (no escaping, no markup)."""
+    out = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, Span):
+            out.append(plain(p.parts))
+        elif isinstance(p, (Text, Strong, Code, Ident, Link)):
+            out.append(p.text)
+        else:  # Stamp, Time
+            out.append(format_timestamp(p.seconds))
+    return "".join(out)
+
+
+def wording(doc: Document):
+    """Every piece of the layout's own wording: the str parts and the labels."""
+    def parts(ps):
+        for p in ps:
+            if isinstance(p, str):
+                yield p
+            elif isinstance(p, Span):
+                yield from parts(p.parts)
+
+    def blocks(bs):
+        for b in bs:
+            if isinstance(b, (Paragraph, Note, Quote)):
+                yield from parts(b.parts)
+            elif isinstance(b, Bullets):
+                for item in b.items:
+                    yield from parts(item)
+            elif isinstance(b, Run):
+                yield b.label
+            elif isinstance(b, Spoiler):
+                yield b.label
+                yield from blocks([b.bullets])
+
+    for m in doc.meta:
+        yield from parts((m,))
+    for s in doc.sections:
+        yield s.key
+        yield from parts(s.heading)
+        yield from blocks(s.blocks)
+    yield from blocks(doc.footer)
+
+
+def test_both_writers_show_the_layouts_sections_in_order(episode, solutions):
+    for notes in (golden_notes(), big_notes(solutions), episode[2]):
+        sections = layout(notes).sections
+        headings = [plain(s.heading) for s in sections]
+        assert headings[:2] == ["In this episode", "Chapters"] and len(headings) >= 6
+        md = render(notes, "md", max_chars=1_000_000)
+        assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == [
+            md_escape(heading) for heading in headings]
+        assert [s.key for s in layout(notes, Budget()).sections] == [s.key for s in sections]
+        page = render(notes, "html")
+        assert [html.unescape(x) for x in re.findall(r"<h2>(.*?)</h2>", page)] == headings
+        assert re.findall(r'<section (?:id|class)="([\w-]+)"', page) == [s.key for s in sections]
+
+
+def test_writers_are_picked_by_format_name():
+    assert FORMATS == ("md", "html", "json")
+    assert set(WRITERS) == {"md", "html"}  # json is Notes.to_dict, not a layout
+    doc = layout(golden_notes())
+    assert WRITERS["html"]().write(doc) == render(golden_notes(), "html")
+    assert WRITERS["md"]().write(layout(golden_notes(), Budget())) == render(golden_notes(), "md")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, max_chars=st.integers(500, 3000))
+def test_the_layouts_own_wording_needs_no_escaping(text, max_chars):
+    """Writers write str parts as they are, so no transcript text may end up in one."""
+    hostile = f"{text} <b>&amp;</b> *x* `y` [z](w) #h |p| ~s~ _u_ \\ '\""
+    notes = Notes(title=hostile, episode=hostile, show=hostile, duration=100.0,
+                  summary=(Sentence(hostile, 0, 1.0, hostile),),
+                  chapters=tuple(Chapter(i, i + 1, hostile) for i in range(6)),
+                  glossary=(GlossaryNote(hostile, hostile, hostile, 1.0, hostile),),
+                  mentions=(MentionNote(hostile, "mention", 2.0),),
+                  links=(MentionNote(hostile, "link", 3.0, "https://example.org/" + hostile),
+                         MentionNote(hostile, "link", 4.0, "https://example.org/a")),
+                  teaser=TeaserNote(hostile, (2, 2), hostile, (hostile,), 5.0,
+                                    (SolutionNote(hostile, hostile, hostile, True),)),
+                  previous_answer=AnnouncedAnswer(said=hostile, expression=hostile, puzzle=hostile,
+                                                  correct=False, start=6.0),
+                  previous_heading=hostile)
+    steps = [Budget(max_chars=max_chars, trimmed=("links", "quotes")), EVERYTHING]
+    for budget in steps:
+        for words in wording(layout(notes, budget)):
+            assert not set(words) & set("<>&\\`*_{}[]#|~\""), words
+
+
+def test_a_link_without_a_time_has_no_empty_brackets():
+    notes = Notes(title="T", links=(MentionNote("example.org", "link", None, "https://example.org"),))
+    assert "\n- <https://example.org>\n" in render(notes, "md")  # was "- <https://example.org> ()"
+    assert '<li><a href="https://example.org" rel="nofollow noopener noreferrer">example.org</a></li>' in (
+        render(notes, "html"))
+
+
+def test_an_address_that_cannot_be_linked_keeps_its_time_in_both_formats():
+    bad = MentionNote("example.org/a b", "link", 70.0, "https://example.org/a b")  # a space
+    notes = Notes(title="T", links=(bad,))
+    assert "\n- example.org/a b (01:10)\n" in render(notes, "md")  # the time was left out
+    assert '<li>example.org/a b <time datetime="PT70S">01:10</time></li>' in render(notes, "html")
+
+
+def test_page_lists_share_the_sections_lines_and_leave_no_blank_lines():
+    """Mentions without links (most episodes) and measured times (no "estimated" note)."""
+    notes = Notes(title="T", chapters=(Chapter(0, 10, "Intro"), Chapter(10, 20, "Outro")),
+                  mentions=(MentionNote("Airflow", "mention", 1.0),))
+    page = render(notes, "html")
+    check_page(page)
+    assert "\n\n" not in page  # a blank line followed the mentions when there were no links
+    assert '<section id="chapters"><h2>Chapters</h2><ol class="chapters">\n' in page
+    assert "</ol></section>\n" in page
+    links_only = render(Notes(title="T", links=(MentionNote("x.org", "link", 1.0, "https://x.org"),)), "html")
+    assert '<section id="mentions"><h2>Mentioned</h2><ul>\n' in links_only
+    assert "</ul></section>\n" in links_only
+
+
+def test_fitting_builds_and_writes_only_the_sections_a_step_changes(solutions):
+    class CountingWriter(MarkdownWriter):
+        def __init__(self):
+            super().__init__()
+            self.documents = self.sections = 0
+
+        def write(self, doc):
+            self.documents += 1
+            return super().write(doc)
+
+        def section(self, section):
+            self.sections += 1
+            return super().section(section)
+
+    notes = big_notes(solutions)
+    writer = CountingWriter()
+    md = fit(notes, 1500, writer.write)
+    assert md == render(notes, "md", max_chars=1500) and len(md) < 1500
+    n = len(layout(notes, Budget()).sections)
+    assert writer.documents > 50  # one per trimming step
+    # a step changes one budget figure, so at most the three sections that show quotes;
+    # most steps change one (laying everything out again would write n per document)
+    assert writer.sections <= n + 3 * (writer.documents - 1)
+    assert writer.sections < 2 * writer.documents
+    laid_out = Layout(notes)
+    before, after = laid_out(Budget()), laid_out(Budget(mentions=3))
+    assert [a is b for a, b in zip(before.sections, after.sections)] == [
+        s.key != "mentions" for s in before.sections]
