@@ -9,7 +9,8 @@ Modules: ``ops`` (the operator table, costs and presets), ``literals`` (22, .2, 
 (the whole multiset, keeping only what can reach a goal), ``landing`` (operators
 inverted to find the pairs that land on a kept value), ``verify`` (exact proof of
 every printed answer), ``render`` (text, Unicode, LaTeX, canonical forms), ``puzzle``
-(parsing), ``api`` (solve, tabulate, solve_batch).
+(parsing), ``api`` (solve, tabulate, solve_batch), ``expressions`` (one expression at a
+time, for callers outside a search: build, value, render, compare, parse the text format).
 """
 
 from banana.solver.api import (
@@ -21,6 +22,7 @@ from banana.solver.api import (
     solve_batch,
     tabulate,
 )
+from banana.solver import expressions
 from banana.solver.ops import DEFAULT_PRESET, OPERATORS, PRESETS, Operator, resolve_ops
 from banana.solver.search import Bounds, TableCache
 
@@ -35,6 +37,7 @@ __all__ = [
     "Solution",
     "SolveResult",
     "TableCache",
+    "expressions",
     "resolve_ops",
     "solve",
     "solve_batch",

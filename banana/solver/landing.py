@@ -21,7 +21,6 @@ import math
 WIDEN = 1e-9  # relative widening of every inverse bound against float round-off
 ROUNDING = 1e-14  # relative widening of a kept span (~45 ulps) for the operator's own rounding
 TINY = 1e-300  # absolute widening, for bounds at zero (and results that underflow to it)
-COMMUTATIVE = ("add", "mul")
 
 
 def landing_pairs(np, name: str, u, v, u_left: bool, lows, highs, *, batch: int):

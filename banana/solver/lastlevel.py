@@ -27,7 +27,8 @@ import math
 from fractions import Fraction
 from typing import Iterable
 
-from banana.solver.landing import COMMUTATIVE, float_op, landing_pairs, nearest_distance
+from banana.solver.landing import float_op, landing_pairs, nearest_distance
+from banana.solver.ops import COMMUTATIVE
 from banana.solver.values import COST, LEFT, VALUE, key_of, ratio_key
 
 NEAR_TOLERANCE = 1e-9  # relative distance at which a float lands on a kept value

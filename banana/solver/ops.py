@@ -59,6 +59,9 @@ _TABLE = (
 )
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in _TABLE}
+# x op y == y op x: the search makes one operand order, the renderer and the canonical
+# form sort the operands (read once here so hot loops test a set)
+COMMUTATIVE = frozenset(op.name for op in _TABLE if op.commutative)
 
 ARITHMETIC = frozenset({"add", "sub", "mul", "div"})
 # The usual four-fours rules. They include the repeating decimal (.4̄ = 4/9): without it

@@ -6,6 +6,7 @@ commutativity, associativity or trivial identities (×1, ÷1, +0, double negatio
 
 from __future__ import annotations
 
+from banana.solver.ops import COMMUTATIVE
 from banana.solver.values import COST, LEFT, OP, RIGHT, VALUE
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -15,17 +16,26 @@ SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUM, PRODUCT, PREFIX, ROOT_SIGN, POWER, POSTFIX, ATOM = 1, 2, 3, 3.5, 4, 5, 6
 
 _INFIX = {"add": SUM, "sub": SUM, "mul": PRODUCT, "div": PRODUCT}
-_SYMBOLS = {
+SYMBOLS = {
     "text": {"add": "+", "sub": "-", "mul": "*", "div": "/"},
     "unicode": {"add": "+", "sub": "−", "mul": "×", "div": "÷"},
     "latex": {"add": " + ", "sub": " - ", "mul": " \\times ", "div": " \\div "},
 }
-_FUNCTIONS = {"sqrt": "sqrt", "floor": "floor", "ceil": "ceil", "gamma": "gamma"}
+POSTFIX_MARKS = {"fact": "!", "dfact": "!!", "percent": "%"}  # LaTeX writes \% for percent
+FUNCTIONS = ("sqrt", "floor", "ceil", "gamma", "root", "log")  # name(x), name(x, y) in text
 
 
-def render(node: tuple, style: str = "text") -> str:
-    """Render an expression tuple in ``style``: "text", "unicode" or "latex"."""
-    return _render(node, style)[0]
+def binding(op: str) -> float:
+    """How tightly an infix operator binds in the text style (higher binds tighter;
+    a run of ``pow`` groups from the right: 2^3^2 is 2^(3^2))."""
+    return POWER if op == "pow" else _INFIX[op]
+
+
+def render(node: tuple, style: str = "text", *, sort: bool = True) -> str:
+    """Render an expression tuple in ``style``: "text", "unicode" or "latex". A run of
+    a commutative operator is printed in a conventional order (``sort``), or in the
+    order it was built (an expression someone said: "three plus point three" is 3+.3)."""
+    return _render(node, style, sort)[0]
 
 
 def _paren(text: str, style: str) -> str:
@@ -36,29 +46,29 @@ def _is_int_literal(node: tuple) -> bool:
     return node[OP] == "lit" and node[LEFT].is_integer
 
 
-def _render(node: tuple, style: str) -> tuple[str, float]:
+def _render(node: tuple, style: str, sort: bool) -> tuple[str, float]:
     """Return (rendered text, binding strength of its outermost operator)."""
     op = node[OP]
     if op == "lit":
         return getattr(node[LEFT], style), ATOM
     if op in _INFIX:
-        return _infix(node, style)
+        return _infix(node, style, sort)
     if op == "pow":
-        return _power(node, style)
+        return _power(node, style, sort)
     if op == "neg":
-        inner, strength = _render(node[LEFT], style)
+        inner, strength = _render(node[LEFT], style, sort)
         if strength < PREFIX:
             inner = _paren(inner, style)
         sign = "−" if style == "unicode" else "-"
         return f"{sign}{inner}", PREFIX
-    if op in ("fact", "dfact", "percent"):
-        inner, strength = _render(node[LEFT], style)
+    if op in POSTFIX_MARKS:
+        inner, strength = _render(node[LEFT], style, sort)
         if strength < ATOM:
             inner = _paren(inner, style)
-        mark = {"fact": "!", "dfact": "!!", "percent": "\\%" if style == "latex" else "%"}[op]
+        mark = "\\%" if style == "latex" and op == "percent" else POSTFIX_MARKS[op]
         return f"{inner}{mark}", POSTFIX
     if op == "sqrt":
-        inner, strength = _render(node[LEFT], style)
+        inner, strength = _render(node[LEFT], style, sort)
         if style == "text":
             return f"sqrt({inner})", ATOM
         if style == "latex":
@@ -67,7 +77,7 @@ def _render(node: tuple, style: str) -> tuple[str, float]:
             inner = f"({inner})"
         return f"√{inner}", ROOT_SIGN
     if op in ("floor", "ceil"):
-        inner, _ = _render(node[LEFT], style)
+        inner, _ = _render(node[LEFT], style, sort)
         if style == "text":
             return f"{op}({inner})", ATOM
         if style == "latex":
@@ -75,26 +85,26 @@ def _render(node: tuple, style: str) -> tuple[str, float]:
         brackets = "⌊⌋" if op == "floor" else "⌈⌉"
         return f"{brackets[0]}{inner}{brackets[1]}", ATOM
     if op == "gamma":
-        inner, _ = _render(node[LEFT], style)
+        inner, _ = _render(node[LEFT], style, sort)
         if style == "text":
             return f"gamma({inner})", ATOM
         if style == "latex":
             return f"\\Gamma\\left({inner}\\right)", ATOM
         return f"Γ({inner})", ATOM
     if op == "root":
-        x, _ = _render(node[LEFT], style)
-        y, _ = _render(node[RIGHT], style)
+        x, _ = _render(node[LEFT], style, sort)
+        y, _ = _render(node[RIGHT], style, sort)
         if style == "latex":
             return f"\\sqrt[{y}]{{{x}}}", ATOM
         if style == "unicode" and _is_int_literal(node[RIGHT]):
-            inner, strength = _render(node[LEFT], style)
+            inner, strength = _render(node[LEFT], style, sort)
             if strength != ATOM:
                 inner = f"({inner})"
             return f"{y.translate(SUPERSCRIPT)}√{inner}", ROOT_SIGN
         return f"root({x}, {y})", ATOM
     if op == "log":
-        x, _ = _render(node[LEFT], style)
-        base, _ = _render(node[RIGHT], style)
+        x, _ = _render(node[LEFT], style, sort)
+        base, _ = _render(node[RIGHT], style, sort)
         if style == "latex":
             return f"\\log_{{{base}}}\\left({x}\\right)", ATOM
         if style == "unicode" and _is_int_literal(node[RIGHT]):
@@ -120,27 +130,28 @@ def _chain_order(node: tuple) -> tuple:
     return (0, -float(node[VALUE]), node[COST])
 
 
-def _infix(node: tuple, style: str) -> tuple[str, float]:
+def _infix(node: tuple, style: str, sort: bool) -> tuple[str, float]:
     op = node[OP]
     strength = _INFIX[op]
-    symbol = _SYMBOLS[style][op]
-    if op in ("add", "mul"):
+    symbol = SYMBOLS[style][op]
+    if op in COMMUTATIVE:
         # addition and multiplication are commutative and associative: print a run of
         # them flat and in a conventional order, (1+2+3)×4 rather than 4×(3+(1+2))
         parts = []
-        for operand in sorted(_chain(node, op, []), key=_chain_order):
-            text, operand_strength = _render(operand, style)
+        operands = _chain(node, op, [])
+        for operand in sorted(operands, key=_chain_order) if sort else operands:
+            text, operand_strength = _render(operand, style, sort)
             if operand_strength < strength or (operand[OP] == "neg" and parts):
                 text = _paren(text, style)
             parts.append(text)
         return symbol.join(parts), strength
     left, right = node[LEFT], node[RIGHT]
     if style == "latex" and op == "div":
-        top, _ = _render(left, style)
-        bottom, _ = _render(right, style)
+        top, _ = _render(left, style, sort)
+        bottom, _ = _render(right, style, sort)
         return f"\\frac{{{top}}}{{{bottom}}}", ATOM
-    left_text, left_strength = _render(left, style)
-    right_text, right_strength = _render(right, style)
+    left_text, left_strength = _render(left, style, sort)
+    right_text, right_strength = _render(right, style, sort)
     if left_strength < strength:
         left_text = _paren(left_text, style)
     # a - (b + c), a / (b * c) keep their parentheses; a + (b - c) does not need them
@@ -151,18 +162,18 @@ def _infix(node: tuple, style: str) -> tuple[str, float]:
     return f"{left_text}{symbol}{right_text}", strength
 
 
-def _power(node: tuple, style: str) -> tuple[str, float]:
+def _power(node: tuple, style: str, sort: bool) -> tuple[str, float]:
     base, exponent = node[LEFT], node[RIGHT]
-    base_text, base_strength = _render(base, style)
+    base_text, base_strength = _render(base, style, sort)
     # anything but a number or a bracketed function form is parenthesised: (4!)², (√.2)⁻²
     if base_strength < ATOM or (style == "latex" and base[OP] not in ("lit", "floor", "ceil", "gamma")):
         base_text = _paren(base_text, style)
     negated_literal = exponent[OP] == "neg" and _is_int_literal(exponent[LEFT])
-    exp_text, exp_strength = _render(exponent, style)
+    exp_text, exp_strength = _render(exponent, style, sort)
     if style == "latex":
         return f"{base_text}^{{{exp_text}}}", POWER
     if style == "unicode" and (_is_int_literal(exponent) or negated_literal):
-        plain, _ = _render(exponent, "text")
+        plain, _ = _render(exponent, "text", sort)
         return f"{base_text}{plain.translate(SUPERSCRIPT)}", POWER
     if not (exp_strength == ATOM or negated_literal):
         exp_text = f"({exp_text})"

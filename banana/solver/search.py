@@ -790,6 +790,17 @@ class Engine:
 
         return put, put_ratio, put_value, fresh, shadows
 
+    # ----- one step, outside a layer ------------------------------------------------------
+    def step(self, name: str, operands: tuple[tuple, ...], put_value) -> None:
+        """The operator ``name`` on ``operands`` (one expression, or two in order), by
+        the code a layer uses: ``put_value(value, cost, op, left, right, exact)`` gets the
+        result, or is not called when the step has no value within the bounds. A step
+        that leaves a value as it was is made too (``banana.solver.expressions``)."""
+        if len(operands) == 2:
+            self._one(name, operands[0], operands[1], put_value)
+        else:
+            self._unary(list(operands), (name,), put_value, keep_same=True)
+
     # ----- binary operators -----------------------------------------------------------
     def _one(self, name: str, ea: tuple, eb: tuple, put_value) -> None:
         """``name(a, b)`` for one ordered pair, exactly (integers on a fast path)."""
@@ -1019,8 +1030,10 @@ class Engine:
         put_value(value, cost, "log", left, right, False)
 
     # ----- unary operators -------------------------------------------------------------
-    def _unary(self, entries: list, names: tuple, put_value) -> None:
-        """Apply the unary operators ``names`` once to each expression."""
+    def _unary(self, entries: list, names: tuple, put_value, *, keep_same: bool = False) -> None:
+        """Apply the unary operators ``names`` once to each expression. A step that
+        leaves the value as it was (-0, √1, 2!, ⌊3⌋, 0%) is skipped: it never makes a
+        simpler expression (``keep_same``: make it too)."""
         c = self.c
         bounds = self.bounds
         log_limit = bounds.log10_magnitude
@@ -1032,10 +1045,10 @@ class Engine:
             for name in names:
                 cost = base_cost + c[name]
                 if name == "neg":
-                    if v:
+                    if v or keep_same:
                         put_value(-v, cost, name, entry, None, exact)
                 elif name == "sqrt":
-                    if v > 0 and v != 1:
+                    if (v > 0 and v != 1) or (keep_same and v >= 0):
                         if kind is float:
                             put_value(math.sqrt(v), cost, name, entry, None, False)
                         else:
@@ -1054,15 +1067,15 @@ class Engine:
                     if math.lgamma(n + 1) / math.log(10) > log_limit + 1:
                         continue
                     value = unary_exact(name, v)
-                    if value != v:
+                    if value != v or keep_same:
                         put_value(value, cost, name, entry, None, exact)
                 elif name in ("floor", "ceil"):
-                    if kind is int:
+                    if kind is int and not keep_same:
                         continue
                     value = math.floor(v) if name == "floor" else math.ceil(v)
                     put_value(value, cost, name, entry, None, exact and kind is not float)
                 elif name == "percent":
-                    if v:
+                    if v or keep_same:
                         value = v / 100 if kind is float else Fraction(v, 100)
                         put_value(value, cost, name, entry, None, exact)
 
