@@ -1,24 +1,21 @@
-"""The brain teaser: puzzle statements → queries, spoken answers → expressions."""
+"""The brain teaser's statement: puzzle statements → solver queries (spoken answers:
+tests/test_spoken.py; operator words: tests/test_opwords.py)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from banana.analysis import analyse
-from banana.analysis.episode import announced_answer, answered_puzzle
+from banana.analysis.numbers import _integer_words, tokens
+from banana.analysis.puzzle import TeaserQuery, parse_puzzle, puzzle_ops, solve_query
+from banana.analysis.spoken import answers_puzzle
 from banana.errors import PuzzleError
 from banana.formats import read_transcript
-from banana.analysis.numbers import _integer_words, tokens
-from banana.analysis.profile import ANSWERS
-from banana.analysis.puzzle import TeaserQuery, parse_puzzle, solve_query
-from banana.analysis.spoken import (announce, answers_puzzle, parse_expression, parse_spoken_answer,
-                                    spoken_expressions, uses_numbers)
+from banana.solver import expressions
 from conftest import BANANA_DATA, SAMPLES, need
 
 BANANA_STATEMENT = (
@@ -79,6 +76,18 @@ def test_anything_said_elsewhere_does_not_widen():
     assert "wild" not in q.ops
 
 
+@pytest.mark.parametrize("rules, ops", [
+    ("double factorials and logarithms are fine", ("dfact", "fact", "log", "arithmetic")),
+    ("only plus and minus", ("add", "sub")),
+    ("repeating decimals, cube roots, the floor and the ceiling, anything",
+     ("ceil", "decimal", "floor", "repeating", "root", "wild")),
+    ("three times a day, the usual arithmetic", ("arithmetic",)),
+])
+def test_puzzle_ops(rules, ops):
+    """The words naming operators come from the one table of operator words (opwords)."""
+    assert puzzle_ops(rules) == ops
+
+
 def test_query_round_trips():
     q = TeaserQuery("s", (2, 2), 5, ("sqrt", "wild"))
     assert TeaserQuery.from_dict(q.to_dict()) == q
@@ -94,68 +103,6 @@ def test_query_round_trips():
 ])
 def test_tokens(words, expected):
     assert tokens(words) == expected
-
-
-@pytest.mark.parametrize("said, text, value", [
-    ("Five factorial over five.", "5!/5", 24),
-    ("Three point three over point three is eleven.", "3.3/.3", 11),
-    ("Three plus point three, in parentheses, so that's three point three, and then you divide "
-     "by point three.", "(3+.3)/.3", 11),
-    ("It's thirty-three divided by three.", "33/3", 11),
-    ("the square root of point two to the power of negative two", "sqrt(.2)^(-2)", 5),
-    ("a hundred and twenty minus four squared", "120-4^2", 104),
-    ("two plus two times two", "2+2*2", 6),
-])
-def test_spoken_expressions(said, text, value):
-    found = spoken_expressions(said)
-    assert found, said
-    assert found[-1].text == text or any(f.text == text for f in found)
-    match = next(f for f in found if f.text == text)
-    assert float(match.expression.value()) == pytest.approx(value)
-
-
-def test_restatements_are_not_answers():
-    # "which is a hundred and twenty" restates 5! and does not start a new expression
-    found = [f.text for f in spoken_expressions(
-        "Five factorial is five times four times three times two times one, which is a hundred "
-        "and twenty.")]
-    assert found == ["5!", "5*4*3*2*1"]
-    assert spoken_expressions("It was ninety-one percent accurate, three times a day.") == []
-
-
-def test_spoken_answer_prefers_the_one_that_answers_the_puzzle():
-    q = TeaserQuery("", (5, 5), 24, ("wild",))
-    said = ("I kept trying five squared minus one. The answer is factorials. Five factorial is "
-            "five times four times three times two times one. Five factorial over five.")
-    assert parse_spoken_answer(said, q).text == "5!/5"
-
-
-@pytest.mark.parametrize("text, canonical_same_as", [
-    ("(3+.3)/.3", "(.3+3)/.3"),
-    ("2*3+4", "4+3*2"),
-    ("sqrt(.2)^-2", "sqrt(.2)^(-2)"),
-    ("5!/5", "5!/(5)"),
-])
-def test_parse_expression_canonical(text, canonical_same_as):
-    assert parse_expression(text).canonical() == parse_expression(canonical_same_as).canonical()
-
-
-@pytest.mark.parametrize("text", ["3/", "(3", "3 $ 4", "sqrt(", ""])
-def test_parse_expression_errors(text):
-    with pytest.raises(PuzzleError):
-        parse_expression(text)
-
-
-@pytest.mark.parametrize("text, numbers, ok", [
-    ("(3+.3)/.3", (3, 3, 3), True),
-    ("3.3/.3", (3, 3, 3), True),
-    ("33/3", (3, 3, 3), True),
-    ("33/3", (3, 3), False),
-    ("5!/5", (5, 5), True),
-    ("5*4*3*2*1/5", (5, 5), False),
-])
-def test_uses_numbers(text, numbers, ok):
-    assert uses_numbers(parse_expression(text), numbers) is ok
 
 
 @given(st.integers(0, 999), st.integers(1, 999))
@@ -180,33 +127,6 @@ def test_spoken_integers_round_trip(a, b):
         assert _integer_words(toks, 0) == (n, len(toks))
 
 
-@dataclass
-class FakeSolution:
-    text: str
-
-
-def test_compare_answer_form_value_or_none():
-    q = TeaserQuery("", (3, 3, 3), 11, ("wild",))
-    said = spoken_expressions("Three plus point three, in parentheses, and then you divide by "
-                              "point three. Three point three over point three is eleven.")
-    got = announce(said, q, [FakeSolution("33/3"), FakeSolution("3.3/.3")], announced_in="ep2")
-    assert (got.match, got.solution, got.expression, got.correct) == ("form", "3.3/.3", "3.3/.3", True)
-    got = announce(said, q, [FakeSolution("33/3")], announced_in="ep2")
-    assert (got.match, got.solution, got.expression) == ("value", "33/3", "(3+.3)/.3")
-    got = announce(said, q, [], announced_in="ep2")
-    assert got.match is None and got.correct and got.value == "11"
-    wrong = announce(spoken_expressions("three plus three"), q, [FakeSolution("33/3")],
-                     announced_in="ep2")
-    assert wrong.correct is False and wrong.match is None
-
-
-def test_answers_puzzle():
-    q = TeaserQuery("", (2, 2), 5, ("wild",))
-    assert answers_puzzle(parse_expression("sqrt(.2)^-2"), q)
-    assert not answers_puzzle(parse_expression("2+2"), q)
-    assert not answers_puzzle(parse_expression("2/0"), q)
-
-
 # --- the episodes --------------------------------------------------------------------------
 
 def test_banana_data_teaser_is_solved():
@@ -217,7 +137,7 @@ def test_banana_data_teaser_is_solved():
     assert "only use the number two twice" in q.statement
     solutions = solve_query(q, limit=3)
     assert solutions and all(s.verified for s in solutions)
-    assert all(answers_puzzle(parse_expression(s.text), q) for s in solutions)
+    assert all(answers_puzzle(expressions.parse(s.text), q) for s in solutions)
 
 
 @pytest.mark.parametrize("name, numbers, target", [
@@ -228,13 +148,3 @@ def test_banana_data_teaser_is_solved():
 def test_sample_teasers(name, numbers, target):
     a = analyse(read_transcript(need(SAMPLES / name)))
     assert (a.teaser.numbers, a.teaser.target) == (numbers, target)
-
-
-def test_announced_answer_in_sample():
-    t = read_transcript(need(SAMPLES / "s01e03-synthetic-data-and-small-models.txt"))
-    segs = analyse(t).with_role(ANSWERS)
-    restated = answered_puzzle(t, segs)
-    assert (restated.numbers, restated.target) == ((5, 5), 24)
-    spoken = announced_answer(t, segs, restated)
-    assert spoken.text == "5!/5" and answers_puzzle(spoken.expression, restated)
-    assert Fraction(spoken.expression.value()) == 24

@@ -4,8 +4,9 @@ the brain teaser — computed from the transcript alone (``analyse``).
 
 Modules, bottom up: ``words`` (the shared text toolkit), ``numbers`` (numbers in
 words), ``profile`` (a show's segments and their roles), ``doc`` (a transcript
-normalised for matching), ``puzzle`` and ``spoken`` (the teaser and spoken
-arithmetic, as solver queries and expressions), ``terms``, ``topics``, ``titles``,
+normalised for matching), ``opwords`` (the words naming and applying each solver
+operator), ``puzzle`` and ``spoken`` (the teaser and spoken arithmetic, as solver
+queries and expressions), ``terms``, ``topics``, ``titles``,
 ``segments``, ``glossary``, ``mentions``, ``summary``, and ``episode`` (``analyse``).
 """
 

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from banana.analysis.numbers import (_MULTIPLICITY, _PLURALS, _integer_words, _number, tokens)
+from banana.analysis.opwords import named_ops, names_a_cue, names_an_op
 from banana.analysis.words import split_sentences
 from banana.errors import PuzzleError
 from banana.solver import Solution, resolve_ops, solve
@@ -64,30 +65,6 @@ class TeaserQuery:
             raise PuzzleError(f"bad teaser query: {exc}") from None
 
 
-# spoken operator words → solver operator names (order: longer phrases first)
-_OP_WORDS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(p), ops) for p, ops in [
-    (r"\bdouble factorials?\b", ("dfact",)),
-    (r"\bfactorials?\b", ("fact",)),
-    (r"\brepeating decimals?|recurring decimals?|repeating\b", ("repeating",)),
-    (r"\bdecimals?(?: points?)?\b", ("decimal",)),
-    (r"\bsquare roots?\b", ("sqrt",)),
-    (r"\b(?:cube|cubic|nth|n th|fourth) roots?\b", ("root",)),
-    (r"\bexponents?\b|\bexponentiation\b|\bpowers?\b|\bsquared\b|\bcubed\b", ("pow",)),
-    (r"\blog(?:arithm)?s?\b", ("log",)),
-    (r"\bconcatenat\w*|\bput(?:ting)? (?:them|the \w+) (?:together|next to each other|side by side)"
-     r"|\bstick(?:ing)? them together|\bjoin(?:ing)? (?:them|the digits)", ("concat",)),
-    (r"\bpercent(?:age)?s?\b", ("percent",)),
-    (r"\bfloor\b", ("floor",)),
-    (r"\bceiling\b", ("ceil",)),
-    (r"\bgamma\b", ("gamma",)),
-    (r"\bnegative|negation\b", ("neg",)),
-    (r"\b(?:usual|basic|regular|normal|standard) (?:arithmetic|operations|math)|"
-     r"\bfour (?:basic )?operations\b|\barithmetic\b", ("arithmetic",)),
-    (r"\bplus\b(?! the\b| a\b| any\b| all\b)|\baddition\b|\badd(?:ing)?\b", ("add",)),
-    (r"\bminus\b|\bsubtract\w*", ("sub",)),
-    (r"\bmultipl\w*|\btimes sign|\bproducts?\b", ("mul",)),
-    (r"\bdivi(?:de|ded|sion|ding)\b|\bfractions?\b", ("div",)),
-]]
 _WIDEN = re.compile(
     r"\bany (?:kind of |sort of |type of )?(?:math |mathematical |maths )?"
     r"(?:symbol|operation|operator|function|notation)s?\b|\b(?:use|do) (?:\w+ )?(?:anything|whatever)\b")
@@ -202,10 +179,7 @@ def _target(toks: Sequence[str], used: set[int]) -> int | Fraction | None:
 def puzzle_ops(text: str) -> tuple[str, ...]:
     """Operator (and preset) names for the operators a host allows in ``text``."""
     lowered = " " + " ".join(tokens(text)) + " "
-    named: set[str] = set()
-    for pattern, ops in _OP_WORDS:
-        if pattern.search(lowered):
-            named.update(ops)
+    named = named_ops(lowered)
     toks = lowered.split()
     for k, tok in enumerate(toks):  # "times" as ×, not "three times" (a count)
         if tok == "times" and (k == 0 or _integer_words(toks, k - 1) is None) \
@@ -223,7 +197,7 @@ def _anything_near_ops(toks: Sequence[str]) -> bool:
     for k, tok in enumerate(toks):
         if tok in ("anything", "whatever"):
             near = " " + " ".join(toks[max(k - WIDEN_NEAR_TOKENS, 0):k]) + " "
-            if any(p.search(near) for p, _ in _OP_WORDS):
+            if names_an_op(near):
                 return True
     return False
 
@@ -234,7 +208,7 @@ def _mentions_puzzle(sentence: str) -> bool:
     return bool(_numbers_phrases(toks)) or any(
         _TARGET_CUES.search(" ".join(toks[max(i - 6, 0):i]) + " ") and _number(toks, i)
         for i in range(len(toks))) or bool(_WIDEN.search(joined)) or _anything_near_ops(toks) \
-        or any(p.search(" " + joined + " ") for p, _ in _OP_WORDS[:9])
+        or names_a_cue(" " + joined + " ")
 
 
 def parse_puzzle(text: str | Sequence[str]) -> TeaserQuery | None:
