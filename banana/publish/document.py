@@ -17,9 +17,10 @@ blocks) and a ``footer`` of blocks. The blocks:
                paragraph on the page)
 ``Spoiler``    a label that hides a list until the reader opens it
 
-Text inside blocks is a tuple of inline parts. A plain ``str`` is our own wording,
-written as it is (HTML-escaped on the page); ``Text`` is transcript text, which every
-writer escapes; the rest: ``Strong``, ``Code`` (verbatim, such as the solver's
+Text inside blocks is a tuple of inline parts. A plain ``str`` is the layout's own
+wording, which every writer writes as it is (so it holds no character Markdown or HTML
+would act on; a test checks); ``Text`` is transcript text, which every writer escapes;
+the rest: ``Strong``, ``Code`` (verbatim, such as the solver's
 expressions), ``Ident`` (an identifier: code on the page, plain in Markdown),
 ``Stamp`` (a moment to jump to in the audio), ``Time`` (when something was said),
 ``Link`` and ``Span`` (parts with a style: ``note``, ``ok``, ``bad``).

@@ -217,6 +217,11 @@ class Notes:
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
+
+def is_web_url(url: str | None) -> bool:
+    """``url`` is an absolute http(s) address a page can link to safely."""
+    return bool(url) and web_url_problem(url) is None
+
 # --- gathering ------------------------------------------------------------------------------
 
 def _heading(analysis: Analysis, role: str, default: str) -> str:
@@ -317,8 +322,3 @@ def build_notes(transcript: Transcript, analysis: Analysis, *, episode: str | No
                          if previous_answer else None),
         previous_heading=_heading(analysis, ANSWERS, ANSWER_HEADING),
     )
-
-
-def is_web_url(url: str | None) -> bool:
-    """``url`` is an absolute http(s) address a page can link to safely."""
-    return bool(url) and web_url_problem(url) is None

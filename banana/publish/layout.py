@@ -303,6 +303,8 @@ def fit(notes: Notes, max_chars: int, write: Callable[[Document], str]) -> str:
     laid_out = Layout(notes)
     budget = Budget(max_chars=max_chars)
     out = write(laid_out(budget))
+    if len(out) < max_chars:
+        return out
     for name, step in trim_steps(notes):
         while len(out) >= max_chars and (smaller := step(budget)) is not None:
             budget = smaller if name in smaller.trimmed else replace(smaller, trimmed=smaller.trimmed + (name,))

@@ -5,7 +5,8 @@ Build once, render several formats::
     notes = build_notes(transcript, analysis, episode="s01e01")
     render(notes, "md", max_chars=4000)
 
-Three stages, one module each:
+Three stages, one module each, and the small document model the last two share
+(``banana.publish.document``):
 
 ``banana.publish.gather``
     ``build_notes``: what the notes say (the frozen ``Notes`` data: title, summary,
@@ -19,7 +20,7 @@ Three stages, one module each:
     the writers, picked by format name: Markdown (transcript text Markdown-escaped,
     answers behind a ``<details>`` spoiler) and one self-contained HTML page (inline
     CSS, no scripts, no external resources, a Content-Security-Policy that forbids
-    both, every piece of text HTML-escaped).
+    both, every piece of transcript text HTML-escaped).
 
 The formats:
 
