@@ -533,7 +533,12 @@ def test_long_plain_query_matches_exactly_and_scores_only_a_few_terms(library):
         expected = {("long", turn) for turn, text in enumerate(texts)
                     if set(query.split()) <= set(text.split())}
         results = ix.search(query, limit=50)
-        assert set(where(results)) == expected and results.total == len(expected)
+        # The passages with every word first, then (fewer than asked for) those with some.
+        assert set(where(results)[:len(expected)]) == expected
+        some = {("long", turn) for turn, text in enumerate(texts)
+                if set(query.split()) & set(text.split())}
+        assert results.any_words == (len(expected) < len(some))
+        assert results.total == (len(some) if results.any_words else len(expected))
         parsed = parse_query(query)
         assert parsed.fts.count('"') // 2 == len(set(query.split()))  # matched on all
         if len(set(query.split())) > MAX_SCORED_TERMS:
@@ -591,8 +596,8 @@ def test_big_episode_is_written_in_chunks_with_progress(library, monkeypatch):
         entry_progress=lambda slug, done, total: calls.append((slug, done, total)))
     # Reported as each chunk is written; an episode of one chunk or less is not.
     assert calls == [("mangoes", n, 70) for n in (0, 10, 20, 30, 40, 50, 60, 70)]  # 35 + 35
-    assert report.by_kind["pieces"] == 35
-    assert SearchIndex(lib).episode_counts() == {"mangoes": 35, "small": 1}
+    assert report.by_kind["pieces"] == 36
+    assert SearchIndex(lib).episode_counts("piece") == {"mangoes": 35, "small": 1}
     SearchIndex(lib).integrity_check()
 
 
@@ -767,10 +772,10 @@ def test_practical_ai_federated_learning_episode_ranks_first(practical_ai):
 def test_practical_ai_stemming_and_speaker(practical_ai):
     hits = practical_ai.search("explaining", limit=50).hits
     assert any("**explained**" in h.snippet.lower() for h in hits)
-    chris = practical_ai.search("federated learning", speaker="Chris Benson", limit=50)
+    chris = practical_ai.search("federated learning", speaker="Chris Benson", limit=20)
     assert chris.total > 0 and {h.speaker for h in chris.hits} == {"Chris Benson"}
-    everyone = practical_ai.search("federated learning", limit=50)
-    assert chris.total < everyone.total
+    everyone = practical_ai.search("federated learning", limit=20)
+    assert not chris.any_words and chris.total < everyone.total
     assert len({h.speaker for h in everyone.hits}) > 1
 
 

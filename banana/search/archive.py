@@ -29,7 +29,7 @@ from typing import Any
 from banana.errors import (EpisodeNotFound, IndexCorrupt, LibraryError, QueryError,
                            ReadOnlyLibrary)
 from banana.search import ranking
-from banana.search.query import ParsedQuery, Term, clip_query, parse_query
+from banana.search.query import ParsedQuery, Term, clip_query, parse_query, quoted
 from banana.search.ranking import (DEFAULT_LIMIT, HITS_PER_EPISODE, MAX_RANKED, Weights,
                                    episode_of)
 from banana.search.schema import (EPISODE_SHIFT, INDEX_FILE, KIND_CODES, KIND_SHIFT,
@@ -111,6 +111,7 @@ class _Ranked:
     any_words: bool = False
     frequencies: dict[Term, int] = field(default_factory=dict)
     documents: int = 0
+    required: ParsedQuery | None = None  # the words ranked on (common ones left out)
 
 
 class Archive:
@@ -324,7 +325,7 @@ class Archive:
             ranked = self._rank_passages(conn, parsed, stem, bounds, speaker,
                                          limit if speaker is None
                                          else max(limit, ranking.SPEAKER_CANDIDATES),
-                                         per_episode)
+                                         per_episode, wanted=limit)
             hits = self._passage_hits(conn, parsed, stem, ranked, speaker, limit)
         except sqlite3.DatabaseError as exc:
             if is_corrupt(exc) or not isinstance(exc, sqlite3.OperationalError):
@@ -345,7 +346,9 @@ class Archive:
         return id_range(row[0])
 
     def _rank_passages(self, conn, parsed: ParsedQuery, stem, bounds, speaker, limit,
-                       per_episode) -> _Ranked:
+                       per_episode, *, wanted: int) -> _Ranked:
+        """The best ``limit`` passages; those with any of the words follow those with
+        all of them when fewer than ``wanted`` have all."""
         w = self.weights
         note = parsed.note
         documents = ranking.passage_count(conn)
@@ -369,9 +372,11 @@ class Archive:
         weights = f"{w.words}, {w.stems}, {w.who}"
 
         def run(expression: str, matching: str | None) -> tuple[list[tuple[int, float]], int]:
+            """(row id, score) of the passages matching ``expression`` (and ``matching``),
+            scored on ``expression``."""
             args = dict(params, q=expression)
             extra = ""
-            if matching is not None:  # score a few terms, match them all
+            if matching is not None:
                 extra = " AND f.rowid IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH :all)"
                 args["all"] = matching
             sql = (f"FROM passages_fts f {joins} WHERE passages_fts MATCH :q{extra}{filters}")
@@ -386,33 +391,68 @@ class Archive:
         matching = required.expression(term) if required.scored_conjuncts else None
         scored, total = run(required.expression(term, scored=True), matching)
         any_words = False
-        if not scored and required.plain and len(required.conjuncts) > 1:
-            scored, total = run(required.expression(term, any_words=True), None)
-            any_words = bool(scored)
-            if any_words:
-                note = _join_notes(note, "no passage has all the words; ranked the passages "
-                                         "with any of them")
+        rest: list[tuple[int, float]] = []
+        if len(scored) < wanted and required.plain and len(required.conjuncts) > 1:
+            # Too few passages have every word: after them, rank those with any of them
+            # (bm25 sums what each passage has: more of the words, or rarer ones, first).
+            have_all = {row_id for row_id, _ in scored}
+            anywhere, total_any = run(required.expression(term, any_words=True), None)
+            rest = [row for row in anywhere if row[0] not in have_all]
+            if rest:
+                any_words = True
+                total = len(scored) + len(rest) if total_any <= MAX_RANKED else total_any
+                note = _join_notes(note, (
+                    f"{'no passage has' if not scored else f'only {len(scored)} passage' + ('s have' if len(scored) > 1 else ' has')}"
+                    f" all the words; {'ranked' if not scored else 'then'} the passages with any of them"))
         if total > MAX_RANKED:
             note = _join_notes(note, f"{total:,} matches: ranked the first {MAX_RANKED:,} "
                                      f"in library order; add words to narrow it")
-        if not scored:
-            return _Ranked([], total, note, any_words, frequencies, documents)
-        near: set[int] = set()
-        near_expression = ranking.near_expression(required.terms(), stem, w.near_tokens)
-        if near_expression and w.proximity:
-            near = {row[0] for row in conn.execute(
-                f"SELECT rowid FROM passages_fts f WHERE passages_fts MATCH ?"
-                + (" AND f.rowid BETWEEN ? AND ?" if bounds else ""),
-                (near_expression, *(bounds or ())))}
+        if not scored and not rest:
+            return _Ranked([], total, note, any_words, frequencies, documents, required)
+        bonus: dict[int, float] = {}
+        if w.proximity:
+            bonus.update(dict.fromkeys(self._matching(
+                conn, ranking.near_expression(required.terms(), stem, w.near_tokens), bounds),
+                w.proximity))
+        if w.phrase and required.plain:
+            bonus.update(dict.fromkeys(self._matching(
+                conn, ranking.phrase_expression(required.terms(), stem), bounds), w.phrase))
+        people = self._people_coverage(conn, required, stem) if w.people else {}
         texts: dict[int, float] = {}
         if w.episode_text:
             episode_expression = required.expression(ranking.episode_term(stem), any_words=True)
             texts = dict(conn.execute(
-                f"SELECT rowid, -bm25(episodes_fts, {w.title}, {w.people}, {w.topics}, "
-                f"{w.topic_stems}) FROM episodes_fts WHERE episodes_fts MATCH ?",
-                (episode_expression,)))
-        top = _top(scored, near, texts, w, limit, per_episode)
-        return _Ranked(top, total, note, any_words, frequencies, documents)
+                f"SELECT rowid, -bm25(episodes_fts, {w.title}, 0, {w.topics}, {w.topic_stems})"
+                f" FROM episodes_fts WHERE episodes_fts MATCH ?", (episode_expression,)))
+        top = _top(scored, bonus, people, texts, w, limit, per_episode)
+        if rest and len(top) < limit:  # after every passage with all the words
+            top += _top(rest, bonus, people, texts, w, limit - len(top), per_episode,
+                        taken=top)
+        return _Ranked(top, total, note, any_words, frequencies, documents, required)
+
+    @staticmethod
+    def _people_coverage(conn: sqlite3.Connection, query: ParsedQuery,
+                         stem) -> dict[int, float]:
+        """episode id -> the share of the query's words that name its people (speakers,
+        guests): a name query's own episodes."""
+        words = [t for t in query.terms() if not t.prefix][:ranking.MAX_PEOPLE_TERMS]
+        found: dict[int, int] = {}
+        for t in words:
+            for (episode_id,) in conn.execute(
+                    "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?",
+                    (f"people : {quoted(t)}",)):
+                found[episode_id] = found.get(episode_id, 0) + 1
+        return {episode_id: n / len(words) for episode_id, n in found.items()} if words else {}
+
+    @staticmethod
+    def _matching(conn: sqlite3.Connection, expression: str | None,
+                  bounds: tuple[int, int] | None) -> list[int]:
+        """The passages matching ``expression`` (none for None)."""
+        if expression is None:
+            return []
+        return [row[0] for row in conn.execute(
+            "SELECT rowid FROM passages_fts f WHERE passages_fts MATCH ?"
+            + (" AND f.rowid BETWEEN ? AND ?" if bounds else ""), (expression, *(bounds or ())))]
 
     def _passage_hits(self, conn, parsed: ParsedQuery, stem, ranked: _Ranked,
                       speaker: str | None, limit: int) -> list[Hit]:
@@ -420,7 +460,8 @@ class Archive:
         the speaker's best piece holding a query word, or the passage is passed over)."""
         if not ranked.top:
             return []
-        matchers = ranking.matchers_for(parsed, stem, ranked.frequencies, ranked.documents)
+        matchers = ranking.matchers_for(ranked.required or parsed, stem, ranked.frequencies,
+                                        ranked.documents)
         wanted = ranking.fold_name(speaker) if speaker is not None else None
         ids = [row_id for row_id, _ in ranked.top]
         marks = ", ".join("?" * len(ids))
@@ -477,7 +518,7 @@ class Archive:
         if total > MAX_RANKED:
             scored = scored[:MAX_RANKED]
             total = conn.execute(f"SELECT count(*) {sql}", params).fetchone()[0]
-        top = _top(scored, set(), {}, self.weights, limit, per_episode)
+        top = _top(scored, {}, {}, {}, self.weights, limit, per_episode)
         matchers = [ranking.Matcher.of(t, stem) for t in parsed.terms()]
         hits = []
         for entry_id, score in top:
@@ -496,26 +537,30 @@ class Archive:
         return SearchResults(query=query, total=total, hits=tuple(hits), note=note)
 
 
-def _top(scored: list[tuple[int, float]], near: set[int], texts: dict[int, float],
-         w: Weights, limit: int, per_episode: int | None) -> list[tuple[int, float]]:
+def _top(scored: list[tuple[int, float]], bonus: dict[int, float], people: dict[int, float],
+         texts: dict[int, float], w: Weights, limit: int, per_episode: int | None, *,
+         taken: list[tuple[int, float]] = ()) -> list[tuple[int, float]]:
     """The best ``limit`` (row id, score) pairs, at most ``per_episode`` from any one
-    episode (see ``ranking`` for the score)."""
+    episode counting those ``taken`` already (see ``ranking`` for the score)."""
     sums: dict[int, float] = {}
     for row_id, s in scored:
         sums[episode_of(row_id)] = sums.get(episode_of(row_id), 0.0) + s
     boost = {ep: w.episode * math.log2(1.0 + max(total, 0.0)) + w.episode_text * texts.get(ep, 0.0)
              for ep, total in sums.items()}
-    heap = [(-(s * (1.0 + w.proximity * (row_id in near)) + boost[episode_of(row_id)]), row_id)
+    heap = [(-(s * (1.0 + bonus.get(row_id, 0.0)) * (1.0 + w.people * people.get(episode_of(row_id), 0.0))
+               + boost[episode_of(row_id)]), row_id)
             for row_id, s in scored]
     heapq.heapify(heap)
     best: list[tuple[int, float]] = []
-    taken: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for row_id, _ in taken:
+        counts[episode_of(row_id)] = counts.get(episode_of(row_id), 0) + 1
     while heap and len(best) < limit:
         negative, row_id = heapq.heappop(heap)
         ep = episode_of(row_id)
-        if per_episode is not None and taken.get(ep, 0) >= per_episode:
+        if per_episode is not None and counts.get(ep, 0) >= per_episode:
             continue
-        taken[ep] = taken.get(ep, 0) + 1
+        counts[ep] = counts.get(ep, 0) + 1
         best.append((row_id, -negative))
     return best
 

@@ -10,11 +10,13 @@ and the episode's own text (title, people, topics).
   a short tail joins the passage before it in the same segment. So a one-line turn is
   ranked with the talk around it, and a long discussion is several passages that all
   match.
-* ``people``: the episode's speakers, and the guests its opening introduces ("my guest
-  today is Ada Lovelace", "we're joined by …", "welcome to the show, …"), which a
-  transcript without speaker names still tells.
-* ``topics``: segment (chapter) titles and the terms they explain, glossary terms, and
-  the names mentioned at least ``MENTION_MIN_COUNT`` times.
+* ``people``: the episode's speakers, the people its feed item lists
+  (``podcast:person``), and the guests its opening introduces ("my guest today is Ada
+  Lovelace", "we're joined by …", "today we've got …"), which a transcript without
+  speaker names still tells.
+* ``topics``: segment (chapter) titles and the terms they explain, and glossary terms.
+  (Not the names the analysis finds mentioned: they are in the passages already, and an
+  episode that only talks *about* a guest would rank as if it were theirs.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ PIECE_MAX_SECONDS = 40.0  # a longer turn is cut into pieces of at most this muc
 PASSAGE_MIN_SECONDS = 20.0  # a passage holds at least this much talk (unless its segment is shorter)
 PASSAGE_MAX_SECONDS = 60.0  # ... and grows past this only by a short tail
 INTRO_PIECES = 40  # guests are looked for in the episode's opening pieces
-MENTION_MIN_COUNT = 2  # a name mentioned this many times is one of the episode's topics
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
@@ -184,12 +185,16 @@ def intro_names(parts: Sequence[Piece]) -> list[str]:
     return list(found)
 
 
-def people(transcript: Transcript, parts: Sequence[Piece]) -> list[str]:
-    """The episode's speakers, then the people its opening introduces."""
+def people(transcript: Transcript, parts: Sequence[Piece], listed: Iterable[str] = ()) -> list[str]:
+    """The episode's speakers, the people its feed lists (``podcast:person``), then the
+    people its opening introduces."""
     names: dict[str, None] = dict.fromkeys(transcript.speakers)
     for u in transcript.utterances:
         if u.speaker:
             names.setdefault(u.speaker)
+    for name in listed:
+        if name.strip():
+            names.setdefault(name.strip())
     known = {n.lower() for n in names}
     for name in intro_names(parts):
         if name.lower() not in known:
@@ -198,7 +203,7 @@ def people(transcript: Transcript, parts: Sequence[Piece]) -> list[str]:
 
 
 def topics(analysis: Analysis | None) -> list[str]:
-    """Segment titles and explained terms, glossary terms, often-mentioned names."""
+    """Segment titles and explained terms, and glossary terms."""
     if analysis is None:
         return []
     found: dict[str, None] = {}
@@ -208,9 +213,6 @@ def topics(analysis: Analysis | None) -> list[str]:
                 found.setdefault(plain_text(text))
     for item in analysis.glossary:
         found.setdefault(plain_text(item.term))
-    for mention in analysis.mentions:
-        if mention.count >= MENTION_MIN_COUNT:
-            found.setdefault(plain_text(mention.term))
     return [t for t in found if t]
 
 

@@ -154,13 +154,13 @@ class _Episode:
 
 
 def _episode(slug: str, transcript: Transcript, analysis: Analysis | None,
-             stem: Callable[[str], str]) -> _Episode:
+             stem: Callable[[str], str], listed: list[str]) -> _Episode:
     parts = documents.pieces(transcript)
     topics = documents.topics(analysis)
     title = transcript.title or slug
     return _Episode(
         title=title, audio_url=transcript.audio_url,
-        people="\n".join(documents.people(transcript, parts)),
+        people="\n".join(documents.people(transcript, parts, listed)),
         topics="\n".join(topics),
         stems=stems(" ".join([transcript.title, *topics]), stem),
         pieces=parts,
@@ -403,6 +403,14 @@ class SearchIndex(Archive):
         del data
         return Transcript.from_json(text), digest
 
+    def _listed_people(self, slug: str) -> list[str]:
+        """The people the episode's feed item lists (``podcast:person``), if it has one."""
+        try:
+            origin = self.library.feed_origin(slug)
+        except LibraryError:  # a damaged record: the episode is indexed without it
+            return []
+        return [person.name for person in origin.item.persons] if origin is not None else []
+
     def _index_episode(self, conn: sqlite3.Connection, slug: str,
                        stem: Callable[[str], str], *, force: bool = False,
                        entry_progress: Callable[[str, int, int], None] | None = None,
@@ -445,7 +453,7 @@ class SearchIndex(Archive):
                             unanalysed.append((slug, str(exc)))
                     except BananaError:
                         pass  # (a malformed profile) indexed without; the next update tries again
-                episode = _episode(slug, transcript, analysis, stem)
+                episode = _episode(slug, transcript, analysis, stem, self._listed_people(slug))
             with _write(conn):
                 # Under the write lock nobody else can change this episode's rows, and
                 # we record the hash of exactly the bytes we indexed.

@@ -94,6 +94,7 @@ class ParsedQuery:
     # For a query of more than MAX_SCORED_TERMS conjuncts: the longest few of them,
     # which rank (bm25) and highlight the rows that all conjuncts match. None: all do.
     scored_conjuncts: tuple[Node, ...] | None = None
+    operators: bool = False  # the user wrote AND, OR or NOT (or parentheses)
 
     @property
     def fts(self) -> str:
@@ -120,8 +121,9 @@ class ParsedQuery:
 
     @property
     def plain(self) -> bool:
-        """True for a list of words and phrases (no operators, no prefixes)."""
-        return all(isinstance(c, Term) and not c.prefix for c in self.conjuncts)
+        """True for a list of words and phrases as typed (no operators, no prefixes)."""
+        return not self.operators and all(isinstance(c, Term) and not c.prefix
+                                          for c in self.conjuncts)
 
     def terms(self) -> list[Term]:
         """The terms rows are matched (and highlighted) on, in query order."""
@@ -136,7 +138,8 @@ class ParsedQuery:
         kept = tuple(c for c in self.conjuncts if c not in dropped)
         scored = None if self.scored_conjuncts is None else tuple(
             c for c in self.scored_conjuncts if c not in dropped)
-        return ParsedQuery(kept, note=self.note, scored_conjuncts=scored or None)
+        return ParsedQuery(kept, note=self.note, scored_conjuncts=scored or None,
+                           operators=self.operators)
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,8 @@ def _joined(parts: list[Node] | tuple[Node, ...], op: str) -> Node:
     return distinct[0] if len(distinct) == 1 else Group(op, tuple(distinct))
 
 
-def _parsed(conjuncts: list[Node], note: str | None = None) -> ParsedQuery:
+def _parsed(conjuncts: list[Node], note: str | None = None, *,
+            operators: bool = False) -> ParsedQuery:
     """The query matching every conjunct; ranked by the MAX_SCORED_TERMS longest
     when there are more (see MAX_SCORED_TERMS)."""
     conjuncts = _distinct(conjuncts)
@@ -333,7 +337,7 @@ def _parsed(conjuncts: list[Node], note: str | None = None) -> ParsedQuery:
         order = sorted(range(len(conjuncts)),
                        key=lambda i: (keys[i].endswith("*"), -len(keys[i]), i))
         rank = tuple(conjuncts[i] for i in sorted(order[:MAX_SCORED_TERMS]))
-    return ParsedQuery(tuple(conjuncts), note=note, scored_conjuncts=rank)
+    return ParsedQuery(tuple(conjuncts), note=note, scored_conjuncts=rank, operators=operators)
 
 
 _PLAIN_WORD_RE = re.compile(r"[^\s\"()*]+")
@@ -370,7 +374,8 @@ def parse_query(query: str) -> ParsedQuery:
             raise _SyntaxProblem("NEAR(...) is not supported")
         toks = _tokenize(query)
         _check_depth(toks)
-        return _parsed(_Parser(toks).parse())
+        return _parsed(_Parser(toks).parse(),
+                       operators=any(tok.kind in ("op", "(", ")") for tok in toks))
     except _SyntaxProblem as problem:
         if not problem.plain:
             raise QueryError(f"cannot search {clip_query(query)!r}: {problem}") from None

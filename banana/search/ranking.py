@@ -6,18 +6,22 @@ passage holding the very word scores in both and one holding only a relative of 
 ("generate" for "generics", when a stemmer joins them) in one. The score of a passage:
 
     bm25(words × W_WORDS, stems × W_STEMS, who × W_WHO)
-        × (1 + PROXIMITY when the query's terms stand within NEAR_TOKENS words)
-    + EPISODE_WEIGHT × log2(1 + Σ of the scores of the episode's matching passages)
-    + EPISODE_TEXT_WEIGHT × bm25 of the query over the episode's own text
-      (title × W_TITLE, people × W_PEOPLE, topics × W_TOPICS, their stems × W_TOPIC_STEMS)
+        × (1 + PHRASE when the query's words stand side by side, in order,
+              else PROXIMITY when they stand within NEAR_TOKENS words of each other)
+        × (1 + PEOPLE × the share of the query's words that name the episode's people)
+    + EPISODE × log2(1 + Σ of the scores of the episode's matching passages)
+    + EPISODE_TEXT × bm25 of the query over the episode's title and topics
+      (title × W_TITLE, topics × W_TOPICS, their stems × W_TOPIC_STEMS)
 
 The first line prefers the passage that says the words, exactly and close together;
-the second the episode that is about them (it talks about them in many passages); the
-third the episode whose title, guests or chapters name them (a guest's name finds the
-episodes they were on). A plain query of several words requires only those that are
+the third the episodes a person was on (a guest's name finds their episodes before the
+trivia other episodes tell about them); the fourth the episode that is about the query
+(it talks about it in many passages); the last the episode whose title or chapters
+name it. A plain query of several words requires only those that are
 not in more than ``FREQUENT_SHARE`` of the passages ("how do you handle errors in go"
-requires "handle", "errors" and "go"); when no passage has all it requires, the
-passages with any of them are ranked instead, and a note says so.
+requires "handle", "errors" and "go"); when fewer passages than asked for have all
+it requires, the passages with any of them are ranked after those (bm25 sums what
+each has), and a note says so.
 
 A hit is a passage, shown by its best piece (the one holding the most query words,
 rarest first, exact before stems), with that piece's speaker and start time and a
@@ -44,6 +48,7 @@ HIGHLIGHT_CLOSE = "**"
 SNIPPET_WORDS = 36  # the most words of a snippet
 SNIPPET_LEAD_WORDS = 6  # words shown before the first match, when the piece is cut
 SPEAKER_CANDIDATES = 200  # with --speaker, passages looked at for the speaker's own words
+MAX_PEOPLE_TERMS = 8  # query words looked up among the episodes' people
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,13 @@ class Weights:
     words: float = 2.0
     stems: float = 1.0
     who: float = 1.0
-    proximity: float = 0.5
+    phrase: float = 0.5
+    proximity: float = 0.25
     near_tokens: int = 10
     episode: float = 1.0
+    people: float = 2.0
     episode_text: float = 0.5
     title: float = 2.0
-    people: float = 2.0
     topics: float = 1.0
     topic_stems: float = 0.5
     frequent_share: float = 0.5
@@ -107,6 +113,14 @@ def near_expression(terms: Sequence[Term], stem: Callable[[str], str], tokens: i
     if len(phrases) < 2:
         return None
     return f"stems : NEAR({' '.join(phrases)}, {tokens})"
+
+
+def phrase_expression(terms: Sequence[Term], stem: Callable[[str], str]) -> str | None:
+    """``stems : "a b c"``: the query's terms side by side, in order (None for fewer
+    than two, or with a prefix among them)."""
+    if len(terms) < 2 or any(t.prefix for t in terms):
+        return None
+    return f"stems : {_quote(' '.join(stems(t.text, stem) for t in terms))}"
 
 
 # --- document frequencies -------------------------------------------------------------------
