@@ -26,8 +26,9 @@ from importlib import resources
 from pathlib import Path
 
 from banana.analysis.puzzle import solve_query
+from banana.audio import diarize
 from banana.audio import transcribe as whisper
-from banana.audio.align import Alignment, align, whisper_words_in_file
+from banana.audio.align import Alignment, align
 from banana.audio.decode import duration_seconds, load_audio, probe
 from banana.errors import AnalysisError, BananaError, FormatError, LibraryError, OptionError
 from banana.formats import EXTENSIONS, read_transcript, write_transcript
@@ -145,8 +146,10 @@ def index_library(library: Library, *, rebuild: bool = False,
 
 @dataclass
 class Transcriber:
-    """Whisper for the audio inputs of one run: the model is resolved (and a bad name
-    refused) at once, and loaded once, on first use."""
+    """Speech to text for the audio inputs of one run: the engine and model are
+    resolved (and a bad name refused) at once, the model is loaded once, on first use,
+    and speakers are found by diarization when asked for (``speakers``: ``"auto"``, a
+    number, or None)."""
 
     model: str | None = None
     model_dir: Path | None = None
@@ -154,41 +157,57 @@ class Transcriber:
     language: str | None = None
     prompt: str | None = None
     prompt_from_library: bool = False
-    word_timestamps: bool = False
+    word_timestamps: bool = True
     temperature: float | None = None
     max_tokens: int | None = None
+    engine: str | None = None
+    beam_size: int = whisper.DEFAULT_BEAM_SIZE
+    speakers: int | str | None = None
+    show: str = ""  # the show, for the prompt and the hosts' names (else the library's usual show)
     spec: whisper.ModelSpec = field(init=False)
     used_prompt: str | None = field(init=False, default=None)
-    _loaded: object = field(init=False, default=None, repr=False)
+    hosts: tuple[str, ...] = field(init=False, default=())
+    _loaded: whisper.SpeechModel | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.spec = whisper.resolve_model(self.model, model_dir=self.model_dir)
-        self.device = whisper.pick_device(self.device)
+        self.spec = whisper.resolve_model(self.model, model_dir=self.model_dir, engine=self.engine)
+        self.device = whisper.pick_device(self.device, engine=self.spec.engine)
+        if self.speakers is not None:
+            diarize.check_installed()
 
-    def load(self, library: Library) -> None:
-        """Load the model (once) and settle the initial prompt."""
+    def load(self, library: Library, *, show: str = "") -> None:
+        """Load the model (once) and settle the initial prompt and the hosts' names."""
         if self._loaded is not None:
             return
-        self._loaded = whisper.load_model(self.spec, device=self.device)
-        self.used_prompt = self.prompt
+        loaded = whisper.load_model(self.spec, device=self.device)
         if self.prompt:
-            used = whisper.count_prompt_tokens(self._loaded, self.prompt)
-            budget = whisper.prompt_budget_tokens(self._loaded)
-            if used > budget:
-                raise OptionError(f"--prompt is {used} tokens; whisper reads at most {budget}")
+            used = loaded.count_tokens(self.prompt)
+            if used > loaded.prompt_budget:
+                raise OptionError(f"--prompt is {used} tokens; whisper reads at most {loaded.prompt_budget}")
+        vocabulary = show_vocabulary(library, show=self.show or show)
+        self.hosts = tuple(vocabulary.hosts)
+        self.used_prompt = self.prompt
         if self.prompt_from_library:
-            hosts, terms = library_vocabulary(library)
-            self.used_prompt = whisper.library_prompt(self._loaded, hosts, terms,
-                                                      lead=self.prompt or "") or None
+            self.used_prompt = whisper.library_prompt(
+                loaded, show=vocabulary.show, hosts=vocabulary.hosts, terms=vocabulary.terms,
+                lead=self.prompt or "") or None
+        self._loaded = loaded
 
     def __call__(self, library: Library, samples, *, progress: Callable[[float], None] | None = None,
-                 **fields) -> whisper.Transcription:
-        self.load(library)
-        return whisper.transcribe(
+                 diarize_progress: Callable[[float], None] | None = None, diarize_speakers: bool = True,
+                 **fields) -> Transcript:
+        """The transcript of the samples, with speakers when diarization was asked for
+        (and ``diarize_speakers``: not when a published transcript supplies them)."""
+        self.load(library, show=str(fields.get("show") or ""))
+        transcript = whisper.transcribe(
             self._loaded, samples, source=self.spec.label, language=self.language,
             prompt=self.used_prompt, word_timestamps=self.word_timestamps,
-            temperature=self.temperature, max_tokens=self.max_tokens, progress=progress,
-            **fields)
+            temperature=self.temperature, beam_size=self.beam_size, max_tokens=self.max_tokens,
+            progress=progress, **fields)
+        if self.speakers is None or not diarize_speakers or not transcript.utterances:
+            return transcript
+        found = diarize.diarize(samples, speakers=self.speakers, progress=diarize_progress)
+        return diarize.label_transcript(transcript, found, hosts=self.hosts)
 
 
 @dataclass(frozen=True)
@@ -220,14 +239,16 @@ def transcribe_file(library: Library, path: Path, slug: str, transcriber: Transc
     samples = load_audio(path, progress=lambda s: report("decode", info.duration_seconds, s))
     duration = duration_seconds(samples)
     report("load", None, 0.0)
-    transcriber.load(library)
+    show = (meta.show if meta is not None and meta.show else None) or info.album
+    transcriber.load(library, show=show)
     report("transcribe", duration, 0.0)
-    result = transcriber(library, samples, progress=lambda s: report("transcribe", duration, s),
-                         title=info.title or title_from_name(path), show=info.album)
-    transcript = result.transcript
+    transcript = transcriber(
+        library, samples, progress=lambda s: report("transcribe", duration, s),
+        diarize_progress=lambda s: report("diarize", duration, s),
+        diarize_speakers=published is None, title=info.title or title_from_name(path), show=info.album)
     alignment = None
     if published is not None:
-        alignment = align(published, transcript, words=result.words)
+        alignment = align(published, transcript)
         transcript = alignment.transcript.replace(
             duration=duration, audio_url=published.audio_url,
             source=f"align:{published.source or published_name} to {transcriber.spec.label}")
@@ -271,14 +292,53 @@ def align_episode(library: Library, published: str, timed: str, *, slug: str | N
                   exports: Sequence[str] = ()) -> tuple[str, Path, Alignment, list[Path]]:
     """``banana align``: give a published transcript (slug or file) the times of a timed
     one of the same audio (slug, whisper JSON with word times, SRT, WebVTT), store the
-    result, analyse and index it. Stored word timings are used for a stored episode."""
+    result, analyse and index it. The word timings the timed transcript keeps (a
+    stored episode from ``transcribe``, whisper JSON) are used when it has them."""
     published_slug, published_transcript = library.resolve(published)
-    timed_slug, timed_transcript = library.resolve(timed)
-    words = [] if timed_slug else whisper_words_in_file(Path(timed))
-    alignment = align(published_transcript, timed_transcript, words=words)
+    _, timed_transcript = library.resolve(timed)
+    alignment = align(published_transcript, timed_transcript)  # with the word timings it keeps
     name = slug or published_slug or assign_slugs([Path(published)])[0][1]
     saved = store_episode(library, alignment.transcript, name)
     return name, saved, alignment, export_formats(library, name, alignment.transcript, exports)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What whisper's prompt names, and whom diarization can name: the show, its hosts
+    (the show profile's, then the library's), the terms the show has explained."""
+
+    show: str
+    hosts: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+def show_vocabulary(library: Library, *, show: str = "") -> Vocabulary:
+    """The vocabulary of ``show`` (the audio's own tag or ``--show``; else the show most
+    of the library's episodes belong to). The show's profile gives its hosts when the
+    profile is that show's (the built-in default names its own show, not every show)."""
+    hosts, terms = library_vocabulary(library)
+    show = " ".join(show.split()) or _usual_show(library)
+    profile_hosts: list[str] = []
+    if show:
+        try:
+            profile = library.profile_for(Transcript(show=show))
+        except BananaError:  # a malformed show profile: the library's own hosts still serve
+            profile = None
+        if profile is not None and profile.name.casefold() == show.casefold():
+            profile_hosts = list(profile.hosts)
+    return Vocabulary(show, tuple(dict.fromkeys([*profile_hosts, *hosts])), tuple(terms))
+
+
+def _usual_show(library: Library) -> str:
+    shows: Counter[str] = Counter()
+    for slug in library.slugs():
+        try:
+            name = library.load(slug).show
+        except BananaError:
+            continue
+        if name:
+            shows[name] += 1
+    return shows.most_common(1)[0][0] if shows else ""
 
 
 def library_vocabulary(library: Library) -> tuple[list[str], list[str]]:
@@ -417,11 +477,10 @@ def process(library: Library, inputs: Sequence[Path] | None = None, *,
 
 def _transcribe_for_process(library: Library, path: Path,
                             transcriber: Transcriber | None) -> Transcript:
-    transcriber = transcriber or Transcriber()
+    transcriber = transcriber or Transcriber(speakers="auto")
     info = probe(path)
-    result = transcriber(library, load_audio(path), title=info.title or title_from_name(path),
-                         show=info.album)
-    return result.transcript
+    return transcriber(library, load_audio(path), title=info.title or title_from_name(path),
+                       show=info.album)
 
 
 def finish_unfinished(library: Library, *, progress: Progress | None = None,
@@ -504,7 +563,8 @@ def totals(results: Iterable[EpisodeResult]) -> dict[str, float]:
 # only what is missing; one failing item never stops the others. ``publish_feed`` writes
 # the transcripts and chapters for upload and a copy of the feed that links them.
 
-import os as _os  # noqa: E402  (this section's imports, kept with it)
+import logging  # noqa: E402  (this section's imports, kept with it)
+import os as _os  # noqa: E402
 from dataclasses import fields as _fields  # noqa: E402
 from urllib.parse import quote as _quote  # noqa: E402
 
@@ -606,7 +666,7 @@ def _item_slugs(library: Library, store: FeedStore, name: str, feed: Feed,
                 continue
             if (library.root / slug).exists():
                 origin = _origin_or_none(library, slug)
-                if origin is None or (origin.feed, origin.item.key) != (name, item.key):
+                if origin is None or origin.feed != name or not _same_item(origin.item, item):
                     continue  # an episode or folder of something else
             break
         else:  # pragma: no cover - ten thousand items of one title
@@ -681,7 +741,18 @@ def _is_imported(library: Library, record: FeedRecord, item: Item) -> bool:
     if not slug or slug not in library:
         return False
     origin = _origin_or_none(library, slug)
-    return origin is not None and (origin.feed, origin.item.key) == (record.name, item.key)
+    return origin is not None and origin.feed == record.name and _same_item(origin.item, item)
+
+
+def _same_item(stored: Item, item: Item) -> bool:
+    """One item across two reads of its feed: the same key, or (its key changed because
+    another item copied its guid, or the host changed the guid) the same guid and
+    enclosure, or the same enclosure and title."""
+    if stored.key == item.key:
+        return True
+    if stored.enclosure is None or item.enclosure is None or stored.enclosure.url != item.enclosure.url:
+        return False
+    return stored.guid == item.guid or stored.title == item.title
 
 
 def item_label(feed: str, item: Item) -> str:
@@ -854,11 +925,11 @@ def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolic
     if not ray.is_initialized():
         _os.environ.setdefault("RAY_DEDUP_LOGS", "0")
         try:
+            quiet = dict(log_to_driver=False, logging_level=logging.ERROR)  # Ray's notices are not ours
             if options.address:
-                ray.init(address=options.address, log_to_driver=False, configure_logging=False)
+                ray.init(address=options.address, **quiet)
             else:
-                ray.init(num_cpus=options.workers, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False)
+                ray.init(num_cpus=options.workers, include_dashboard=False, **quiet)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise OptionError(f"cannot start or reach Ray ({one_line_error(exc)})") from None
         started = True

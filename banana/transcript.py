@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from banana.errors import FormatError
 
-SCHEMA = 1  # version of the canonical JSON form; bump with a migration in from_dict
+SCHEMA = 2  # version of the canonical JSON form; bump with a migration in MIGRATIONS
 
 WORDS_PER_SECOND = 2.5  # typical conversational speaking rate (150 words per minute)
 MAX_SECONDS = 48 * 3600  # no recording runs two days: a later time in a file is garbage
@@ -76,15 +76,68 @@ def _optional_line(text: str | None) -> str | None:
     return None if text is None else one_line(text) or None
 
 
+def _seconds(value: Any, what: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise FormatError(f"{what} must be a number of seconds, not {repr(value)[:40]}") from None
+    if not 0 <= seconds <= MAX_SECONDS:  # NaN fails too
+        raise FormatError(f"{what} must be seconds from 0 to {MAX_SECONDS:,} "
+                          f"({MAX_SECONDS // 3600} hours), not {repr(value)[:40]}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word as the speech model timed it: seconds, its text as written (with any
+    punctuation attached), and the model's probability for it when known."""
+
+    start: float
+    end: float
+    text: str
+    probability: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", round(float(self.start), 3))
+        object.__setattr__(self, "end", round(max(float(self.end), self.start), 3))
+        object.__setattr__(self, "text", one_line(self.text))
+        if self.probability is not None:
+            object.__setattr__(self, "probability", round(min(max(float(self.probability), 0.0), 1.0), 4))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
+        if self.probability is not None:
+            data["probability"] = self.probability
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Word:
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise FormatError("a word must be an object with 'start', 'end' and 'text'")
+        start = _seconds(data.get("start"), "a word's start")
+        end = _seconds(data.get("end"), "a word's end")
+        probability = data.get("probability")
+        if probability is not None:
+            try:
+                probability = float(probability)
+            except (TypeError, ValueError, OverflowError):
+                raise FormatError(f"a word's probability must be a number, not {probability!r}") from None
+            if not 0.0 <= probability <= 1.0:
+                raise FormatError(f"a word's probability must be from 0 to 1, not {probability!r}")
+        return cls(start, end, data["text"], probability)
+
+
 @dataclass(frozen=True)
 class Utterance:
-    """One speaker turn (or one timed segment), times in seconds."""
+    """One speaker turn (or one timed segment), times in seconds. ``words`` are the
+    speech model's timed words when it gave them (empty otherwise)."""
 
     start: float
     end: float
     text: str
     speaker: str | None = None  # None when the speaker is unknown
     estimated: bool = False  # True when times are estimated, not measured
+    words: tuple[Word, ...] = ()
 
     def __post_init__(self) -> None:
         # Times are kept to the millisecond, the precision of every format we write,
@@ -93,15 +146,19 @@ class Utterance:
         object.__setattr__(self, "end", round(float(self.end), 3))
         object.__setattr__(self, "text", one_line(self.text))
         object.__setattr__(self, "speaker", _optional_line(self.speaker))
+        object.__setattr__(self, "words", tuple(self.words))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "speaker": self.speaker,
             "text": self.text,
             "estimated": self.estimated,
         }
+        if self.words:
+            data["words"] = [w.to_dict() for w in self.words]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Utterance:
@@ -115,12 +172,16 @@ class Utterance:
             raise FormatError(f"utterance times must be seconds from 0 to {MAX_SECONDS:,} "
                               f"({MAX_SECONDS // 3600} hours), not {data['start']!r}, {data['end']!r}")
         speaker = data.get("speaker")
+        words = data.get("words") or []
+        if not isinstance(words, list):
+            raise FormatError("an utterance's 'words' must be a list")
         return cls(
             start=start,
             end=end,
             text=text,
             speaker=None if speaker in (None, "") else str(speaker),
             estimated=bool(data.get("estimated", False)),
+            words=tuple(Word.from_dict(w) for w in words),
         )
 
     @property
@@ -202,9 +263,7 @@ class Transcript:
     def from_dict(cls, data: Any) -> Transcript:
         if not isinstance(data, dict):
             raise FormatError("canonical transcript JSON must be an object")
-        schema = data.get("schema")
-        if schema != SCHEMA:
-            raise FormatError(f"unsupported transcript schema {schema!r} (this Banana reads {SCHEMA})")
+        data = migrate(data)
         utterances = data.get("utterances")
         if not isinstance(utterances, list) or not all(isinstance(u, dict) for u in utterances):
             raise FormatError("'utterances' must be a list of objects")
@@ -245,6 +304,27 @@ class Transcript:
         except RecursionError:
             raise FormatError("invalid JSON: nested too deeply") from None
         return cls.from_dict(data)
+
+
+def _from_schema_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 had no word timings; its utterances read as they are."""
+    return {**data, "schema": 2}
+
+
+# MIGRATIONS[n] turns schema n into schema n + 1; a transcript is read by running the
+# migrations from its schema up to SCHEMA (llm's numbered-migration pattern).
+MIGRATIONS = {1: _from_schema_1}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Canonical JSON of any schema this Banana knows, brought up to ``SCHEMA``."""
+    schema = data.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema <= SCHEMA:
+        raise FormatError(f"unsupported transcript schema {schema!r} (this Banana reads 1 to {SCHEMA})")
+    while schema < SCHEMA:
+        data = MIGRATIONS[schema](data)
+        schema = data["schema"]
+    return data
 
 
 def speakers_in_order(utterances) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ def whisper_model(checkpoint):
 def whisper_result(checkpoint, samples, **options):
     """What whisper itself makes of the samples with the same model and FAST options."""
     return whisper.transcribe(whisper_model(checkpoint), samples, fp16=False, language="en", temperature=0.0,
-                              sample_len=24, **options)
+                              sample_len=24, condition_on_previous_text=False, **options)
 
 
 def whisper_segments(checkpoint, samples):
@@ -120,7 +120,7 @@ def test_prompt_from_library_uses_the_hosts(cli, library, tmp_path, tiny_checkpo
     result = cli("transcribe", audio_file(tmp_path, "ep-1.wav"), "--model", tiny_checkpoint, *FAST,
                  "--prompt", "Banana Data", "--prompt-from-library")
     assert result.exit_code == 0, result.output
-    assert "Prompt: Banana Data, Ana Lima, Bo Chen" in result.stderr
+    assert "Prompt: Banana Data. Welcome to the show with Ana Lima and Bo Chen." in result.stderr
     assert Library(library).load("ep-1").source == f"whisper:{tiny_checkpoint}"
 
 
@@ -159,6 +159,11 @@ def test_a_missing_model_offline_is_one_line_naming_the_file(cli, library, tmp_p
     monkeypatch.delenv("NO_PROXY", raising=False)
     path = audio_file(tmp_path, "ep.wav")
     result = cli("transcribe", path, "--model", "base", "--model-dir", tmp_path / "models")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("Error: faster-whisper model 'base' is not in ")
+    assert f"directory (model.bin, config.json, tokenizer.json) at {tmp_path / 'models' / 'base'}" in lines[-1]
+    result = cli("transcribe", path, "--model", "base", "--model-dir", tmp_path / "models", "--engine", "whisper")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[-1].startswith("Error: whisper model 'base' is not in ")

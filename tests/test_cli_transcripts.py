@@ -27,7 +27,7 @@ def test_import_stores_canonical_json_and_prints_slug(cli, library):
     slug = "s03e01-deepfakes-and-data-upskilling"
     assert result.exit_code == 0 and result.output.strip() == slug
     stored = json.loads((library / slug / "transcript.json").read_text())
-    assert stored["schema"] == 1 and len(stored["utterances"]) == 74
+    assert stored["schema"] == 2 and len(stored["utterances"]) == 74
     assert set(stored) >= {"schema", "title", "show", "speakers", "language", "duration", "source", "utterances"}
     assert set(stored["utterances"][0]) == {"start", "end", "speaker", "text", "estimated"}
     assert Transcript.from_dict(stored) == read_transcript(BANANA_DATA)
@@ -121,7 +121,7 @@ def test_show_prints_speakers_and_times_and_json(cli):
     assert "Deepfakes and Data Upskilling" in text
     assert "~00:00:00 Triveni Gandhi: You're listening to the Banana Data podcast" in text
     data = json.loads(cli("show", "ep", "--json").output)
-    assert data["schema"] == 1 and data["speakers"] == ["Triveni Gandhi", "Will Nowak"]
+    assert data["schema"] == 2 and data["speakers"] == ["Triveni Gandhi", "Will Nowak"]
 
 
 def test_list_and_library_option(cli, tmp_path):

@@ -39,9 +39,44 @@ def offline(monkeypatch):
 @pytest.mark.parametrize("name, file", [("tiny", "tiny.pt"), ("base.en", "base.en.pt"),
                                         ("large", "large-v3.pt"), ("turbo", "large-v3-turbo.pt")])
 def test_official_names_expect_whispers_file_in_the_model_dir(tmp_path, name, file):
-    spec = tr.resolve_model(name, model_dir=tmp_path)
+    spec = tr.resolve_model(name, model_dir=tmp_path, engine="whisper")
     assert spec.checkpoint is None and spec.expected_file == tmp_path / file
     assert spec.label == f"whisper:{name}" and spec.url.endswith("/" + file)
+
+
+def test_faster_whisper_looks_for_a_model_directory_named_after_the_model(tmp_path):
+    spec = tr.resolve_model("tiny.en", model_dir=tmp_path, engine="faster-whisper")
+    assert spec.expected_file == tmp_path / "tiny.en" and spec.label == "faster-whisper:tiny.en"
+    assert not spec.present
+
+
+def test_the_default_engine_is_the_fastest_installed_that_has_the_model(tmp_path):
+    assert tr.installed_engines() == ("faster-whisper", "whisper")
+    assert tr.resolve_model("tiny", model_dir=tmp_path).engine == "faster-whisper"  # neither has it
+    (tmp_path / "tiny.pt").write_bytes(b"")  # openai-whisper's file is there
+    assert tr.resolve_model("tiny", model_dir=tmp_path).engine == "whisper"
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "model.bin").write_bytes(b"")
+    (tmp_path / "tiny" / "config.json").write_text("{}")
+    assert tr.resolve_model("tiny", model_dir=tmp_path).engine == "faster-whisper"  # both: the faster
+
+
+def test_a_ctranslate2_directory_is_a_model_for_faster_whisper_only(tmp_path, tiny_checkpoint):  # noqa: F811
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"")
+    (folder / "config.json").write_text("{}")
+    spec = tr.resolve_model(str(folder))
+    assert spec.engine == "faster-whisper" and spec.checkpoint == folder
+    assert tr.resolve_model(str(folder / "model.bin")).checkpoint == folder
+    assert tr.resolve_model("my-model", model_dir=tmp_path).checkpoint == folder
+    with pytest.raises(ModelError, match="--engine whisper cannot load .* it is a CTranslate2 model "
+                                         "directory; use --engine faster-whisper"):
+        tr.resolve_model(str(folder), engine="whisper")
+    with pytest.raises(ModelError, match="it is an openai-whisper checkpoint; use --engine whisper"):
+        tr.resolve_model(str(tiny_checkpoint), engine="faster-whisper")
+    with pytest.raises(ModelError, match="is a directory but not a CTranslate2 model"):
+        tr.resolve_model(str(tmp_path))
 
 
 def test_default_model_and_cache_follow_the_environment(monkeypatch, tmp_path):
@@ -74,7 +109,7 @@ def test_unknown_models_are_model_errors(model, words):
 
 
 def test_a_missing_model_offline_names_the_file_and_where_to_put_it(tmp_path, offline):
-    spec = tr.resolve_model("tiny", model_dir=tmp_path / "models")
+    spec = tr.resolve_model("tiny", model_dir=tmp_path / "models", engine="whisper")
     with pytest.raises(ModelError) as info:
         tr.load_model(spec, device="cpu")
     message = str(info.value)
@@ -82,6 +117,18 @@ def test_a_missing_model_offline_names_the_file_and_where_to_put_it(tmp_path, of
     assert f"put it at {tmp_path / 'models' / 'tiny.pt'}" in message
     assert "openaipublic" in message and "--model-dir" in message
     assert not (tmp_path / "models" / "tiny.pt").exists()  # no partial download left behind
+
+
+def test_a_missing_ctranslate2_model_offline_names_the_folder_to_put_it_in(tmp_path, offline):
+    spec = tr.resolve_model("tiny.en", model_dir=tmp_path / "models")
+    assert spec.engine == "faster-whisper"
+    with pytest.raises(ModelError) as info:
+        tr.load_model(spec, device="cpu")
+    message = str(info.value)
+    assert "\n" not in message and "could not be downloaded" in message
+    assert f"put the CTranslate2 model directory (model.bin, config.json, tokenizer.json) at " \
+           f"{tmp_path / 'models' / 'tiny.en'}" in message
+    assert not (tmp_path / "models" / "tiny.en").exists()  # no partial download left behind
 
 
 def test_a_corrupt_checkpoint_is_a_model_error(tmp_path):
@@ -119,7 +166,7 @@ def test_cuda_is_refused_when_absent():
 
 
 def test_checkpoint_loads_on_cpu(model):
-    assert str(model.device) == "cpu" and model.dims.n_text_state == 64
+    assert model.device == "cpu" and model.engine == "whisper" and model.model.dims.n_text_state == 64
 
 
 @pytest.mark.parametrize("given, code", [("en", "en"), ("English", "en"), (" german ", "de"), (None, None)])
@@ -142,65 +189,71 @@ def test_prompt_tokens_are_counted_with_the_models_tokenizer(model):
     from whisper.tokenizer import get_tokenizer
 
     text = "Triveni Gandhi, Will Nowak, autoencoder, deepfakes"
-    tokenizer = get_tokenizer(True, num_languages=model.num_languages)
+    tokenizer = get_tokenizer(True, num_languages=model.model.num_languages)
     assert tr.count_prompt_tokens(model, text) == len(tokenizer.encode(" " + text))
 
 
-def test_fit_prompt_stays_within_budget_keeping_order_and_dropping_repeats(model):
-    terms = ["Ana Lima", "Bo Chen", "ana lima"] + [f"term{i} with several extra words" for i in range(200)]
-    prompt = tr.fit_prompt(model, terms, lead="Banana Data podcast")
-    assert prompt.startswith("Banana Data podcast, Ana Lima, Bo Chen, term0 with")
-    assert prompt.lower().count("ana lima") == 1
+def test_library_prompt_is_a_sentence_naming_the_show_the_hosts_and_the_terms(model):
+    prompt = tr.library_prompt(model, show="Banana Data", hosts=["Triveni Gandhi", "Will Nowak"],
+                               terms=["autoencoder neural networks", "deepfakes"])
+    assert prompt == ("Welcome to the Banana Data podcast with Triveni Gandhi and Will Nowak. "
+                      "Today we talk about autoencoder neural networks and deepfakes.")
+    assert tr.library_prompt(model, hosts=["Ana Lima"]) == "Welcome to the show with Ana Lima."
+    assert tr.library_prompt(model, show="The Changelog Podcast") == "Welcome to The Changelog Podcast."
+    assert tr.library_prompt(model, hosts=["Ana Lima"], lead="Banana Data") == \
+        "Banana Data. Welcome to the show with Ana Lima."
+    assert tr.library_prompt(model) == ""
+
+
+def test_library_prompt_keeps_the_terms_that_fit_the_budget_in_order_without_repeats(model):
+    terms = ["lazy evaluation", "Lazy Evaluation"] + [f"term{i} with several extra words" for i in range(200)]
+    prompt = tr.library_prompt(model, show="Banana Data", hosts=["Ana Lima", "Bo Chen"], terms=terms)
+    assert prompt.startswith("Welcome to the Banana Data podcast with Ana Lima and Bo Chen. Today we "
+                             "talk about lazy evaluation, term0 with several extra words, term1 with")
+    assert prompt.lower().count("lazy evaluation") == 1 and prompt.endswith(".")
     used = tr.count_prompt_tokens(model, prompt)
-    assert tr.prompt_budget_tokens(model) - 10 < used <= tr.prompt_budget_tokens(model)
-
-
-def test_library_prompt_names_the_hosts_then_the_terms(model):
-    assert tr.library_prompt(model, ["Ana Lima", "Bo Chen"], []) == "Ana Lima, Bo Chen"
-    prompt = tr.library_prompt(model, ["Triveni Gandhi", "Will Nowak"],
-                               ["autoencoder neural networks"], lead="Banana Data")
-    assert prompt == "Banana Data, Triveni Gandhi, Will Nowak, autoencoder neural networks"
+    assert tr.prompt_budget_tokens(model) - 12 < used <= tr.prompt_budget_tokens(model)
 
 
 # -- transcription ------------------------------------------------------------------
 
-FAST = dict(language="en", temperature=0.0, max_tokens=24)
+FAST = dict(language="en", temperature=0.0, max_tokens=24, beam_size=1)
 
 
 def test_transcript_is_whispers_segments_with_the_audio_duration(model, tiny_checkpoint):  # noqa: F811
     samples = noise(35.0, rate=SAMPLE_RATE_HZ, amplitude=0.2, seed=3)  # two 30-second windows
     seen: list[float] = []
-    result = tr.transcribe(model, samples, source="whisper:test", title="Noise", progress=seen.append, **FAST)
-    expected = whisper.transcribe(model, samples, fp16=False, language="en", temperature=0.0,
-                                  sample_len=24)
+    t = tr.transcribe(model, samples, source="whisper:test", title="Noise", progress=seen.append,
+                      word_timestamps=False, **FAST)
+    expected = whisper.transcribe(model.model, samples, fp16=False, language="en", temperature=0.0,
+                                  sample_len=24, condition_on_previous_text=False)
     segments = [s for s in expected["segments"] if s["text"].strip()]
     assert segments, "the random model produced no text; the test would prove nothing"
-    t = result.transcript
     assert [u.text for u in t.utterances] == [" ".join(s["text"].split()) for s in segments]
     assert [(u.start, u.end) for u in t.utterances] == [
         (pytest.approx(s["start"]), pytest.approx(min(s["end"], 35.0))) for s in segments]
     assert t.duration == 35.0 and t.source == "whisper:test" and t.title == "Noise" and t.language == "en"
     assert all(u.speaker is None and not u.estimated for u in t.utterances)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(35.0)  # progress in audio seconds
-    assert result.words == ()
+    assert all(u.words == () for u in t.utterances)
 
 
 def test_word_timestamps_give_words_inside_the_segments(model):
     # one second: with word timestamps whisper seeks to the last word's end, and a random
     # model's words end early, so longer audio means many more windows (and seconds)
     samples = tone(1.0, rate=SAMPLE_RATE_HZ, freq_hz=300.0)
-    result = tr.transcribe(model, samples, source="s", word_timestamps=True, **FAST)
-    assert result.words, "word timestamps were asked for"
-    assert all(0.0 <= w.start <= w.end <= 1.0 for w in result.words)
-    spans = [(u.start, u.end) for u in result.transcript.utterances]
-    assert all(any(s - 0.01 <= w.start <= e + 0.01 for s, e in spans) for w in result.words)
+    t = tr.transcribe(model, samples, source="s", word_timestamps=True, **FAST)
+    words = [w for u in t.utterances for w in u.words]
+    assert words, "word timestamps were asked for"
+    assert all(0.0 <= w.start <= w.end <= 1.0 for w in words)
+    assert all(u.start - 0.01 <= w.start <= u.end + 0.01 for u in t.utterances for w in u.words)
 
 
 def test_silence_gives_an_empty_transcript_without_running_the_model(tmp_path):
     path = write_audio(tmp_path / "quiet.wav", np.zeros(3 * 16000, dtype=np.float32), rate=16000)
     samples = load_audio(path)
-    result = tr.transcribe(None, samples, source="whisper:none")  # model is never touched
-    assert result.transcript.utterances == () and result.transcript.duration == 3.0
+    t = tr.transcribe(None, samples, source="whisper:none")  # model is never touched
+    assert t.utterances == () and t.duration == 3.0
 
 
 def test_segments_are_clamped_to_the_audio_and_blank_ones_dropped():
@@ -223,5 +276,6 @@ def test_progress_hook_is_removed_after_a_failure(model):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        tr.transcribe(model, noise(2.0, rate=SAMPLE_RATE_HZ, amplitude=0.2), source="s", progress=stop, **FAST)
+        tr.transcribe(model, noise(2.0, rate=SAMPLE_RATE_HZ, amplitude=0.2), source="s", progress=stop,
+                      word_timestamps=False, **FAST)
     assert module.tqdm is original

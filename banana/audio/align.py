@@ -16,12 +16,10 @@ interpolated times and keep ``estimated=True``.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from banana.errors import FormatError
@@ -161,27 +159,34 @@ def words_from_whisper(result: dict[str, Any]) -> list[TimedWord]:
     return words
 
 
-def whisper_words_in_file(path: Path) -> list[TimedWord]:
-    """Word timings when ``path`` is whisper JSON written with word timestamps, else []."""
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return []
-    return words_from_whisper(data) if isinstance(data, dict) else []
+def stored_words(transcript: Transcript) -> list[TimedWord]:
+    """The speech model's word timings kept in a transcript (``Utterance.words``: a
+    stored episode from ``banana transcribe``, whisper JSON with word timestamps), as
+    normalised timed words; empty when any utterance with text has none (then word
+    times are interpolated within the utterances instead)."""
+    words: list[TimedWord] = []
+    for u in transcript.utterances:
+        if not u.words:
+            if normalise(u.text):
+                return []
+            continue
+        for w in u.words:
+            for token in normalise(w.text):
+                words.append(TimedWord(w.start, w.end, token))
+    return words
 
 
 def align(published: Transcript, timed: Transcript, *,
           words: Sequence[TimedWord] | None = None) -> Alignment:
     """Give every utterance of ``published`` times measured from ``timed``.
 
-    ``words`` are word timings of the timed audio when known (whisper with word
-    timestamps); otherwise they are interpolated within ``timed``'s utterances.
+    ``words`` are word timings of the timed audio; by default those ``timed`` keeps
+    (``stored_words``), and when it keeps none they are interpolated within its
+    utterances.
     Raises FormatError when the two transcripts share too few words to be the same
     episode.
     """
-    given = [w for w in words or () if w.text]
+    given = [w for w in (stored_words(timed) if words is None else words) if w.text]
     tokens = [] if given else _cue_tokens(timed)
     timed_texts = [w.text for w in given] if given else [t.text for t in tokens]
     pub_tokens: list[str] = []

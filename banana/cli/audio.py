@@ -10,7 +10,8 @@ from rich.progress import ProgressColumn
 from rich.text import Text
 
 from banana.audio.align import Alignment
-from banana.audio.transcribe import normalise_language
+from banana.audio.diarize import parse_speakers
+from banana.audio.transcribe import DEFAULT_BEAM_SIZE, ENGINES, normalise_language
 from banana.cli import pass_library
 from banana.cli._render import err_console, print_error, print_json, progress_bar
 from banana.cli.options import INPUT_FILES, audio_url_option, slug_option
@@ -52,6 +53,37 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+def _speakers(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
+    try:
+        return parse_speakers(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def engine_options(command):
+    """``--engine``, ``--model``, ``--model-dir``: shared by ``transcribe`` and ``process``."""
+    for option in reversed((
+        click.option("--engine", type=click.Choice(ENGINES),
+                     help="faster-whisper (CTranslate2, int8 on CPU) or whisper (openai-whisper, "
+                          "PyTorch) [default: the fastest installed that has the model]."),
+        click.option("--model", metavar="NAME|PATH",
+                     help="A model name (tiny, base, small, medium, large-v3, turbo, *.en), an "
+                          "openai-whisper checkpoint file or a CTranslate2 model directory "
+                          "[default: base, or $BANANA_WHISPER_MODEL]."),
+        click.option("--model-dir", type=click.Path(path_type=Path),
+                     help="Folder holding models: NAME.pt (openai-whisper) and NAME/ (CTranslate2); "
+                          "missing official models are downloaded there [default: ~/.cache/whisper]."),
+        click.option("--speakers", callback=_speakers, default="auto", show_default=True,
+                     metavar="auto|N|none",
+                     help="Find who spoke (voice activity, speaker embeddings, clustering): auto "
+                          "counts the speakers, N fixes the number, none skips it. Hosts who "
+                          "introduce themselves (\"I'm Triveni\") get their names from the show's "
+                          "profile; others are Speaker 1, Speaker 2."),
+    )):
+        command = option(command)
+    return command
+
+
 def _report_alignment(alignment: Alignment) -> None:
     err_console.print(
         f"Aligned {alignment.utterances} utterances: {alignment.word_share:.1%} of words matched "
@@ -61,20 +93,19 @@ def _report_alignment(alignment: Alignment) -> None:
 
 @click.command()
 @click.argument("audio", nargs=-1, required=True, type=INPUT_FILES)
-@click.option("--model", metavar="NAME|PATH",
-              help="A whisper model name (tiny, base, small, medium, large-v3, turbo, *.en) or a "
-                   "checkpoint file [default: base, or $BANANA_WHISPER_MODEL].")
-@click.option("--model-dir", type=click.Path(path_type=Path),
-              help="Folder holding model files NAME.pt; missing official models are downloaded "
-                   "there [default: whisper's cache, ~/.cache/whisper].")
+@engine_options
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where to run the model; auto uses CUDA when available.")
 @click.option("--language", callback=_language, help="Spoken language (en, English, ...) [default: detect].")
 @click.option("--prompt", help="Initial prompt: names and terms whisper should spell your way.")
 @click.option("--prompt-from-library", is_flag=True,
-              help="Build the prompt from the library's hosts' names and glossary terms.")
-@click.option("--word-timestamps", is_flag=True,
-              help="Time every word (sharper segment edges and --align-to times; slower).")
+              help="Prompt with a sentence naming the show, its hosts and the terms it has "
+                   "explained (from the library and the show's profile).")
+@click.option("--word-timestamps/--no-word-timestamps", default=True, show_default=True,
+              help="Time every word and keep the timings in the transcript (sharper utterance "
+                   "edges, better alignment, speakers split mid-segment).")
+@click.option("--beam-size", type=click.IntRange(1, 16), default=DEFAULT_BEAM_SIZE, show_default=True,
+              metavar="N", help="Beam search width; 1 decodes greedily (faster, more errors).")
 @click.option("--temperature", type=click.FloatRange(0.0, 1.0),
               help="Decode each window once at this temperature instead of whisper's fallback "
                    "schedule (0 is fastest).")
@@ -92,25 +123,28 @@ def _report_alignment(alignment: Alignment) -> None:
               help="Store this published transcript (slug or file) with times aligned to the audio "
                    "(one file only).")
 @pass_library
-def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, model_dir: Path | None,
+def transcribe(library: Library, audio: tuple[Path, ...], engine: str | None, model: str | None,
+               model_dir: Path | None, speakers: int | str | None,
                device: str, language: str | None, prompt: str | None, prompt_from_library: bool,
-               word_timestamps: bool, temperature: float | None, max_tokens: int | None,
+               word_timestamps: bool, beam_size: int, temperature: float | None, max_tokens: int | None,
                slug: str | None, title: str | None,
                show_name: str | None, audio_url: str | None, exports: tuple[str, ...],
                align_to: str | None) -> None:
     """Transcribe audio files with whisper and store the transcripts in the library.
 
     Reads mp3, m4a/aac, ogg/opus, flac and wav (decoded with PyAV; no ffmpeg needed).
-    Each file becomes an episode named after the file, with measured times and the
-    model in its source. A file that cannot be decoded is reported and skipped; the
-    exit code is 1 if any was. Ctrl-C stores nothing for the file in progress.
+    Each file becomes an episode named after the file, with measured times, each
+    word's timing, the speakers found (unless --align-to gives them) and the model
+    in its source. A file that cannot be decoded is reported and skipped; the exit
+    code is 1 if any was. Ctrl-C stores nothing for the file in progress.
 
     \b
     Examples:
       banana transcribe episode-12.mp3
       banana transcribe season2/*.mp3 --model small --language en --export srt,vtt
-      banana transcribe ep.m4a --prompt-from-library --word-timestamps
+      banana transcribe ep.m4a --prompt-from-library --speakers 2
       banana transcribe ep.mp3 --align-to published-ep.txt --slug s03e01
+      banana transcribe ep.ogg --model ./models/tiny.en --engine faster-whisper
       banana transcribe ep.ogg --model ./checkpoints/my-whisper.pt
     """
     single = {"--slug": slug, "--title": title, "--audio-url": audio_url, "--align-to": align_to}
@@ -124,7 +158,9 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
     transcriber = Transcriber(model, model_dir=model_dir, device=device, language=language,
                               prompt=prompt, prompt_from_library=prompt_from_library,
                               word_timestamps=word_timestamps, temperature=temperature,
-                              max_tokens=max_tokens)  # a bad model name is refused here
+                              max_tokens=max_tokens, engine=engine, beam_size=beam_size,
+                              speakers=None if align_to is not None else speakers,
+                              show=show_name or "")  # a bad model name is refused here
     failures = stored = 0
     with progress_bar(unit_column=AudioSecondsColumn()) as progress:
         pending: str | None = None  # what Ctrl-C would interrupt
@@ -138,7 +174,7 @@ def transcribe(library: Library, audio: tuple[Path, ...], model: str | None, mod
                     if stage == "load":
                         progress.update(task, description=f"Loading {escape(transcriber.spec.label)}")
                         return
-                    verb = "Decoding" if stage == "decode" else "Transcribing"
+                    verb = {"decode": "Decoding", "diarize": "Finding speakers in"}.get(stage, "Transcribing")
                     if stage == "transcribe" and done == 0:
                         if transcriber.used_prompt and prompt_from_library and not shown["prompt"]:
                             err_console.print(f"Prompt: {escape(transcriber.used_prompt)}")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, progress_bar
+from banana.cli.audio import engine_options
 from banana.cli.options import INPUT_FILES
 from banana.library import Library
 from banana.pipeline import STAGES, Transcriber, is_audio, process as run, sample_paths, totals
@@ -18,12 +19,12 @@ from banana.transcript import format_timestamp
 
 @click.command()
 @click.argument("inputs", nargs=-1, type=INPUT_FILES)
-@click.option("--model", help="Whisper model name or checkpoint path, for audio inputs "
-              "[default: $BANANA_WHISPER_MODEL or the CPU default].")
-@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder holding whisper checkpoints (<name>.pt).")
+@engine_options
+@click.option("--prompt-from-library", is_flag=True,
+              help="For audio: prompt whisper with the show's name, hosts and explained terms.")
 @pass_library
-def process(library: Library, inputs: tuple[Path, ...], model: str | None, model_dir: Path | None) -> None:
+def process(library: Library, inputs: tuple[Path, ...], engine: str | None, model: str | None,
+            model_dir: Path | None, speakers: int | str | None, prompt_from_library: bool) -> None:
     """Turn episodes into everything a host publishes, in one go.
 
     For each INPUT: transcribe it (audio) or import it (a transcript), analyse it
@@ -36,12 +37,14 @@ def process(library: Library, inputs: tuple[Path, ...], model: str | None, model
     Examples:
       banana process
       banana process episode-12.mp3 --model base
+      banana process episode-13.mp3 --model ./models/tiny.en --speakers 2
       banana --library ~/podcast process transcripts/*.txt
     """
     paths = list(inputs) or sample_paths()
     transcriber = None
     if any(is_audio(p) for p in paths):  # a bad model name is refused before any work
-        transcriber = Transcriber(model, model_dir=model_dir)
+        transcriber = Transcriber(model, model_dir=model_dir, engine=engine, speakers=speakers,
+                                  prompt_from_library=prompt_from_library)
     with progress_bar(len(paths) > 0) as progress:
         task = progress.add_task("Processing", total=len(paths) * len(STAGES))
 

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from banana.errors import FormatError
 from banana.formats.base import Reader, Writer, clean
-from banana.transcript import MAX_SECONDS, Transcript, Utterance
+from banana.transcript import MAX_SECONDS, Transcript, Utterance, Word
 
 PODCAST_JSON_VERSION = "1.0.0"
 
@@ -82,8 +82,32 @@ class CanonicalJsonWriter(Writer):
         out.write(transcript.to_json())
 
 
+def _whisper_words(seg: dict) -> tuple[Word, ...]:
+    """A whisper segment's word timings (``--word_timestamps True``): {"word", "start",
+    "end", "probability"}; none when the list is missing or malformed (the segment's
+    own times still stand)."""
+    words = seg.get("words")
+    if not isinstance(words, list):
+        return ()
+    out = []
+    for w in words:
+        try:
+            start, end, text = float(w["start"]), float(w["end"]), str(w["word"])
+            probability = w.get("probability")
+            probability = None if probability is None else float(probability)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            return ()
+        if not (0 <= start <= MAX_SECONDS and 0 <= end <= MAX_SECONDS) or (
+                probability is not None and not 0 <= probability <= 1):
+            return ()
+        if text.strip():
+            out.append(Word(start, end, clean(text), probability))
+    return tuple(out)
+
+
 class WhisperJsonReader(Reader):
-    """openai-whisper's ``--output_format json``: {"text", "segments": [{"start", "end", "text"}], "language"}."""
+    """openai-whisper's ``--output_format json``: {"text", "segments": [{"start", "end", "text",
+    "words"?}], "language"}; word timings, when present, are kept with each utterance."""
 
     @staticmethod
     def detect(text: str) -> bool:
@@ -100,7 +124,8 @@ class WhisperJsonReader(Reader):
             start = _seconds(seg.get("start"), f"segment {i} start", name)
             end = max(start, _seconds(seg.get("end", start), f"segment {i} end", name))
             speaker = seg.get("speaker")  # whisperX-style diarised output carries one
-            utterances.append(Utterance(start, end, body, speaker=str(speaker) if speaker else None))
+            utterances.append(Utterance(start, end, body, speaker=str(speaker) if speaker else None,
+                                        words=_whisper_words(seg)))
         language = data.get("language")
         return Transcript.build(utterances, language=str(language) if language else None,
                                source=f"import:whisper-json:{name}")
