@@ -861,8 +861,7 @@ def run_feed_job(job: FeedJob, *, fetcher: Fetcher, transcriber: Transcriber | N
             if transcriber is None:
                 raise OptionError("this item needs transcribing: give a whisper --model")
             audio = fetcher.download(job.item.enclosure.url, _download_path(job)).path
-            transcript = transcriber(library, load_audio(audio), title=job.item.title,
-                                     show=job.show).transcript
+            transcript = transcriber(library, load_audio(audio), title=job.item.title, show=job.show)
             how = "transcribed"
         library.store(transcript, job.slug, origin=origin)
         _analyse(library, job.slug)
@@ -929,7 +928,9 @@ def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolic
             if options.address:
                 ray.init(address=options.address, **quiet)
             else:
-                ray.init(num_cpus=options.workers, include_dashboard=False, **quiet)
+                # a local Ray listens on loopback only: nothing of it is reachable from elsewhere
+                ray.init(num_cpus=options.workers, include_dashboard=False, _node_ip_address="127.0.0.1",
+                         **quiet)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise OptionError(f"cannot start or reach Ray ({one_line_error(exc)})") from None
         started = True

@@ -218,3 +218,23 @@ def podcast_feed(items: list[dict], *, title: str = "Loopback Show", base: str =
         out.append("    </item>\n")
     out.append("  </channel>\n</rss>\n")
     return "".join(out).encode("utf-8")
+
+
+def serve_audio_show(server: FeedServer, folder, count: int, *, seconds: float = 1.5,
+                     path: str = "/audio-feed.xml", title: str = "Audio Show") -> list[bytes]:
+    """``count`` short generated episodes (noise and a tone, each its own, as MP3)
+    served as enclosures of a feed at ``path``, for transcription; returns the audio."""
+    from whisper_fixtures import noise, tone, write_audio
+
+    rate = 16000
+    clips, items = [], []
+    for n in range(1, count + 1):
+        mix = noise(seconds, rate=rate, amplitude=0.15, seed=n) + \
+            tone(seconds, rate=rate, freq_hz=220.0 + 20 * n, amplitude=0.2)
+        data = write_audio(folder / f"ep{n}.mp3", mix, rate=rate).read_bytes()
+        clips.append(data)
+        server.routes[f"/audio/ep{n}.mp3"] = Route(data, "audio/mpeg", etag=f'"ep{n}"')
+        items.append(dict(n=n, title=f"Episode {n}", guid=f"ep-{n}", date=rss_date(n),
+                          enclosure=(server.url(f"/audio/ep{n}.mp3"), "audio/mpeg", len(data))))
+    server.routes[path] = Route(podcast_feed(items[::-1], title=title), "application/rss+xml", etag='"af1"')
+    return clips

@@ -8,8 +8,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from banana.audio.transcribe import normalise_language
+from banana.audio.transcribe import DEFAULT_BEAM_SIZE, normalise_language
 from banana.cli import pass_library
+from banana.cli.audio import engine_options
 from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.feeds.fetch import FetchPolicy
 from banana.feeds.store import FeedRecord
@@ -138,10 +139,12 @@ def show(library: Library, name: str, as_json: bool) -> None:
 
 @feed.command("update")
 @click.argument("names", nargs=-1, metavar="[FEED]...")
-@click.option("--model", metavar="NAME|PATH",
-              help="Whisper model for items without a transcript [default: base, or $BANANA_WHISPER_MODEL].")
-@click.option("--model-dir", type=click.Path(path_type=Path), help="Folder holding whisper checkpoints.")
+@engine_options
 @click.option("--language", help="Spoken language of items to transcribe [default: detect].")
+@click.option("--word-timestamps/--no-word-timestamps", default=True, show_default=True,
+              help="Time every word of transcribed items.")
+@click.option("--beam-size", type=click.IntRange(1, 16), default=DEFAULT_BEAM_SIZE, show_default=True,
+              help="Beam search width for transcribed items (1 is greedy, fastest).")
 @click.option("--temperature", type=click.FloatRange(0.0, 1.0), help="Decode once at this temperature.")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Longest decode per 30 s window, in tokens.")
 @click.option("--workers", type=click.IntRange(min=1),
@@ -157,11 +160,13 @@ def show(library: Library, name: str, as_json: bool) -> None:
               help="Tries after the first for timeouts, dropped connections and 5xx answers.")
 @click.option("--max-audio-mb", type=click.IntRange(min=1), default=2048, show_default=True,
               help="Refuse an enclosure larger than this.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (each item's outcome).")
 @pass_library
-def update(library: Library, names: tuple[str, ...], model: str | None, model_dir: Path | None,
-           language: str | None, temperature: float | None, max_tokens: int | None,
+def update(library: Library, names: tuple[str, ...], engine: str | None, model: str | None,
+           model_dir: Path | None, speakers: int | str | None, language: str | None, word_timestamps: bool,
+           beam_size: int, temperature: float | None, max_tokens: int | None,
            workers: int | None, ray_address: str | None, gpus_per_worker: float | None,
-           limit: int | None, timeout: float, retries: int, max_audio_mb: int) -> None:
+           limit: int | None, timeout: float, retries: int, max_audio_mb: int, as_json: bool) -> None:
     """Fetch followed feeds (each FEED, or all) and import every new item: the
     transcript the feed links (speakers kept), else the audio enclosure, downloaded
     and transcribed. Requests are conditional, so an unchanged feed costs one small
@@ -177,12 +182,13 @@ def update(library: Library, names: tuple[str, ...], model: str | None, model_di
       banana feed update my-show --workers 8
       banana feed update --ray-address ray://head:10001 --workers 32 --model large-v3
     """
-    whisper = {"model": model, "model_dir": model_dir, "temperature": temperature, "max_tokens": max_tokens,
-               "language": _language(language)}
+    whisper = {"engine": engine, "model": model, "model_dir": model_dir, "speakers": speakers,
+               "language": _language(language), "word_timestamps": word_timestamps, "beam_size": beam_size,
+               "temperature": temperature, "max_tokens": max_tokens}
     ray = RayOptions(workers=workers or 2, address=ray_address, gpus_per_worker=gpus_per_worker) \
         if (workers or ray_address) else None
     policy = FetchPolicy(timeout_seconds=timeout, retries=retries, max_audio_bytes=max_audio_mb * MB)
-    with progress_bar() as progress:
+    with progress_bar(not as_json) as progress:
         task = progress.add_task("Updating", total=None)
 
         def tick(what: str, done: int, total: int) -> None:
@@ -190,24 +196,28 @@ def update(library: Library, names: tuple[str, ...], model: str | None, model_di
 
         results = update_feeds(library, names, policy=policy, whisper=whisper, ray=ray, progress=tick,
                                limit=limit)
-    table = Table("feed", "fetched", "imported", "transcribed", "updated", "failed",
-                  title=f"Feeds updated in {escape(str(library.root))}")
     failed = 0
-    for r in results:
-        if r.error:
+    for r in results:  # each failure on one line of its own, whatever the output
+        for error in ([f"{r.name}: {r.error}"] if r.error else
+                      [f"{o.label}: {o.error}" for o in r.outcomes if o.error]):
             failed += 1
-            print_error(f"{r.name}: {r.error}")
-            continue
-        for o in r.outcomes:
-            if o.error:
-                failed += 1
-                print_error(f"{o.label}: {o.error}")
-        fetched = {200: "changed" if r.changed else "unchanged", 304: "not modified"}.get(
-            r.status, "changed" if r.changed else "unchanged")
-        table.add_row(escape(r.name), fetched, str(sum(o.how == "transcript" for o in r.outcomes)),
-                      str(sum(o.how == "transcribed" for o in r.outcomes)), str(r.refreshed),
-                      str(sum(o.how == "failed" for o in r.outcomes)))
-    console.print(table)
+            print_error(error)
+    if as_json:
+        print_json({"feeds": [{"name": r.name, "status": r.status, "changed": r.changed, "error": r.error,
+                               "refreshed": r.refreshed, "skipped": r.skipped,
+                               "items": [{"key": o.key, "slug": o.slug, "how": o.how, "error": o.error}
+                                         for o in r.outcomes]} for r in results]})
+    else:
+        table = Table("feed", "fetched", "imported", "transcribed", "updated", "failed",
+                      title=f"Feeds updated in {escape(str(library.root))}")
+        for r in results:
+            if r.error:
+                continue
+            fetched = "not modified" if r.status == 304 else ("changed" if r.changed else "unchanged")
+            table.add_row(escape(r.name), fetched, str(sum(o.how == "transcript" for o in r.outcomes)),
+                          str(sum(o.how == "transcribed" for o in r.outcomes)), str(r.refreshed),
+                          str(sum(o.how == "failed" for o in r.outcomes)))
+        console.print(table)
     if failed:
         err_console.print(f"{failed} failed; they are tried again on the next update.")
         raise click.exceptions.Exit(1)
