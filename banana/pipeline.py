@@ -167,6 +167,7 @@ class Transcriber:
     spec: whisper.ModelSpec = field(init=False)
     used_prompt: str | None = field(init=False, default=None)
     hosts: tuple[str, ...] = field(init=False, default=())
+    hotwords: str | None = field(init=False, default=None)
     _loaded: whisper.SpeechModel | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -191,6 +192,7 @@ class Transcriber:
             self.used_prompt = whisper.library_prompt(
                 loaded, show=vocabulary.show, hosts=vocabulary.hosts, terms=vocabulary.terms,
                 lead=self.prompt or "") or None
+            self.hotwords = whisper.segment_hotwords(vocabulary.segments)
         self._loaded = loaded
 
     def __call__(self, library: Library, samples, *, progress: Callable[[float], None] | None = None,
@@ -203,7 +205,7 @@ class Transcriber:
             self._loaded, samples, source=self.spec.label, language=self.language,
             prompt=self.used_prompt, word_timestamps=self.word_timestamps,
             temperature=self.temperature, beam_size=self.beam_size, max_tokens=self.max_tokens,
-            progress=progress, **fields)
+            hotwords=self.hotwords, progress=progress, **fields)
         if self.speakers is None or not diarize_speakers or not transcript.utterances:
             return transcript
         found = diarize.diarize(samples, speakers=self.speakers, progress=diarize_progress)
@@ -310,6 +312,7 @@ class Vocabulary:
     show: str
     hosts: tuple[str, ...]
     terms: tuple[str, ...]
+    segments: tuple[str, ...] = ()  # titles of the segments the analysis will look for
 
 
 def show_vocabulary(library: Library, *, show: str = "") -> Vocabulary:

@@ -63,7 +63,7 @@ def whisperize(t: Transcript, *, size: int = WHISPER_CHUNK_WORDS) -> Transcript:
     return Transcript.build(utts, title=t.title)
 
 def write_audio(path: Path, samples: np.ndarray, *, rate: int | None = None, codec: str | None = None,
-                channels: int = 1) -> Path:
+                channels: int = 1, tags: dict[str, str] | None = None) -> Path:
     """Encode mono float samples with PyAV (the codec and rate follow the file's
     extension unless given); ``channels=2`` writes the same signal on both sides."""
     import av
@@ -74,6 +74,7 @@ def write_audio(path: Path, samples: np.ndarray, *, rate: int | None = None, cod
     layout = "stereo" if channels == 2 else "mono"
     planar = np.ascontiguousarray(np.tile(samples, (channels, 1)), dtype=np.float32)
     with av.open(str(path), "w") as out:
+        out.metadata.update(tags or {})
         stream = out.add_stream(codec, rate=rate, layout=layout)
         step = 1024
         for i in range(0, planar.shape[1], step):

@@ -232,6 +232,7 @@ class DecodeOptions:
     temperature: float | None = None  # None: whisper's fallback schedule 0.0, 0.2, ... 1.0
     beam_size: int = DEFAULT_BEAM_SIZE  # 1: greedy
     max_tokens: int | None = None  # per 30-second window
+    hotwords: str | None = None  # faster-whisper: before every window's prompt (openai-whisper has none)
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ class FasterWhisperModel(SpeechModel):
             language=options.language or None, initial_prompt=options.prompt or None,
             word_timestamps=options.word_timestamps, temperature=temperature,
             beam_size=options.beam_size, best_of=BEST_OF, vad_filter=False,
-            condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT)
+            condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT, hotwords=options.hotwords or None)
         if options.max_tokens is not None:  # the prompt and the new tokens share the context
             room = TEXT_CONTEXT_TOKENS - 4 - (self.count_tokens(options.prompt) if options.prompt else 0)
             kwargs["max_new_tokens"] = max(1, min(options.max_tokens, room))
@@ -481,14 +482,25 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".?!" else text + "."
 
 
+def segment_hotwords(segments: Sequence[str]) -> str | None:
+    """The show's segment titles ("In English Please, brain teaser"), which faster-whisper
+    puts before every window's prompt (``hotwords``): the names of recurring segments
+    are the cues the analysis looks for, said anywhere in an episode. (Put in the
+    initial prompt as a sentence, they made tiny.en drop its first 20 seconds.)"""
+    titles = list(dict.fromkeys(" ".join(t.split()) for t in segments if t.strip()))
+    if not titles:
+        return None
+    return ", ".join([titles[0], *(t[:1].lower() + t[1:] for t in titles[1:])])
+
+
 def library_prompt(model: SpeechModel, *, show: str = "", hosts: Sequence[str] = (),
                    terms: Sequence[str] = (), lead: str = "") -> str:
-    """The ``--prompt-from-library`` prompt: ``lead`` and then two sentences in the
+    """The ``--prompt-from-library`` prompt: ``lead`` and then short sentences in the
     style a transcript is written in, e.g. "Welcome to the Banana Data podcast with
     Triveni Gandhi and Will Nowak. Today we talk about autoencoder neural networks
-    and deepfakes." — the show's name, the hosts (``pipeline.library_vocabulary``
-    collects them) and as many explained terms, in order, as fit the model's prompt
-    budget. Terms are written as the show writes them (no digits turned to words or
+    and deepfakes." — the show's name, the hosts and as many explained terms, in
+    order, as fit the model's prompt budget (``pipeline.show_vocabulary`` collects
+    them). Terms are written as the show writes them (no digits turned to words or
     back)."""
     budget = model.prompt_budget
     show = " ".join(show.split())
@@ -626,6 +638,7 @@ def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
                language: str | None = None, prompt: str | None = None,
                word_timestamps: bool = True, temperature: float | None = None,
                beam_size: int = DEFAULT_BEAM_SIZE, max_tokens: int | None = None,
+               hotwords: str | None = None,
                progress: Callable[[float], None] | None = None, **fields: Any) -> Transcript:
     """Transcribe decoded audio (see ``banana.audio.load_audio``).
 
@@ -640,7 +653,8 @@ def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
         return Transcript.build((), duration=duration, source=source, language=language, **fields)
     assert model is not None
     options = DecodeOptions(language=language, prompt=prompt, word_timestamps=word_timestamps,
-                            temperature=temperature, beam_size=beam_size, max_tokens=max_tokens)
+                            temperature=temperature, beam_size=beam_size, max_tokens=max_tokens,
+                            hotwords=hotwords)
     segments, detected = model.segments(samples, options, progress=progress)
     return to_transcript(segments, duration=duration, source=source,
                          language=language or detected, **fields)

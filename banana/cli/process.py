@@ -20,8 +20,9 @@ from banana.transcript import format_timestamp
 @click.command()
 @click.argument("inputs", nargs=-1, type=INPUT_FILES)
 @engine_options
-@click.option("--prompt-from-library", is_flag=True,
-              help="For audio: prompt whisper with the show's name, hosts and explained terms.")
+@click.option("--prompt-from-library/--no-prompt-from-library", default=True, show_default=True,
+              help="For audio: prompt whisper with the show's name, hosts, segment titles and "
+                   "explained terms.")
 @pass_library
 def process(library: Library, inputs: tuple[Path, ...], engine: str | None, model: str | None,
             model_dir: Path | None, speakers: int | str | None, prompt_from_library: bool) -> None:
