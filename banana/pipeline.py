@@ -827,9 +827,10 @@ def _published_transcript(fetcher: Fetcher, item: Item) -> Transcript:
             got = fetcher.get(link.url, max_bytes=fetcher.policy.max_transcript_bytes,
                               type_problem=lambda media, link=link: transcript_type_problem(media, link.type))
             text = decode_text(got.content, got.url)
-            if "html" in (got.content_type or link.type):
+            html = "html" in (got.content_type or link.type)
+            if html:  # as "[time] Speaker: text" paragraphs, which the published-text reader takes
                 text = html_transcript_text(text, name=got.url)
-            transcript = parse_transcript(text, name=got.url)
+            transcript = parse_transcript(text, name=got.url, format="txt" if html else None)
         except BananaError as exc:
             errors.append(str(exc))
             continue

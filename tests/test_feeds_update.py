@@ -193,3 +193,34 @@ def test_a_feed_file_that_vanished_is_one_error(library, tmp_path):
     feed.unlink()
     [result] = update_feeds(lib)
     assert result.error == f"{feed}: no such file"
+
+
+def test_an_html_transcript_keeps_its_speakers_and_times(server, library):
+    page = ("<html><body><h1>Transcript</h1>"
+            "<cite>Ada Host:</cite><time>0:01</time><p>Welcome to the show about feeds.</p>"
+            "<cite>Bob Guest:</cite><time>0:07</time><p>Thanks, glad to be here today.</p>"
+            "<cite>Ada Host:</cite><time>0:12</time><p>Let us begin with the first question.</p>"
+            "</body></html>").encode()
+    server.routes["/t/1.html"] = Route(page, "text/html; charset=utf-8")
+    server.routes["/feed.xml"] = Route(podcast_feed([dict(
+        n=1, title="Html one", guid="h1", date=rss_date(1),
+        transcripts=[(server.url("/t/1.html"), "text/html")])]), "application/rss+xml")
+    lib = Library(library)
+    add_feed(lib, server.url("/feed.xml"))
+    [result] = update_feeds(lib, policy=quick())
+    assert [o.how for o in result.outcomes] == ["transcript"]
+    episode = lib.load("html-one")
+    assert [(u.start, u.speaker, u.text) for u in episode.utterances] == [
+        (1.0, "Ada Host", "Welcome to the show about feeds."),
+        (7.0, "Bob Guest", "Thanks, glad to be here today."),
+        (12.0, "Ada Host", "Let us begin with the first question.")]
+
+
+def test_enclosure_urls_with_spaces_and_accents_are_encoded(library, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(podcast_feed([dict(title="Spaces", guid="s1",
+                                        enclosure=("https://cdn.example.org/my show/épisode 1.mp3",
+                                                   "audio/mpeg", 1))]))
+    lib = Library(library)
+    record = add_feed(lib, str(feed))
+    assert record.feed.items[0].enclosure.url == "https://cdn.example.org/my%20show/%C3%A9pisode%201.mp3"

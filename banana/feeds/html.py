@@ -43,6 +43,10 @@ def html_transcript_text(markup: str, *, name: str = "transcript") -> str:
             label = f"{speaker}: " if speaker and not text.startswith(f"{speaker}:") else ""
             paragraphs.append(f"{prefix}{label}{text}")
             stamp = None
+    if not paragraphs:  # no paragraph markup: the page's lines of text (<br>, <div>)
+        for br in body.iter("br"):
+            br.tail = "\n" + (br.tail or "")
+        paragraphs = [" ".join(line.split()) for line in body.text_content().splitlines() if line.strip()]
     if not paragraphs:
-        raise FeedError(f"{name}: an HTML page with no transcript paragraphs")
+        raise FeedError(f"{name}: an HTML page with no transcript text")
     return "\n\n".join(paragraphs) + "\n"

@@ -36,7 +36,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import defusedxml.ElementTree as SafeET
 import feedparser
@@ -60,6 +60,7 @@ _CDATA_OR_COMMENT = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)", re.S)
 _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
 _BARE_AMPERSAND = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#x[0-9A-Fa-f]+;)")
 _TAG = re.compile(r"<[^>]*>")
+_URL_SAFE = "%:/?#[]@!$&()*+,;=~-._"  # what stays as written in a URL (quotes, spaces, '<' are encoded)
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 _LIVE_ITEM = re.compile(rb"<(?P<tag>[\w.-]+:liveItem)\b.*?</(?P=tag)\s*>", re.S)
 _SAFE_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
@@ -156,7 +157,9 @@ def _child_text(parent, tag: str) -> str:
 
 
 def _absolute(url: str | None, base: str | None) -> str | None:
-    url = (url or "").strip()
+    """``url`` resolved against ``base``, with what a URL cannot hold (spaces, quotes,
+    non-ASCII letters) percent-encoded, as browsers and podcast apps do."""
+    url = quote((url or "").strip(), safe=_URL_SAFE)
     if not url:
         return None
     if base and not urlsplit(url).scheme:
