@@ -99,7 +99,8 @@ def parse_weights(text: str) -> Weights:
         name, _, value = part.partition("=")
         if name not in known:
             raise SystemExit(f"--weights: no weight {name!r} (one of {', '.join(known)})")
-        changes[name] = int(value) if name == "near_tokens" else float(value)
+        kind = {"near_tokens": int, "spread": int, "phrase_in_bm25": lambda v: v == "1"}
+        changes[name] = kind.get(name, float)(value)
     return replace(Weights(), **changes)
 
 

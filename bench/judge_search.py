@@ -8,10 +8,13 @@
         seconds apart), biggest first: where a topic is discussed, to read and grade
     python bench/judge_search.py context LIBRARY EPISODE SECONDS [--before 60 --after 120]
         the talk around a moment, to judge it and set its start and end
-    python bench/judge_search.py pool QUERIES.json LIBRARY [--id ID]
+    python bench/judge_search.py pool QUERIES.json LIBRARY [--id ID] [--stemmers plural none porter]
         the top 10 of the old and the new ranking for each query, each hit marked with the
         moment it falls in (its grade), as judged not relevant, or as NOT JUDGED YET (with
         its context to read): the pool every hit of either ranking is judged from
+
+    python bench/judge_search.py review QUERIES.json LIBRARY
+        every hit judged not relevant, shown around its query words: to check the verdicts
 
 LIBRARY is a library folder built from the show's transcripts (bench_search_quality.py
 --work DIR keeps them as DIR/<show>).
@@ -87,12 +90,55 @@ def _context(library: Library, slug: str, seconds: float, before: float, after: 
             print(f"{mark}{u.start:7.0f} {format_timestamp(u.start):>8} [{turn}] {u.speaker}: {u.text}")
 
 
-def _pool(queries_file: Path, root: Path, only: str | None, width: int) -> None:
+def _around(utterances, seconds: float, query: str, width: int) -> str:
+    """The words of the utterance holding ``seconds`` around the first query word said
+    at or after that moment (a long utterance's hit may lie deep inside it)."""
+    from banana.search.query import parse_query
+    from banana.search.ranking import Matcher, mark
+    from banana.search.text import porter2
+
+    said = None
+    for u in utterances:  # the last one starting by then (times may overlap)
+        if u.start <= seconds + 1 and u.text.strip():
+            said = u
+    if said is None:
+        return ""
+    matchers = [Matcher.of(t, porter2) for t in parse_query(query).terms()]
+    marked = mark(said.text, matchers, porter2, stem_match=0.5)
+    share = (seconds - said.start) / (said.end - said.start) if said.end > said.start else 0.0
+    estimate = int(share * len(said.text))
+    starts = [marked.spans[i][0] for i, _, _, _ in marked.hits]
+    at = min(starts, key=lambda c: abs(c - estimate)) if starts else estimate
+    lo = max(0, at - width // 2)
+    return f"{said.speaker}: …{said.text[lo:at + width // 2]}…"
+
+
+def _review(queries_file: Path, root: Path, width: int) -> None:
+    """Every hit judged not relevant, shown around its query words, to check the verdicts."""
+    spec = load_queries(queries_file)
+    library = Library(root)
+    texts: dict[str, list] = {}
+    for q in spec["queries"]:
+        if not q["not_relevant"]:
+            continue
+        print(f"\n##### {q['id']} {q['query']!r}: {q['need']}")
+        for slug, start in q["not_relevant"]:
+            utterances = texts.setdefault(slug, library.load(slug).utterances)
+            print(f"  [{slug!r}, {start}] {_around(utterances, start, q['query'], width)}")
+
+
+def _pool(queries_file: Path, root: Path, only: str | None, width: int,
+          stemmers: list[str]) -> None:
     from banana.search.index import SearchIndex
 
     spec = load_queries(queries_file)
     library = Library(root)
     new = SearchIndex(library)
+    if "porter" in stemmers:
+        from bench_search_quality import porter_for_comparison
+        porter_for_comparison()
+    variants = {name: SearchIndex(library, path=root.parent / f"{root.name}.{name}.sqlite3",
+                                  stemmer=name) for name in stemmers}
     old = BaselineIndex(library, root.parent / f"{root.name}.old.sqlite3")
     if not old.path.exists():
         old.build()
@@ -102,6 +148,8 @@ def _pool(queries_file: Path, root: Path, only: str | None, width: int) -> None:
             continue
         hits = [("old", h.episode, h.start) for h in old.search(q["query"])]
         hits += [("new", h.episode, h.start) for h in new.search(q["query"]).hits]
+        for name, ix in variants.items():
+            hits += [(name, h.episode, h.start) for h in ix.search(q["query"]).hits]
         todo = {}
         for system, slug, start in hits:
             if covering(q, slug, start) is None:
@@ -111,9 +159,8 @@ def _pool(queries_file: Path, root: Path, only: str | None, width: int) -> None:
         print(f"\n##### {q['id']} [{q['kind']}] {q['query']!r}: {q['need']}")
         for (slug, start), systems in todo.items():
             utterances = texts.setdefault(slug, library.load(slug).utterances)
-            said = next((u for u in utterances if u.start <= start + 1 and u.end >= start - 1), None)
-            text = said.text[:width] if said else ""
-            print(f"  [{slug!r}, {start}] {'+'.join(systems)} {said.speaker if said else ''}: {text}")
+            print(f"  [{slug!r}, {start}] {'+'.join(systems)} "
+                  f"{_around(utterances, start, q['query'], width)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("library", type=Path)
     g.add_argument("pattern")
     g.add_argument("--max", type=int, default=40)
+    r = sub.add_parser("review")
+    r.add_argument("queries", type=Path)
+    r.add_argument("library", type=Path)
+    r.add_argument("--width", type=int, default=240)
     k = sub.add_parser("clusters")
     k.add_argument("library", type=Path)
     k.add_argument("pattern")
@@ -142,16 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("library", type=Path)
     p.add_argument("--id")
     p.add_argument("--width", type=int, default=260)
+    p.add_argument("--stemmers", nargs="*", default=[],
+                   help="also pool the new ranking with these stemmers' indexes (built by "
+                        "bench_search_quality.py --stemmers)")
     args = parser.parse_args(argv)
     if args.command == "grep":
         _grep(Library(args.library), args.pattern, args.max)
+    elif args.command == "review":
+        _review(args.queries, args.library, args.width)
     elif args.command == "clusters":
         _clusters(Library(args.library), args.pattern, args.gap, args.min, args.max,
                   args.samples, args.width)
     elif args.command == "context":
         _context(Library(args.library), args.episode, args.seconds, args.before, args.after)
     else:
-        _pool(args.queries, args.library, args.id, args.width)
+        _pool(args.queries, args.library, args.id, args.width, args.stemmers)
     return 0
 
 

@@ -390,6 +390,7 @@ class Archive:
 
         matching = required.expression(term) if required.scored_conjuncts else None
         scored, total = run(required.expression(term, scored=True), matching)
+        phrase = ranking.phrase_expression(required.terms(), stem) if required.plain else None
         any_words = False
         rest: list[tuple[int, float]] = []
         if len(scored) < wanted and required.plain and len(required.conjuncts) > 1:
@@ -414,9 +415,8 @@ class Archive:
             bonus.update(dict.fromkeys(self._matching(
                 conn, ranking.near_expression(required.terms(), stem, w.near_tokens), bounds),
                 w.proximity))
-        if w.phrase and required.plain:
-            bonus.update(dict.fromkeys(self._matching(
-                conn, ranking.phrase_expression(required.terms(), stem), bounds), w.phrase))
+        if w.phrase and phrase:
+            bonus.update(dict.fromkeys(self._matching(conn, phrase, bounds), w.phrase))
         people = self._people_coverage(conn, required, stem) if w.people else {}
         texts: dict[int, float] = {}
         if w.episode_text:
@@ -555,12 +555,16 @@ def _top(scored: list[tuple[int, float]], bonus: dict[int, float], people: dict[
     counts: dict[int, int] = {}
     for row_id, _ in taken:
         counts[episode_of(row_id)] = counts.get(episode_of(row_id), 0) + 1
+    chosen = [row_id for row_id, _ in taken]
     while heap and len(best) < limit:
         negative, row_id = heapq.heappop(heap)
         ep = episode_of(row_id)
         if per_episode is not None and counts.get(ep, 0) >= per_episode:
             continue
+        if any(abs(row_id - other) < w.spread for other in chosen):
+            continue  # the same stretch of talk as a better passage: one hit says it
         counts[ep] = counts.get(ep, 0) + 1
+        chosen.append(row_id)
         best.append((row_id, -negative))
     return best
 

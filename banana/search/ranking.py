@@ -23,6 +23,9 @@ requires "handle", "errors" and "go"); when fewer passages than asked for have a
 it requires, the passages with any of them are ranked after those (bm25 sums what
 each has), and a note says so.
 
+Two hits of one episode are ``SPREAD`` passages apart at least: the passage right
+after a hit is most often the same discussion, and one hit says where it is.
+
 A hit is a passage, shown by its best piece (the one holding the most query words,
 rarest first, exact before stems), with that piece's speaker and start time and a
 snippet of it around the matches, the matched words between HIGHLIGHT_OPEN and
@@ -60,7 +63,7 @@ class Weights:
     stems: float = 1.0
     who: float = 1.0
     phrase: float = 0.5
-    proximity: float = 0.25
+    proximity: float = 0.0
     near_tokens: int = 10
     episode: float = 1.0
     people: float = 2.0
@@ -69,6 +72,7 @@ class Weights:
     topics: float = 1.0
     topic_stems: float = 0.5
     frequent_share: float = 0.5
+    spread: int = 5  # two hits of one episode are at least this many passages apart
     stem_match: float = 0.5  # a piece's stem match counts this much of an exact one
 
 
