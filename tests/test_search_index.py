@@ -82,8 +82,10 @@ def lib(library) -> Library:
 
 @pytest.fixture
 def ix(lib) -> SearchIndex:
-    """EPISODES indexed: utterances only, so counts are exact (analysis is tested below)."""
-    ix = SearchIndex(lib, analysis=False)
+    """EPISODES indexed: utterances only, so counts are exact (analysis is tested below).
+    Every matching passage is a hit here, however close to another (``spread=1``):
+    these tests are about what matches."""
+    ix = SearchIndex(lib, analysis=False, weights=Weights(spread=1))
     ix.update()
     return ix
 
@@ -380,12 +382,17 @@ def test_at_most_three_hits_per_episode_unless_searching_one(library):
     lib = Library(library)
     lib.save(episode(*[(ANNA, f"Mango fact number {i}.") for i in range(5)]), "mangoes")
     lib.save(episode((BEN, "A mango, once.")), "other")
-    ix = SearchIndex(lib, analysis=False)
-    ix.update()
+    SearchIndex(lib, analysis=False).update()
+    ix = SearchIndex(lib, weights=Weights(spread=1))  # every passage may be a hit
     everywhere = ix.search("mango")
     assert [h.episode for h in everywhere.hits] == ["mangoes"] * 3 + ["other"]
     assert everywhere.total == 6
     assert len(ix.search("mango", episode="mangoes").hits) == 5
+    # By default two hits of one episode are five passages apart (one per discussion),
+    # unless the search is within the episode.
+    spread = SearchIndex(lib).search("mango")
+    assert [(h.episode, h.turn) for h in spread.hits] == [("mangoes", 0), ("other", 0)]
+    assert len(SearchIndex(lib).search("mango", episode="mangoes").hits) == 5
 
 
 def test_searches_reuse_a_connection_and_see_new_commits(ix, lib):
@@ -524,7 +531,7 @@ def test_long_plain_query_matches_exactly_and_scores_only_a_few_terms(library):
     texts = [" ".join(vocabulary[start:start + 120]) for start in range(0, 200, 20)]
     lib.save(episode(*[(ANNA, text) for text in texts]), "long")
     # Every word here is in most passages: require them all, as a query of rare words would.
-    ix = SearchIndex(lib, analysis=False, weights=Weights(frequent_share=1.0))
+    ix = SearchIndex(lib, analysis=False, weights=Weights(frequent_share=1.0, spread=1))
     ix.update()
     for first, count, repeat in [(0, 120, 1), (20, 100, 2), (40, 60, 3), (0, 140, 1)]:
         words = vocabulary[first:first + count] * repeat

@@ -561,7 +561,7 @@ def _top(scored: list[tuple[int, float]], bonus: dict[int, float], people: dict[
         ep = episode_of(row_id)
         if per_episode is not None and counts.get(ep, 0) >= per_episode:
             continue
-        if any(abs(row_id - other) < w.spread for other in chosen):
+        if per_episode is not None and any(abs(row_id - other) < w.spread for other in chosen):
             continue  # the same stretch of talk as a better passage: one hit says it
         counts[ep] = counts.get(ep, 0) + 1
         chosen.append(row_id)

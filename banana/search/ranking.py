@@ -23,8 +23,9 @@ requires "handle", "errors" and "go"); when fewer passages than asked for have a
 it requires, the passages with any of them are ranked after those (bm25 sums what
 each has), and a note says so.
 
-Two hits of one episode are ``SPREAD`` passages apart at least: the passage right
-after a hit is most often the same discussion, and one hit says where it is.
+Two hits of one episode are ``SPREAD`` passages apart at least (unless the search is
+within one episode): the passage right after a hit is most often the same discussion,
+and one hit says where it is.
 
 A hit is a passage, shown by its best piece (the one holding the most query words,
 rarest first, exact before stems), with that piece's speaker and start time and a
