@@ -2,9 +2,10 @@
 and the episode's own text (title, people, topics).
 
 * ``pieces``: one per utterance with words, its text made plain (``text.plain_text``);
-  a turn longer than ``PIECE_MAX_SECONDS`` is cut at sentence ends (or, for a sentence
-  longer still, between words) with times shared out by words, so a hit inside a
-  ten-minute monologue still lands on its moment.
+  a turn of more words than ``PIECE_MAX_SECONDS`` of talk holds (at a typical
+  ``WORDS_PER_SECOND``) is cut at sentence ends (or, for a sentence longer still,
+  between words) with times shared out by words, so a hit inside a ten-minute
+  monologue still lands on its moment.
 * ``passages``: consecutive pieces grouped greedily into ``PASSAGE_MIN_SECONDS`` to
   ``PASSAGE_MAX_SECONDS`` of talk, closed at every segment boundary the analysis found;
   a short tail joins the passage before it in the same segment. So a one-line turn is
@@ -32,7 +33,7 @@ from banana.transcript import WORDS_PER_SECOND, Transcript
 if TYPE_CHECKING:
     from banana.analysis import Analysis
 
-PIECE_MAX_SECONDS = 40.0  # a longer turn is cut into pieces of at most this much talk
+PIECE_MAX_SECONDS = 40.0  # a turn of more words than this much talk is cut into pieces
 PASSAGE_MIN_SECONDS = 20.0  # a passage holds at least this much talk (unless its segment is shorter)
 PASSAGE_MAX_SECONDS = 60.0  # ... and grows past this only by a short tail
 INTRO_PIECES = 40  # guests are looked for in the episode's opening pieces
@@ -74,11 +75,11 @@ def pieces(transcript: Transcript) -> list[Piece]:
         if not words:
             continue
         span = u.end - u.start
-        seconds = span if span > 0 else len(words) / WORDS_PER_SECOND
-        if seconds <= PIECE_MAX_SECONDS:
+        # Long in words, not in time: a few words over a long pause are one piece.
+        max_words = int(PIECE_MAX_SECONDS * WORDS_PER_SECOND)
+        if len(words) <= max_words:
             out.append(Piece(turn, u.speaker, u.start, u.end, text))
             continue
-        max_words = max(1, int(len(words) * PIECE_MAX_SECONDS / seconds))
         done = 0
         for chunk in _chunks(text, max_words):
             n = len(chunk.split())
