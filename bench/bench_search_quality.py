@@ -38,7 +38,7 @@ from banana.search.index import SearchIndex  # noqa: E402
 from banana.search.ranking import Weights  # noqa: E402
 
 from search_baseline import BaselineIndex  # noqa: E402
-from search_judged import KINDS, load_queries, ndcg, reciprocal_rank, unjudged  # noqa: E402
+from search_judged import KINDS, Snap, load_queries, ndcg, reciprocal_rank, unjudged  # noqa: E402
 
 QUERIES = REPO / "bench" / "search_queries"
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -70,12 +70,16 @@ def porter_for_comparison() -> None:
     search_text.STEMMERS["porter"] = stemmer.stem
 
 
-def score(spec: dict, search) -> dict[str, dict]:
+def utterance_starts(library: Library) -> Snap:
+    return Snap(lambda slug: [u.start for u in library.load(slug).utterances if u.text.strip()])
+
+
+def score(spec: dict, search, snap: Snap) -> dict[str, dict]:
     """query id -> its kind, nDCG@10, RR and unjudged hits, for a ``search(query)`` giving
-    (episode, seconds) hits best first."""
+    (episode, seconds) hits best first (each time moved to its utterance's start)."""
     out = {}
     for q in spec["queries"]:
-        hits = search(q["query"])[:K]
+        hits = [(slug, snap(slug, t)) for slug, t in search(q["query"])[:K]]
         out[q["id"]] = {"kind": q["kind"], "ndcg": ndcg(q, hits, K), "rr": reciprocal_rank(q, hits, K),
                         "unjudged": len(unjudged(q, hits))}
     return out
@@ -123,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     systems: dict[str, dict[str, dict]] = {}  # system -> show -> query id -> figures
     roles = {}
     for path in files:
-        spec = load_queries(path)
+        library = library_for(load_queries(path), args.work)
+        snap = utterance_starts(library)
+        spec = load_queries(path, snap)
         show, roles[spec["show"]] = spec["show"], spec["role"]
-        library = library_for(spec, args.work)
         old = BaselineIndex(library, args.work / f"{show}.old.sqlite3")
         if not old.path.exists():
             old.build()
@@ -143,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             runs[f"new, {text}"] = lambda q, ix=ix: [(h.episode, h.start)
                                                       for h in ix.search(q, limit=K).hits]
         for name, search in runs.items():
-            systems.setdefault(name, {})[show] = score(spec, search)
+            systems.setdefault(name, {})[show] = score(spec, search, snap)
     report(systems, roles, per_query=args.per_query)
     if args.json:
         args.json.write_text(json.dumps(systems, indent=1), encoding="utf-8")

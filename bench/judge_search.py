@@ -36,7 +36,7 @@ from banana.library import Library  # noqa: E402
 from banana.transcript import format_timestamp  # noqa: E402
 
 from search_baseline import BaselineIndex  # noqa: E402
-from search_judged import covering, load_queries  # noqa: E402
+from search_judged import Snap, covering, load_queries  # noqa: E402
 
 
 def _grep(library: Library, pattern: str, limit: int) -> None:
@@ -131,8 +131,9 @@ def _pool(queries_file: Path, root: Path, only: str | None, width: int,
           stemmers: list[str]) -> None:
     from banana.search.index import SearchIndex
 
-    spec = load_queries(queries_file)
     library = Library(root)
+    snap = Snap(lambda slug: [u.start for u in library.load(slug).utterances if u.text.strip()])
+    spec = load_queries(queries_file, snap)
     new = SearchIndex(library)
     if "porter" in stemmers:
         from bench_search_quality import porter_for_comparison
@@ -152,7 +153,7 @@ def _pool(queries_file: Path, root: Path, only: str | None, width: int,
             hits += [(name, h.episode, h.start) for h in ix.search(q["query"]).hits]
         todo = {}
         for system, slug, start in hits:
-            if covering(q, slug, start) is None:
+            if covering(q, slug, snap(slug, start)) is None:
                 todo.setdefault((slug, round(start)), []).append(system)
         if not todo:
             continue

@@ -19,18 +19,22 @@ of either ranking that were read and judged of no use, so the pool is complete.
 ``complete`` says the moments are all there is (a name query: the episodes the person
 was on, known from the transcripts' speakers): any other hit is not relevant.
 
-A hit counts for the first moment whose stretch holds its time (within
-``TOLERANCE_S`` before its start); each moment is credited once, so three hits in one
-moment score as one. nDCG@10 uses linear gains (the grade) over log2(rank + 1),
+Times are compared by utterance: a hit's time, and a moment's start, are moved back
+to the start of the utterance that holds them (``Snap``), so a hit anywhere in a
+judged utterance lands in its moment whichever piece of it a ranking shows (the old
+ranking shows whole utterances, the new one pieces of long ones). A hit counts for the
+first moment whose stretch holds its time (within ``TOLERANCE_S`` before its start);
+each moment is credited once, so three hits in one moment score as one. nDCG@10 uses linear gains (the grade) over log2(rank + 1),
 against the best order of the judged moments; MRR is 1 / the rank of the first hit
 in any moment (0 when none is in the top 10).
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,33 @@ TOLERANCE_S = 5.0  # a hit this far before a moment's start still lands in it
 KINDS = ("term", "phrase", "question", "name")
 
 
-def load_queries(path: Path) -> dict[str, Any]:
+class Snap:
+    """``snap(slug, seconds)``: the start of the utterance that holds ``seconds``."""
+
+    def __init__(self, starts_of: Callable[[str], list[float]]) -> None:
+        self.starts_of = starts_of
+        self.cache: dict[str, list[float]] = {}
+
+    def __call__(self, slug: str, seconds: float) -> float:
+        starts = self.cache.get(slug)
+        if starts is None:
+            starts = self.cache[slug] = sorted(self.starts_of(slug))
+        i = bisect.bisect_right(starts, seconds + 1.0) - 1  # (times were written rounded)
+        return starts[i] if i >= 0 else seconds
+
+
+def snapped(spec: dict[str, Any], snap: Snap | None) -> dict[str, Any]:
+    """The queries with every moment start and not-relevant time moved back to the
+    start of its utterance."""
+    if snap is None:
+        return spec
+    for q in spec["queries"]:
+        q["moments"] = [[m[0], snap(m[0], m[1]), m[2], m[3]] for m in q["moments"]]
+        q["not_relevant"] = [[slug, snap(slug, t)] for slug, t in q["not_relevant"]]
+    return spec
+
+
+def load_queries(path: Path, snap: Snap | None = None) -> dict[str, Any]:
     spec = json.loads(Path(path).read_text(encoding="utf-8"))
     ids = [q["id"] for q in spec["queries"]]
     if len(ids) != len(set(ids)):
@@ -51,7 +81,7 @@ def load_queries(path: Path) -> dict[str, Any]:
                 raise ValueError(f"{path}: {q['id']}: bad moment {m}")
         q.setdefault("not_relevant", [])
         q.setdefault("complete", False)
-    return spec
+    return snapped(spec, snap)
 
 
 def _inside(moment: Sequence, slug: str, seconds: float) -> bool:

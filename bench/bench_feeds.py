@@ -1,0 +1,156 @@
+"""Feeds: ``python bench/bench_feeds.py [--quick] [--only feed|scale] [--workers N]``.
+
+1. **A 300-item feed on loopback** (a thread running ``http.server``), each item
+   linking its transcript (VTT, SRT and Podcasting 2.0 JSON in turn, with speakers):
+   ``banana feed add`` and ``banana feed update`` as a user runs them (two processes),
+   timed together; then a second ``banana feed update``: every request it made (the
+   server's log: all conditional?) and every library file it changed (none?).
+2. **A back catalogue on Ray vs one process**: the same generated episodes
+   (``--episodes``, ``--seconds`` each) transcribed by ``banana feed update`` without
+   Ray, and with ``--workers N`` on a local Ray, in this one run: wall time (process
+   start to exit, Ray's start-up included), episodes a minute, audio seconds per wall
+   second, and whether both libraries hold the same bytes. The model is a randomly
+   initialised checkpoint of whisper's ``tiny`` dimensions (no weights downloaded),
+   greedy, 110 tokens a 30-second window (about what speech takes; a random model
+   never stops by itself). The one-process path is timed with torch's default threads
+   (all cores) and with one thread, the setting each Ray worker gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the loopback server, feed and audio generators
+
+from banana.formats import write_transcript  # noqa: E402
+from feed_server import (FeedServer, Route, episode_transcript, podcast_feed, rss_date,  # noqa: E402
+                         serve_audio_show)
+from whisper_fixtures import TINY_DIMS, make_checkpoint  # noqa: E402
+
+FORMATS = [("vtt", "text/vtt"), ("srt", "application/x-subrip"), ("podcast-json", "application/json")]
+TINY = dict(n_audio_state=384, n_audio_head=6, n_audio_layer=4, n_text_state=384, n_text_head=6,
+            n_text_layer=4)  # whisper's published tiny model
+TOKENS_PER_WINDOW = 110
+
+
+def banana(library: Path, *args, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "banana", "--library", str(library), *map(str, args)],
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+                            capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"banana {' '.join(map(str, args))} failed:\n{result.stderr[-2000:]}")
+    return seconds, result
+
+
+def snapshot(library: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(library)): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in library.rglob("*") if p.is_file()}
+
+
+def bench_feed(work: Path, items: int, turns: int) -> None:
+    words = sum(len(u.text.split()) for u in episode_transcript(1, turns=turns).utterances)
+    print(f"\n## A {items}-item feed on loopback, transcripts linked ({turns} turns, {words:,} words each)\n")
+    with FeedServer() as server:
+        entries = []
+        for n in range(items, 0, -1):
+            fmt, typ = FORMATS[n % 3]
+            path = f"/t/{n}.{fmt}"
+            server.routes[path] = Route(write_transcript(episode_transcript(n, turns=turns), fmt).encode(), typ,
+                                        etag=f'"t{n}"')
+            entries.append(dict(n=n, title=f"Episode {n}: topic {n}", guid=f"guid-{n}", date=rss_date(n),
+                                enclosure=(f"/audio/{n}.mp3", "audio/mpeg", 1000),
+                                transcripts=[(server.url(path), typ)]))
+        feed = podcast_feed(entries, base=server.base)
+        server.routes["/feed.xml"] = Route(feed, "application/rss+xml", etag='"feed-1"',
+                                           last_modified="Sun, 29 Nov 2026 10:00:00 GMT")
+        library = work / f"feed-library-{turns}"
+        add_s, _ = banana(library, "feed", "add", server.url("/feed.xml"))
+        update_s, result = banana(library, "feed", "update", "--json")
+        imported = sum(i["how"] == "transcript" for f in json.loads(result.stdout)["feeds"] for i in f["items"])
+        stored = len(list(library.glob("*/transcript.json")))
+        before, seen = snapshot(library), len(server.log)
+        again_s, result = banana(library, "feed", "update", "--json")
+        requests = server.log[seen:]
+        changed = sorted(k for k, v in snapshot(library).items() if before.get(k) != v)
+        changed += sorted(set(before) - set(snapshot(library)))
+        print(f"feed: {len(feed) / 1e6:.2f} MB, {items} items")
+        print("| step | wall time | result |\n| --- | ---: | --- |")
+        print(f"| `feed add` | {add_s:.2f} s | {items} items read |")
+        print(f"| `feed update` | {update_s:.2f} s | {imported} imported, {stored} episodes stored |")
+        print(f"| add + update | **{add_s + update_s:.2f} s** | {stored / (add_s + update_s):.0f} episodes/s |")
+        print(f"| second `feed update` | {again_s:.2f} s | {len(requests)} request(s), "
+              f"{sum(r.conditional for r in requests)} conditional, "
+              f"{len(json.loads(result.stdout)['feeds'][0]['items'])} items imported, "
+              f"{len(changed)} files changed |")
+        if changed:
+            print("changed:", ", ".join(changed[:10]))
+
+
+def bench_scale(work: Path, episodes: int, seconds: float, workers: int) -> None:
+    print(f"\n## Back catalogue: {episodes} episodes of {seconds:g} s, one process vs Ray with {workers} workers\n")
+    checkpoint = make_checkpoint(work / "tiny-dims-random.pt", **{**TINY_DIMS, **TINY})
+    args = ["feed", "update", "--json", "--model", checkpoint, "--temperature", "0", "--max-tokens",
+            TOKENS_PER_WINDOW, "--language", "en", "--beam-size", "1", "--no-word-timestamps",
+            "--speakers", "none"]
+    runs = [("one process, torch's default threads", [], {}),
+            ("one process, 1 thread", [], {"OMP_NUM_THREADS": "1"}),
+            (f"Ray, {workers} workers (1 CPU, 1 thread each)", ["--workers", workers], {})]
+    with FeedServer() as server:
+        serve_audio_show(server, work, episodes, seconds=seconds)
+        results = []
+        for label, extra, env in runs:
+            library = work / f"scale-{len(results)}"
+            banana(library, "feed", "add", server.url("/audio-feed.xml"))
+            wall, result = banana(library, *args, *extra, env=env)
+            done = sum(i["how"] == "transcribed" for f in json.loads(result.stdout)["feeds"] for i in f["items"])
+            results.append((label, library, wall, done))
+    base = results[0][2]
+    print("| run | wall time | episodes | episodes/min | audio s per wall s | vs one process (default threads) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, _, wall, done in results:
+        print(f"| {label} | {wall:.1f} s | {done} | {60 * done / wall:.1f} | {done * seconds / wall:.1f} | "
+              f"{base / wall:.2f}x |")
+    files = {name: {str(p.relative_to(lib)): p.read_bytes() for p in lib.glob("*/*.json")}
+             for name, lib, _, _ in results}
+    first = files[results[0][0]]
+    for name, got in files.items():
+        same = got == first
+        print(f"{name}: {len(got)} episode files, {'byte-identical to' if same else 'DIFFERENT from'} "
+              "the first run")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller feed, fewer and shorter episodes")
+    parser.add_argument("--only", choices=["feed", "scale"])
+    parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--turns", type=int, nargs="+", default=[24, 600],
+                        help="speaker turns per linked transcript (600 is about an hour, 7,000 words)")
+    parser.add_argument("--episodes", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each generated episode")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.items, args.episodes, args.seconds, args.turns = 60, 8, 10.0, [24]
+    with tempfile.TemporaryDirectory(prefix="bench-feeds-") as tmp:
+        if args.only in (None, "feed"):
+            for turns in args.turns:
+                bench_feed(Path(tmp), args.items, turns)
+        if args.only in (None, "scale"):
+            bench_scale(Path(tmp), args.episodes, args.seconds, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
