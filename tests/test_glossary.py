@@ -83,17 +83,30 @@ def test_mentions_first_timestamp_and_filters():
     assert found["TensorFlow"].turn == 0 and found["TensorFlow"].count == 2
     assert found["Stack Overflow"].start == t.utterances[1].start
     assert found["PyTorch"].turn == 2
-    assert "machine learning" in found  # from the profile's vocabulary
     assert "Yesterday" not in found  # only ever capitalised at a sentence start
     assert "Ann" not in found and "Bo Chen" not in found  # speakers are not mentions
     assert all(m.episode == "ep" for m in a.mentions)
 
 
-def test_mentions_in_whisper_text_come_from_the_vocabulary():
+def test_mentions_in_whisper_text_come_from_the_vocabulary_where_the_context_fits():
     t = Transcript.build([Utterance(0, 5, "so we trained it with pytorch on a gpu"),
-                          Utterance(5, 9, "and then kubernetes ran the neural networks")])
+                          Utterance(5, 9, "and then kubernetes ran the neural networks"),
+                          Utterance(9, 14, "she had a spark in her eyes when it worked")])
     terms = {m.term: m.start for m in analyse(t).mentions}
-    assert terms == {"pytorch": 0, "gpu": 0, "kubernetes": 5, "neural network": 5}
+    # names of tools near one another; "a spark in her eyes" is not Spark, and concepts
+    # ("neural networks") or ordinary abbreviations ("gpu") are not names
+    assert terms == {"pytorch": 0, "kubernetes": 5}
+
+
+def test_mentions_are_real_names_ranked_by_salience():
+    t = _t([("Ann Lee", "Remember Etherpad? We used Etherpad for years."),
+            ("Bo Chen", "Is Kubernetes hard? At HashiCorp they think Kubernetes is fine."),
+            ("Ann Lee", "I watched Game of Thrones, and the CEO of HashiCorp said the API is ok. "
+                        "Then we ran Kubernetes."),
+            ("Bo Chen", "Kubernetes again, and Kubernetes once more, then Etherpad.")])
+    found = [m.term for m in analyse(t, episode="ep").mentions]
+    assert found[0] == "Kubernetes"  # said in the most turns, though not first
+    assert set(found) == {"Kubernetes", "Etherpad", "HashiCorp", "Game of Thrones"}
 
 
 def test_explained_term_is_not_also_a_mention():

@@ -1,7 +1,30 @@
-"""Mentions: the tools, methods and companies named outside the explainer segments,
-each with the first time it is said: the show profile's technical vocabulary (found in
-any transcript, whisper output included) plus capitalised names such as "TensorFlow",
-"Stack Overflow" or "AWS" (only where the transcript has case).
+"""Mentions: the real names said in an episode — tools, products, companies, people,
+places, works — ranked by how much the episode is about them.
+
+Where the transcript has case, a name is a run of capitalised words ("Stack Overflow",
+"TensorFlow", "AWS"), with the small words titles keep inside them ("Game of Thrones",
+"Bank of America"). Capitals alone are not enough, so the episode itself is the
+evidence (nothing here is fitted to a show):
+
+* a word that opens a sentence is capitalised by grammar, not because it is a name:
+  it stays only if the episode also capitalises it mid-sentence ("So Google..." keeps
+  Google when Google is said elsewhere; "Remember Etherpad" loses "Remember", which the
+  episode says in lower case);
+* a word the episode also says in lower case, more often than capitalised, is a common
+  word ("Product", "Web"), unless it is part of a longer name;
+* short all-capital words that are ordinary abbreviations (CEO, API, CPU, MB) are not
+  names, however often they are said;
+* the show's own name and the people talking (hosts, guests) are not mentions of the
+  episode; nationalities said as adjectives ("Chinese researchers") are not names.
+
+Where the transcript has no case (whisper output), names come from the show profile's
+vocabulary (``[mentions] terms``), each kept only where the context fits: said at least
+twice, or near another name of the vocabulary ("a spark in their eyes" is not Spark).
+
+A name that is only ever said as part of a longer one ("Google" in "Google Cloud") is
+that longer name. Each mention gets a kind (``person``, ``place`` or ``name``) and is
+ranked by salience: the number of turns that say it, then how early it first appears.
+Everything is one pass over the words (linear in the transcript's length).
 """
 
 from __future__ import annotations
@@ -17,137 +40,276 @@ from banana.analysis.segments import Segment
 from banana.analysis.words import STOPWORDS, cue_pattern, normalise
 from banana.transcript import Transcript
 
-# capitalised words that are not names of tools, methods or companies
+# Capitalised words that are never names in themselves: pronouns, days, months.
 _NOT_NAMES = frozenset("""
-i im ive id ill english okay ok mr mrs ms dr monday tuesday wednesday thursday friday
-saturday sunday january february march april may june july august september october
-november december god christmas america american europe european us uk
+i im ive id ill okay ok mr mrs ms dr monday tuesday wednesday thursday friday saturday
+sunday january february march april may june july august september october november
+december jan feb mar apr jun jul aug sep sept oct nov dec god christmas easter halloween
+thanksgiving
 """.split())
-# words that open a sentence before a name ("So Google...", "I'm The New York Times")
-_LEADING = frozenset("""
-the a an and so but or if when yeah yes no oh okay ok well now then also like just hey hi
-right sure because even maybe actually basically this that these those my our your their
+# Ordinary abbreviations of English (job titles, units, generic computing terms): said in
+# capitals, but not names of anything in particular.
+GENERIC_ABBREVIATIONS = frozenset("""
+ceo ceos cfo cto coo cmo vp vps hr pr prs it qa ux ui gui api apis cpu cpus gpu gpus tpu ram
+rom ssd hdd os vm vms mb gb tb kb pb fps tv pc pcs usb dns ip tcp http https url urls html css
+json xml sql sdk sdks ide cli ci cd sla slas kpi kpis roi faq faqs diy asap aka etc ai ml nlp
+iot saas paas iaas b2b b2c vc vcs ipo m&a llc inc ltd phd md mba ba bs ms msc us usa uk eu un
+am pm est pst utc gmt ok id lol tl dr tldr fyi btw imo imho eta ar vr xr 3d 2d p2p poc mvp
+oss foss gpl mit bsd rfc rfcs spa pwa seo cms crm erp oem oems gdpr ssh ssl tls cdn led leds
+lcd dvd cd cds mp3 pdf csv lte 4g 5g wifi gps atm atms ga rfp rfps ha ppm ppb gc xyz ast
+vdi sso dmz slo sla sre nda sku mrr arr cac ltv okr okrs qps rps ttl ttfb lts eol
 """.split())
-# places and peoples: capitalised, but not tools, methods or companies
+
+
+def _generic(key: str) -> bool:
+    """An ordinary abbreviation, also in the plural ("CEOs", "OSes")."""
+    compact = key.replace(" ", "")
+    return any(form in GENERIC_ABBREVIATIONS
+               for form in (compact, compact.removesuffix("s"), compact.removesuffix("es")))
+# Nationalities and languages said as adjectives ("Chinese researchers"): not names.
+DEMONYMS = frozenset("""
+american americans canadian chinese japanese indian iranian pakistani french german spanish
+russian korean british european african asian australian brazilian mexican italian israeli
+english latin arabic dutch swedish norwegian danish finnish polish irish scottish greek
+turkish egyptian nigerian kenyan ukrainian western eastern northern southern
+""".split())
+# Places: names, of kind "place".
 _PLACES = frozenset("""
-africa america american americans asia australia australian brazil canada chinese china
-europe european france french germany german india indian ireland italy japan japanese
+africa america american americans asia australia australian brazil canada canadian chinese
+china europe european france french germany german india indian ireland italy japan japanese
 london mexico new york paris russia russian san francisco spain spanish uk united states
-us usa west western westerner east eastern north south silicon valley seattle boston
-california texas atlanta arabic english latin
+usa west western east eastern north south silicon valley seattle boston california texas
+atlanta arabic english latin houston austin chicago berlin tokyo israel africa korea korean
 """.split())
+# Small words a name may keep inside it ("Game of Thrones", "Bank of America").
+_INNER = "of|the|de|la|van|von|du|&"
+_WORD = r"(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])"
 _CAPITALISED = re.compile(
-    r"(?<![\w.])((?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])(?:\s+(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z]\b))*)")
+    rf"(?<![\w.@/])({_WORD}(?:\s+(?:(?:{_INNER})\s+)?{_WORD})*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|[\"“(]\s*|[:;—–]\s*)$")
+_PERSON_CUE = re.compile(
+    r"\b(?:i'?m|my name is|my guest|our guest|joined by|welcome|thanks?|thank you|said|says|"
+    r"told|asked|wrote|tweeted|with|from)\s+$", re.IGNORECASE)
+VOCABULARY_NEAR_WORDS = 15  # a vocabulary term counts once if another is said this close
+_COMMON_NOUN = re.compile(r"\b(?:a|an)\s+$")  # "a spark": an ordinary noun, not Spark
 
 
 @dataclass(frozen=True)
 class Mention:
-    """A technical term mentioned in an episode, first said at ``start``."""
+    """A name said in an episode: ``count`` turns say it, the first at ``start``."""
 
     term: str
     episode: str
     start: float  # seconds, first mention
     turn: int  # turn of the first mention
     count: int  # how many turns outside explainer segments say it
+    kind: str = "name"  # "person", "place" or "name" (a tool, product, company, work...)
 
     def to_dict(self) -> dict[str, Any]:
         return {"term": self.term, "episode": self.episode, "start": round(self.start, 3),
-                "turn": self.turn, "count": self.count}
+                "turn": self.turn, "count": self.count, "kind": self.kind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mention:
         return cls(term=str(data["term"]), episode=str(data.get("episode", "")),
                    start=float(data.get("start", 0.0)), turn=int(data.get("turn", 0)),
-                   count=int(data.get("count", 1)))
+                   count=int(data.get("count", 1)), kind=str(data.get("kind", "name")))
 
 
+@dataclass
+class _Said:
+    surface: Counter  # spellings
+    turns: list[int]  # turns saying it, in order, one entry per turn
+    person_cue: bool = False
 
-def _names(transcript: Transcript, skip_turns: set[int], profile: Profile,
-           vocabulary: set[str]) -> dict[str, list]:
-    """Capitalised names (not sentence-initial, unless seen mid-sentence too or in the
-    vocabulary) → [(turn, surface)] in order."""
-    people = set()
-    for name in list(transcript.speakers) + list(profile.hosts) + [profile.name]:
-        people.add(normalise(name))
-        people.update(normalise(name).split())
-    found: dict[str, list] = defaultdict(list)
-    initial: dict[str, list] = defaultdict(list)
+
+def _case_counts(transcript: Transcript) -> tuple[Counter, Counter, Counter]:
+    """How often each word is said in lower case, capitalised mid-sentence, and
+    capitalised mid-sentence on its own (not beside another capitalised word)."""
+    lower: Counter = Counter()
+    capital_inside: Counter = Counter()
+    alone: Counter = Counter()
+    for u in transcript.utterances:
+        words = list(re.finditer(r"[A-Za-z][\w'’-]*", u.text))
+        for i, m in enumerate(words):
+            word = m.group(0)
+            key = normalise(word)
+            if word[0].islower():
+                lower[key] += 1
+            elif not _SENTENCE_START.search(u.text[:m.start()]):
+                capital_inside[key] += 1
+                neighbours = [words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)]
+                if not any(n.group(0)[0].isupper() and _adjacent(u.text, m, n) for n in neighbours):
+                    alone[key] += 1
+    return lower, capital_inside, alone
+
+
+def _adjacent(text: str, a: re.Match, b: re.Match) -> bool:
+    """Two words with only spaces between them (not across a comma or a full stop)."""
+    first, second = (a, b) if a.start() < b.start() else (b, a)
+    return not text[first.end():second.start()].strip()
+
+
+_SUFFIX_WORD = re.compile(r"^(.+?)-([a-z]+)$")  # "CSS-like", "React-based", "AI-first"
+_VARIABLE = re.compile(r"^[A-Za-z]\d+$")  # "X1", "W2": algebra, not names
+# what follows a name's hyphen when it makes an adjective of it
+_SUFFIXES = frozenset("""
+like based related owned first destined driven powered native style oriented friendly
+specific compatible aware enabled centric heavy free ready esque ish emitting
+""".split())
+
+
+def _name_words(text: str) -> list[str]:
+    """A capitalised run's words, each without a possessive or an adjective suffix
+    ("React-based" → "React")."""
+    out = []
+    for word in re.sub(r"['’]s\b", "", text).strip(" .-").split():
+        m = _SUFFIX_WORD.match(word)
+        out.append(m.group(1) if m and m.group(2) in _SUFFIXES else word)
+    return out
+
+
+def _names(transcript: Transcript, skip_turns: set[int], exclude: set[str]) -> dict[str, _Said]:
+    lower, capital_inside, alone = _case_counts(transcript)
+    connectors = set(_INNER.split("|"))
+
+    def standalone_name(word: str) -> bool:
+        """Said on its own, capitalised mid-sentence, at least as often as in lower case."""
+        key = normalise(word)
+        return bool(key) and key not in STOPWORDS | _NOT_NAMES and alone[key] >= 1 \
+            and lower[key] <= alone[key]
+
+    inside_spans = {normalise(" ".join(_name_words(m.group(1))))
+                    for u in transcript.utterances for m in _CAPITALISED.finditer(u.text)
+                    if not _SENTENCE_START.search(u.text[:m.start()])}
+    found: dict[str, _Said] = {}
     for t, u in enumerate(transcript.utterances):
         if t in skip_turns:
             continue
         for m in _CAPITALISED.finditer(u.text):
-            surface = re.sub(r"['’]s$", "", m.group(1)).strip(" .-")
-            words = surface.split()
-            leading = 0
-            while words and (normalise(words[0]) in _LEADING or normalise(words[0]) in _NOT_NAMES):
-                words = words[1:]  # "I'm The New York Times" → "New York Times"
-                leading += 1
-            while words and normalise(words[-1]) in _NOT_NAMES:
+            words = _name_words(m.group(1))
+            if _SENTENCE_START.search(u.text[:m.start()]) and len(words) > 1:
+                # capitalised by grammar: drop an opening word the episode also says in
+                # lower case, or never capitalises mid-sentence when the rest is a name
+                # said mid-sentence elsewhere ("Remember Etherpad" → "Etherpad"); a lone
+                # word must pass standalone_name below
+                while len(words) > 1 and (
+                        lower[normalise(words[0])] > capital_inside[normalise(words[0])]
+                        or (capital_inside[normalise(words[0])] == 0
+                            and normalise(" ".join(words[1:])) in inside_spans)):
+                    words = words[1:]
+            while words and (normalise(words[0]) in STOPWORDS | _NOT_NAMES | connectors
+                             or (len(words) > 1 and _generic(normalise(words[0])))):
+                words = words[1:]  # "So Google", "CEO of HashiCorp"
+            while words and normalise(words[-1]) in _NOT_NAMES | connectors:
                 words = words[:-1]
-            if not words or all(normalise(w) in STOPWORDS for w in words):
+            if not words:
                 continue
-            surface = " ".join(words)
-            key = normalise(surface)
-            if not key or key in people or all(w in people or w in _PLACES for w in key.split()):
+            key = normalise(" ".join(words))
+            if not key or len(key) < 2 or key.isdigit() or key in exclude:
                 continue
-            if len(key) < 2 or key.isdigit():
+            keys = key.split()
+            if key in DEMONYMS or all(w in exclude for w in keys):
                 continue
-            starts_sentence = bool(_SENTENCE_START.search(u.text[:m.start()])) and not leading
-            distinctive = len(words) >= 2 or any(re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", w) for w in words)
-            if starts_sentence and not distinctive:
-                initial[key].append((t, surface))
-            else:
-                found[key].append((t, surface))
-    for key, places in initial.items():
-        if key in found or key in vocabulary:
-            found[key] = sorted(found.get(key, []) + places)
+            if all(_generic(w) or w in STOPWORDS | connectors for w in keys) or _generic(key):
+                continue  # "MB of RAM", "U.S."
+            if len(words) == 1 and (not standalone_name(words[0]) or _VARIABLE.match(words[0])):
+                continue
+            said = found.setdefault(key, _Said(Counter(), []))
+            said.surface[" ".join(words)] += 1
+            if not said.turns or said.turns[-1] != t:
+                said.turns.append(t)
+            if _PERSON_CUE.search(u.text[:m.start()][-40:]):
+                said.person_cue = True
     return found
 
 
-def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profile, *,
-             episode: str, doc: Doc | None = None) -> list[Mention]:
-    """Technical terms said outside explainer segments, with their first timestamp."""
-    doc = doc or Doc(transcript)
-    skip = {t for s in segments if s.role == EXPLAINS for t in s.turns}
-    explained = {normalise(s.term) for s in segments if s.role == EXPLAINS and s.term}
-    places: dict[str, list[tuple[int, str]]] = defaultdict(list)
+def _vocabulary(doc: Doc, profile: Profile, skip: set[int]) -> dict[str, _Said]:
+    """The profile's vocabulary terms, where the context fits: not after "a"/"an" (an
+    ordinary noun), and said in two turns or more, or within VOCABULARY_NEAR_WORDS
+    words of another vocabulary term."""
+    hits: list[tuple[int, str, str, int]] = []  # (word position, key, term, turn)
     for term in profile.terms:
         key = normalise(term)
         for m in cue_pattern(term).finditer(doc.text):
             t = doc.turn_at(m.start())
-            if t not in skip:
-                places[key].append((t, term))
-    for key, found in _names(transcript, skip, profile, set(places)).items():
-        merged = places.get(key, []) + found
-        places[key] = sorted(merged)
-    for key in list(places):
-        if len(key) > 4 and key.endswith("s") and key[:-1] in places \
-                and not any(f.isupper() for _, f in places[key]):  # "the Googles" is Google
-            places[key[:-1]] = sorted(places[key[:-1]] + places.pop(key))
-    out = []
-    for key, found in places.items():
-        if not found or key in explained:
+            if t not in skip and not _COMMON_NOUN.search(doc.text[max(m.start() - 4, 0):m.start()]):
+                hits.append((doc.text.count(" ", 0, m.start()), key, term, t))
+    hits.sort()
+    turns_of: dict[str, set[int]] = defaultdict(set)
+    for _, key, _, t in hits:
+        turns_of[key].add(t)
+    out: dict[str, _Said] = {}
+    for i, (pos, key, term, t) in enumerate(hits):
+        near = any(abs(pos - p) <= VOCABULARY_NEAR_WORDS and k != key
+                   for p, k, _, _ in hits[max(i - 3, 0):i + 4])
+        if len(turns_of[key]) < 2 and not near:
             continue
-        forms = Counter(surface for _, surface in found)
+        said = out.setdefault(key, _Said(Counter(), []))
+        said.surface[term] += 1
+        if t not in said.turns:
+            said.turns.append(t)
+    return out
+
+
+def _kind(key: str, said: _Said, people: set[str]) -> str:
+    words = key.split()
+    if all(w in _PLACES for w in words):
+        return "place"
+    if key in people or (said.person_cue and len(words) in (2, 3)
+                         and all(w.isalpha() for w in words)):
+        return "person"
+    return "name"
+
+
+def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profile, *,
+             episode: str, doc: Doc | None = None) -> list[Mention]:
+    """The names said outside explainer segments, most salient first."""
+    doc = doc or Doc(transcript)
+    skip = {t for s in segments if s.role == EXPLAINS for t in s.turns}
+    explained = {normalise(s.term) for s in segments if s.role == EXPLAINS and s.term}
+    # the people in the conversation (hosts, guests) and the show itself are not mentions
+    speakers = {normalise(s) for s in (*transcript.speakers, *profile.hosts)}
+    people = speakers | {part for s in speakers for part in s.split()}
+    exclude = people | {normalise(transcript.show), normalise(profile.name)}
+    found = _names(transcript, skip, exclude - {""})
+    for key, said in _vocabulary(doc, profile, skip).items():
+        if key in found:
+            found[key].turns = sorted(set(found[key].turns) | set(said.turns))
+            found[key].surface.update(said.surface)
+        else:
+            found[key] = said
+    merged = _merge_contained(found)
+    out = []
+    for key, said in merged.items():
+        if not said.turns or key in explained:
+            continue
         # prefer a spelling with capitals ("TensorFlow") over the vocabulary's lower case
-        surface = max(forms, key=lambda f: (f != f.lower(), forms[f]))
-        first = min(t for t, _ in found)
+        surface = max(said.surface, key=lambda f: (f != f.lower(), said.surface[f]))
+        first = said.turns[0]
         out.append(Mention(term=surface, episode=episode,
                            start=transcript.utterances[first].start, turn=first,
-                           count=len({t for t, _ in found})))
-    out.sort(key=lambda m: (m.start, m.term.lower()))
-    return _drop_contained(out)
+                           count=len(said.turns), kind=_kind(key, said, people)))
+    out.sort(key=lambda m: (-m.count, m.start, m.term.lower()))
+    return out
 
 
-def _drop_contained(found: list[Mention]) -> list[Mention]:
-    """"Google" said only as part of "Google Cloud" is one mention, not two."""
-    keys = {normalise(m.term): m for m in found}
-    out = []
-    for m in found:
-        key = normalise(m.term)
-        longer = [k for k in keys if k != key and re.search(rf"\b{re.escape(key)}\b", k)]
-        if longer and sum(keys[k].count for k in longer) >= m.count:
+def _merge_contained(found: dict[str, _Said]) -> dict[str, _Said]:
+    """"Google" said only as part of "Google Cloud" is one mention, not two: a name whose
+    every turn is a turn of longer names containing it goes into them. Each longer name
+    lists its contiguous sub-names once, so this is linear in the names' words."""
+    inside: dict[str, list[str]] = defaultdict(list)  # sub-name -> longer names holding it
+    for key in found:
+        words = key.split()
+        for size in range(1, len(words)):
+            for i in range(len(words) - size + 1):
+                inside[" ".join(words[i:i + size])].append(key)
+    out = dict(found)
+    for key, said in found.items():
+        longer = inside.get(key)
+        if not longer:
             continue
-        out.append(m)
+        covered = {t for k in longer for t in found[k].turns}
+        if set(said.turns) <= covered:
+            del out[key]
     return out

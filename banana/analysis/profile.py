@@ -28,6 +28,10 @@ Optional keys of a segment table (all have defaults):
 ``answers``
     ``true`` for the segment that announces the previous puzzle's answer.
 
+A ``[topics]`` table may set ``penalty``: how coarse the show's chapters are (the cost of
+one more topic; the default is the setting chosen across five shows; Banana Data, whose
+episodes are a few named segments and two news topics, sets 8 in its own profile).
+
 A cue phrase matches regardless of case and punctuation, with or without spaces
 between its words ("brain teaser" also finds "brainteaser" and "brain-teaser"),
 and with a plural ending on its last word. ``*`` in a cue stands for up to three
@@ -158,6 +162,9 @@ class Profile:
     hosts: tuple[str, ...] = ()
     segments: tuple[SegmentSpec, ...] = ()
     terms: tuple[str, ...] = ()  # technical vocabulary reported as mentions
+    # How coarse the show's chapters are: the cost of one more topic (see
+    # analysis.topics); None uses the setting chosen across shows.
+    topic_penalty: float | None = None
     source: str = ""  # where the profile came from (a path or "built-in")
 
     def __post_init__(self) -> None:
@@ -191,6 +198,8 @@ class Profile:
         }
         if self.terms:
             data["mentions"] = {"terms": list(self.terms)}
+        if self.topic_penalty is not None:
+            data["topics"] = {"penalty": self.topic_penalty}
         return data
 
     @classmethod
@@ -236,7 +245,17 @@ class Profile:
         terms = _phrases(mentions.get("terms"), f"{source}: mentions terms")
         if inherit is not None and not terms:
             terms = inherit.terms
+        topics = data.get("topics", {})
+        if not isinstance(topics, dict) or set(topics) - {"penalty"}:
+            raise ProfileError(f"{source}: [topics] may only set 'penalty'")
+        penalty = topics.get("penalty")
+        if penalty is not None and (isinstance(penalty, bool) or not isinstance(penalty, (int, float))
+                                    or not 0 < penalty <= 100):
+            raise ProfileError(f"{source}: [topics] penalty must be a number above 0 (at most 100)")
+        if penalty is None and extends and inherit is not None:
+            penalty = inherit.topic_penalty
         return cls(name=name.strip(), hosts=hosts, segments=tuple(segments), terms=terms,
+                   topic_penalty=None if penalty is None else float(penalty),
                    source=source)
 
 

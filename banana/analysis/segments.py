@@ -22,7 +22,7 @@ Turn indexes are 0-based positions in ``Transcript.utterances``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from banana.analysis.doc import CUE_CONTEXT, LEAD_IN, PREVIEW, Doc, Hit
@@ -31,7 +31,7 @@ from banana.analysis.puzzle import parse_puzzle
 from banana.analysis.spoken import announces_answer, talks_puzzle
 from banana.analysis.terms import explained_term
 from banana.analysis.titles import topic_titles
-from banana.analysis.topics import DEFAULT_METHOD, split_topics
+from banana.analysis.topics import DEFAULT_METHOD, DEFAULT_SETTINGS, TopicSettings, split_topics
 from banana.analysis.words import STOPWORDS, normalise, stem
 from banana.transcript import Transcript
 
@@ -367,11 +367,15 @@ def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
 # --- putting it together ----------------------------------------------------------------------
 
 def find_segments(transcript: Transcript, *, profile: Profile | None = None,
-                  method: str = DEFAULT_METHOD, doc: Doc | None = None) -> list[Segment]:
+                  method: str = DEFAULT_METHOD, doc: Doc | None = None,
+                  settings: TopicSettings | None = None) -> list[Segment]:
     """The episode as consecutive segments covering every turn: named segments from the
     profile, topics between them. Explainer segments carry no term here; ``analyse``
     adds it."""
     profile = profile or default_profile()
+    if settings is None:  # the show's own granularity, else the setting chosen across shows
+        settings = DEFAULT_SETTINGS if profile.topic_penalty is None \
+            else replace(DEFAULT_SETTINGS, penalty=profile.topic_penalty)
     doc = doc or Doc(transcript)
     n = len(doc)
     if n == 0:
@@ -381,7 +385,7 @@ def find_segments(transcript: Transcript, *, profile: Profile | None = None,
     for i, span in enumerate(spans):
         if span.open_end:
             limit = spans[i + 1].first - 1 if i + 1 < len(spans) else n - 1
-            cuts = split_topics(doc, span.first, limit, method=method,
+            cuts = split_topics(doc, span.first, limit, method=method, settings=settings,
                                 min_first_words=MIN_GAP_WORDS)
             if cuts:
                 span.last = min(span.last, cuts[0] - 1)
@@ -415,7 +419,7 @@ def find_segments(transcript: Transcript, *, profile: Profile | None = None,
         if kind != "topic":
             final.append((kind, a, b, span))
             continue
-        starts = [a] + split_topics(doc, a, b, method=method) + [b + 1]
+        starts = [a] + split_topics(doc, a, b, method=method, settings=settings) + [b + 1]
         for s_, e in zip(starts, starts[1:]):
             final.append(("topic", s_, e - 1, None))
     topic_ranges = [(a, b) for kind, a, b, _ in final if kind == "topic"]

@@ -1,27 +1,54 @@
 """Topic segmentation: where the discussion between named segments changes subject.
 
-The discussion is split by an optimal partition (dynamic programming) under a
-multinomial language-model cost per topic (Utiyama & Isahara, 2001) with a prior that
-favours boundaries at topic-shift phrases. ``method="tiling"`` is a TextTiling-style
-alternative kept for comparison (``bench/bench_segment.py``).
+The default method (``"dcm"``) is an optimal partition (dynamic programming over
+runs of turns) that maximises the likelihood of each topic's words under a
+Dirichlet-compound-multinomial model — the model of BayesSeg (Eisenstein & Barzilay,
+2008): a topic draws its own word distribution from a symmetric Dirichlet prior
+(``alpha``), so words a topic repeats ("bursty" words) count for it, and a word said
+everywhere counts for nothing. Each extra topic costs ``penalty × log(words in the
+region)`` nats (a description-length prior: its cost grows with what it must
+explain, never a fixed count of topics), reduced at a turn that announces a shift
+("our next topic", "I want to ask you about..."). The number of topics follows from
+the episode.
+
+The settings were chosen leave-one-show-out on five real shows (documents stitched
+from different episodes, and hand-annotated episodes; ``python bench/bench_topics.py``
+prints each show's figures with the settings chosen on the other four). The older
+Utiyama & Isahara multinomial partition (``"partition"``) and a TextTiling-style
+method (``"tiling"``) are kept for that comparison.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from banana.analysis.doc import Doc
 
-METHODS = ("partition", "tiling")
-DEFAULT_METHOD = "partition"
+METHODS = ("dcm", "partition", "tiling")
+DEFAULT_METHOD = "dcm"
 
 MIN_TOPIC_WORDS = 200  # no topic shorter than this is split off
 UNIT_MIN_WORDS = 25  # turns are grouped into units at least this long for topic segmentation
-MAX_TOPIC_WORDS = 6000  # the partition never considers a topic longer than this
-PARTITION_PENALTY = 16.0  # cost of one more topic, in units of log(words in the region)
+MAX_TOPIC_WORDS = 5000  # no topic considered is longer than this (about half an hour of talk)
+PARTITION_PENALTY = 16.0  # "partition": cost of one more topic, × log(words in the region)
 SHIFT_BONUS = 0.55  # fraction of the penalty waived at a turn that says "our next topic"
 TILING_WINDOW_TOKENS = 60  # content words compared either side of a gap (TextTiling style)
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """The parameters of the ``dcm`` method (see the module docstring)."""
+
+    penalty: float = 1.0  # cost of one more topic, × log(content words in the region)
+    alpha: float = 1.0  # symmetric Dirichlet prior of a topic's word distribution
+    min_topic_words: int = MIN_TOPIC_WORDS
+    shift_bonus: float = SHIFT_BONUS
+
+
+# Chosen on all five shows of bench/bench_topics.py (leave-one-show-out figures there).
+DEFAULT_SETTINGS = TopicSettings(penalty=2.0)
 
 
 def _units(doc: Doc, first: int, last: int) -> list[tuple[int, int]]:
@@ -100,6 +127,69 @@ def _partition(doc: Doc, units: list[tuple[int, int]], *,
     return sorted(starts)
 
 
+def _dcm(doc: Doc, units: list[tuple[int, int]], *, min_first_words: int = MIN_TOPIC_WORDS,
+         settings: TopicSettings = DEFAULT_SETTINGS) -> list[int]:
+    """Unit indexes where topics start (besides 0): the partition maximising the sum of
+    each topic's Dirichlet-compound-multinomial log-likelihood minus a per-topic
+    penalty (smaller at a turn that announces a shift). A topic's log-likelihood,
+    up to terms every partition shares, is
+    ``lgamma(V·α) − lgamma(n + V·α) + Σ_w Σ_{k<c_w} log(k + α)``, kept incrementally as
+    a topic grows one unit at a time."""
+    tokens = _unit_tokens(doc, units)
+    vocabulary = len({w for ts in tokens for w in ts}) or 1
+    alpha = settings.alpha
+    prior = vocabulary * alpha
+    log_prior = math.lgamma(prior)
+    n_tokens = sum(len(ts) for ts in tokens)
+    penalty = settings.penalty * math.log(max(n_tokens, 2))
+    unit_words = [doc.words_between(a, b) for a, b in units]
+    shift = [doc.shifts(a) for a, _ in units]
+    logs = [math.log(k + alpha) for k in range(n_tokens + 1)]  # log(k + α), k a count
+    u = len(units)
+    best = [-math.inf] * (u + 1)
+    back = [0] * (u + 1)
+    best[0] = 0.0
+    for i in range(u):
+        if best[i] == -math.inf:
+            continue
+        counts: dict[str, int] = defaultdict(int)
+        acc = 0.0
+        n = 0
+        words = 0
+        cost = 0.0 if i == 0 else penalty * (1 - settings.shift_bonus if shift[i] else 1.0)
+        shortest = min_first_words if i == 0 else settings.min_topic_words
+        for j in range(i, u):
+            for w in tokens[j]:
+                c = counts[w]
+                acc += logs[c]
+                counts[w] = c + 1
+            n += len(tokens[j])
+            words += unit_words[j]
+            if words > MAX_TOPIC_WORDS:
+                break
+            if words < shortest and not (i == 0 and j == u - 1):
+                continue
+            score = best[i] + acc + log_prior - math.lgamma(n + prior) - cost
+            if score > best[j + 1]:
+                best[j + 1] = score
+                back[j + 1] = i
+    return _starts(best, back, u)
+
+
+def _starts(best: list[float], back: list[int], u: int) -> list[int]:
+    """Segment starts (besides 0) from a partition's back-pointers."""
+    if best[u] == -math.inf:
+        return []
+    starts = []
+    j = u
+    while j > 0:
+        i = back[j]
+        if i > 0:
+            starts.append(i)
+        j = i
+    return sorted(starts)
+
+
 def _cosine(a: Counter, b: Counter) -> float:
     if not a or not b:
         return 0.0
@@ -158,19 +248,23 @@ def _tiling(doc: Doc, units: list[tuple[int, int]], *,
     return chosen
 
 
-_SPLITTERS = {"partition": _partition, "tiling": _tiling}
-
-
 def split_topics(doc: Doc, first: int, last: int, *, method: str = DEFAULT_METHOD,
-                 min_first_words: int = MIN_TOPIC_WORDS) -> list[int]:
+                 min_first_words: int = MIN_TOPIC_WORDS,
+                 settings: TopicSettings = DEFAULT_SETTINGS) -> list[int]:
     """Turns (after ``first``) where a new topic starts within turns first..last; the
     first topic may be as short as ``min_first_words`` (a named segment's tail)."""
-    if method not in _SPLITTERS:
+    if method not in METHODS:
         raise ValueError(f"unknown topic method {method!r} (known: {', '.join(METHODS)})")
-    if doc.words_between(first, last) < min_first_words + MIN_TOPIC_WORDS:
+    if doc.words_between(first, last) < min_first_words + settings.min_topic_words:
         return []
     units = _units(doc, first, last)
     if len(units) < 2:
         return []
-    return [units[i][0] for i in _SPLITTERS[method](doc, units, min_first_words=min_first_words)]
+    if method == "dcm":
+        found = _dcm(doc, units, min_first_words=min_first_words, settings=settings)
+    elif method == "partition":
+        found = _partition(doc, units, min_first_words=min_first_words)
+    else:
+        found = _tiling(doc, units, min_first_words=min_first_words)
+    return [units[i][0] for i in found]
 
