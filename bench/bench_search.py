@@ -10,9 +10,11 @@ Two archives, in one run:
    2.5 words per second.
 
 For each: index time, database size, and the latency (p50/p95) of a fixed query set
-through ``SearchIndex.search`` (connect, rank, snippets), against the same queries
-answered by ``grep -ril`` over the raw files, in the same run; and long queries (200
-words of pasted transcript, 200 x "the") against a short one, as a ratio.
+through ``SearchIndex.search`` (rank passages, episode signals, snippets), against the
+same queries answered by ``grep -ril`` over the raw files, in the same run; long
+queries (200 words of pasted transcript, 200 x "the") against a short one, as a
+ratio; and ``banana search`` end to end in a subprocess (start-up included) beside a
+bare ``python -c pass``, with the modules a search imports.
 
 3. With ``--big-mb 50``: one ~50 MB canonical transcript (every Practical AI episode
    in turn, read with ``banana.formats.read_transcript`` and cycled), indexed by
@@ -21,6 +23,7 @@ words of pasted transcript, 200 x "the") against a short one, as a ratio.
     python bench/bench_search.py            # full: 299 + 2,000 episodes (a few minutes)
     python bench/bench_search.py --quick    # 40 real + 200 synthetic episodes
     python bench/bench_search.py --quick --skip-practical-ai --big-mb 50
+    python bench/bench_search.py --work /tmp/bench-search   # keep (and reuse) the archives
 """
 
 from __future__ import annotations
@@ -169,6 +172,9 @@ class Synthetic:
             (f"fraud NOT {mid[0]}", f"grep -ril fraud {{dir}} | xargs -r grep -iLw {mid[0]}"),
             (f'"sign language" AND {mid[1]}',
              f"grep -ril -F 'sign language' {{dir}} | xargs -r grep -ilw {mid[1]}"),
+            ("how do you handle errors in speech recognition",
+             "grep -ril speech {dir} | xargs -r grep -il recognition"),
+            (self.guests[3], f"grep -ril -F '{self.guests[3]}' {{dir}}"),
         ]
 
 
@@ -293,7 +299,7 @@ def long_queries(ix: SearchIndex, transcript: Transcript, *, short: str = "feder
         times = []
         for _ in range(repeats):
             began = time.perf_counter()
-            conn.execute("SELECT rowid, -bm25(entries_fts) FROM entries_fts WHERE entries_fts "
+            conn.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts "
                          "MATCH ?", (fts,)).fetchall()
             times.append(time.perf_counter() - began)
     conn.close()
@@ -313,15 +319,51 @@ class _Skip(Exception):
     pass
 
 
-def cli_seconds(library: Library, query: str) -> float:
-    """`banana search QUERY` end to end, Python start-up included (median of 3)."""
+CLI_REPEATS = 7  # runs of each command for the start-up figures
+
+
+def cli_seconds(library: Library, query: str, repeats: int = 3) -> float:
+    """`banana search QUERY` end to end, Python start-up included (median of ``repeats``)."""
+    return statistics.median(_run_times([sys.executable, "-m", "banana", "--library",
+                                         str(library.root), "search", query], repeats))
+
+
+def _run_times(command: list[str], repeats: int) -> list[float]:
     times = []
-    for _ in range(3):
+    for _ in range(repeats):
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "banana", "--library", str(library.root), "search",
-                        query], check=True, capture_output=True, cwd=REPO)
+        subprocess.run(command, check=True, capture_output=True, cwd=REPO)
         times.append(time.perf_counter() - began)
-    return statistics.median(times)
+    return times
+
+
+def cli_startup(library: Library, queries: list[str], *, repeats: int = CLI_REPEATS) -> dict:
+    """`banana search` end to end for each query (wall seconds, all runs), a bare
+    `python -c pass` the same number of times, interleaved so both see the same load;
+    and the modules a search imports, and `python -X importtime`'s total for them."""
+    search, bare = [], []
+    for _ in range(repeats):
+        for query in queries:
+            search += _run_times([sys.executable, "-m", "banana", "--library", str(library.root),
+                                  "search", query], 1)
+            bare += _run_times([sys.executable, "-c", "pass"], 1)
+    probe = ("import sys, time\nfrom banana.cli import main\n"
+             "main(['--library', sys.argv[1], 'search', sys.argv[2]], standalone_mode=False)\n"
+             "print(len([m for m in sys.modules]), ' '.join(sorted(m for m in sys.modules "
+             "if m.startswith('banana'))), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", probe, str(library.root),
+                           queries[0]], capture_output=True, text=True, cwd=REPO)
+    lines = done.stderr.splitlines()
+    imports_us = sum(int(line.split("|")[0].split(":")[1]) for line in lines
+                     if line.startswith("import time:") and line.split("|")[0].split(":")[1].strip().isdigit())
+    modules = lines[-1] if lines else ""
+    return {"cli_search_p50_ms": percentile(search, 0.5) * 1000,
+            "cli_search_p95_ms": percentile(search, 0.95) * 1000,
+            "cli_search_max_ms": max(search) * 1000,
+            "bare_python_p50_ms": percentile(bare, 0.5) * 1000,
+            "cli_over_bare_python": percentile(search, 0.5) / percentile(bare, 0.5),
+            "imports_ms": imports_us / 1000,
+            "modules_loaded": modules}
 
 
 def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True) -> dict | None:
@@ -366,7 +408,8 @@ def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True
     report = ix.update(rebuild=True)
     utterance_words = [u.word_count for slug in library.slugs() for u in library.load(slug).utterances]
     result = {
-        "episodes": len(files), "words": words, "entries": report.entries,
+        "episodes": len(files), "words": words, "passages": report.by_kind["passages"],
+        "pieces": report.by_kind["pieces"],
         "banana_import_s": import_seconds,
         "import_and_index_transcripts_only_s": transcripts_seconds,
         "rebuild_index_transcripts_only_s": report.seconds,
@@ -375,6 +418,7 @@ def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True
         "utterance_words_median": statistics.median(utterance_words),
         "utterances_under_5_words": sum(w < 5 for w in utterance_words) / len(utterance_words),
         "federated_first": ix.search("federated learning").hits[0].episode,
+        "first_hits_federated_learning": [h.episode for h in ix.search("federated learning").hits[:6]],
         "common_word_ms": common_word(ix, "the"),
         "cli_search_ms": cli_seconds(library, "federated learning") * 1000,
     }
@@ -390,29 +434,43 @@ def bench_practical_ai(work: Path, *, limit: int | None, run_import: bool = True
 def bench_synthetic(work: Path, *, episodes: int, words: int) -> dict:
     synth = Synthetic()
     library = Library(work / "synthetic")
-    began = time.perf_counter()
-    total_words = write_synthetic(library, synth, episodes=episodes, words=words)
-    generate_seconds = time.perf_counter() - began
-    # The FTS index of 20 M words; segments and glossary (banana.analysis) are timed
-    # on a sample below, since analysing 2,000 episodes would take the shared cores
-    # for minutes and tells nothing about search.
+    built = work / f"synthetic-{episodes}x{words}.json"  # the build figures, when kept (--work)
     ix = SearchIndex(library, analysis=False)
-    report = ix.update()
+    if built.is_file() and ix.exists() and len(library.slugs()) == episodes:
+        first = json.loads(built.read_text(encoding="utf-8"))
+        report = ix.update()
+        print(f"reusing the synthetic archive in {library.root}", file=sys.stderr)
+    else:
+        began = time.perf_counter()
+        total_words = write_synthetic(library, synth, episodes=episodes, words=words)
+        generate_seconds = time.perf_counter() - began
+        # The FTS index of 20 M words; segments and glossary (banana.analysis) are timed
+        # on a sample below, since analysing 2,000 episodes would take the shared cores
+        # for minutes and tells nothing about search.
+        report = ix.update()
+        first = {"words": total_words, "generate_s": generate_seconds, "index_s": report.seconds}
+        built.write_text(json.dumps(first), encoding="utf-8")
     raw_bytes = sum(library.transcript_path(s).stat().st_size for s in library.slugs())
     again = ix.update()
+    startup = cli_startup(library, [synth.queries()[0][0], "how do you handle errors in speech "
+                                    "recognition", synth.guests[3]])
     # One changed episode: what `banana import` pays per episode on a big archive.
-    library.save(synth.episode(episodes + 1, words=words), "synthetic-0")
+    other = episodes + 1 if library.load("synthetic-0").title == synth.episode(0, words=1).title \
+        else episodes + 2  # (a kept archive changed it last time: change it again)
+    library.save(synth.episode(other, words=words), "synthetic-0")
     began = time.perf_counter()
     ix.update()
     one_changed = time.perf_counter() - began
     result = {
-        "episodes": episodes, "words": total_words, "entries": report.entries,
-        "generate_s": generate_seconds, "index_s": report.seconds,
+        "episodes": episodes, "words": first["words"], "passages": report.by_kind["passages"],
+        "pieces": report.by_kind["pieces"],
+        "generate_s": first["generate_s"], "index_s": first["index_s"],
         "noop_update_s": again.seconds, "one_changed_update_s": one_changed,
         "db_mb": db_size(library) / 1e6, "raw_mb": raw_bytes / 1e6,
         "common_word_ms": common_word(ix, "the"),
         "analysis_s_per_episode": analysis_seconds(library, sample=ANALYSIS_SAMPLE),
         "rebuild_damage_check_s": damage_check_seconds(ix),
+        **startup,
     }
     result.update(long_queries(ix, library.load(library.slugs()[0]),
                                short=synth.queries()[0][0]))
@@ -490,15 +548,12 @@ def bench_big(work: Path, *, megabytes: float) -> dict | None:
 
 
 def analysis_seconds(library: Library, *, sample: int) -> float | None:
-    """Mean time to build one episode's segment and glossary rows."""
-    from banana.search.index import analysis_available, analysis_entries
-
-    if not analysis_available():
-        return None
+    """Mean time to analyse one episode (segments, glossary: what `banana import` adds
+    to indexing), on a sample; the analysis is stored, so it is paid once."""
     slugs = library.slugs()[:sample]
     began = time.perf_counter()
     for slug in slugs:
-        analysis_entries(library.load(slug), library_root=library.root, slug=slug)
+        library.analysis(slug)
     return (time.perf_counter() - began) / len(slugs)
 
 

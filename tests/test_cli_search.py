@@ -384,13 +384,15 @@ LIGHT_SEARCH = """
 import sys
 from banana.cli import main
 main(["--library", sys.argv[1], "search", "federated"], standalone_mode=False)
-print(" ".join(sorted(m for m in sys.modules if m.startswith(("banana", "rich")))), file=sys.stderr)
+print(" ".join(sorted(m for m in sys.modules
+                     if m.startswith(("banana", "rich", "importlib.metadata")))), file=sys.stderr)
 """
 
 
 def test_a_search_imports_the_index_and_query_code_only(library, stored):
     """What `banana search` loads (start-up time is timed in bench/bench_search.py): no
-    library, analysis, pipeline, formats or rich; the index's reading half and the CLI."""
+    library, analysis, pipeline, formats, rich or package metadata; the index's reading
+    half, the query code and the CLI."""
     assert CliRunner().invoke(main, ["--library", str(library), "import",
                                      *map(str, stored)]).exit_code == 0
     done = subprocess.run([sys.executable, "-c", LIGHT_SEARCH, str(library)], capture_output=True,

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from banana import __version__
+import banana
 from banana.errors import BananaError, OptionError
 from banana.fsutil import LIBRARY_ENV, default_library_path
 from banana.transcript import one_line
@@ -105,8 +105,15 @@ def pass_library(command):
     return functools.update_wrapper(with_library, command)
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"banana, version {banana.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=BananaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="banana")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help="Show the version and exit.")
 @click.option(
     "--library",
     type=click.Path(file_okay=False, path_type=str),

@@ -397,7 +397,9 @@ class Archive:
             # Too few passages have every word: after them, rank those with any of them
             # (bm25 sums what each passage has: more of the words, or rarer ones, first).
             have_all = {row_id for row_id, _ in scored}
-            anywhere, total_any = run(required.expression(term, any_words=True), None)
+            # (Of a long query, its scored few: an OR of 200 words walks every row.)
+            anywhere, total_any = run(required.expression(term, scored=True, any_words=True),
+                                      None)
             rest = [row for row in anywhere if row[0] not in have_all]
             if rest:
                 any_words = True
