@@ -567,6 +567,7 @@ def totals(results: Iterable[EpisodeResult]) -> dict[str, float]:
 # the transcripts and chapters for upload and a copy of the feed that links them.
 
 import logging  # noqa: E402  (this section's imports, kept with it)
+from importlib.util import find_spec  # noqa: E402
 import os as _os  # noqa: E402
 from dataclasses import fields as _fields  # noqa: E402
 from urllib.parse import quote as _quote  # noqa: E402
@@ -911,13 +912,22 @@ def _transcriber_options(transcriber: Transcriber | None) -> dict | None:
 
 @dataclass(frozen=True)
 class RayOptions:
-    """Where per-item jobs run: ``workers`` Ray actors (one CPU each, one GPU each when
-    the cluster has GPUs and ``gpus_per_worker`` is None), on a local Ray started for
-    the run or on the cluster at ``address``."""
+    """Where per-item jobs run: ``workers`` Ray actors (one CPU each, and one GPU each
+    when the cluster has GPUs and ``gpus_per_worker`` is None), on a local Ray started
+    for the run (``workers`` CPUs, 2 by default) or on the cluster at ``address`` (as
+    many workers as it has GPUs, else CPUs, by default)."""
 
-    workers: int = 2
+    workers: int | None = None
     address: str | None = None
     gpus_per_worker: float | None = None
+
+    def check(self) -> None:
+        """Refuse the options before any work when Ray is not installed."""
+        if find_spec("ray") is None:
+            raise OptionError("--workers and --ray-address need Ray: pip install 'banana[scale]'")
+
+
+LOCAL_RAY_WORKERS = 2
 
 
 def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolicy,
@@ -933,39 +943,42 @@ def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolic
                 ray.init(address=options.address, **quiet)
             else:
                 # a local Ray listens on loopback only: nothing of it is reachable from elsewhere
-                ray.init(num_cpus=options.workers, include_dashboard=False, _node_ip_address="127.0.0.1",
-                         **quiet)
+                ray.init(num_cpus=options.workers or LOCAL_RAY_WORKERS, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", **quiet)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise OptionError(f"cannot start or reach Ray ({one_line_error(exc)})") from None
         started = True
     try:
+        resources = ray.cluster_resources()
+        count = options.workers or max(1, int(resources.get("GPU", 0) or resources.get("CPU", 1)))
         gpus = options.gpus_per_worker
         if gpus is None:
-            available = ray.cluster_resources().get("GPU", 0)
-            gpus = min(1.0, available / options.workers) if available else 0
+            available = resources.get("GPU", 0)
+            gpus = min(1.0, available / count) if available else 0
         actor = ray.remote(num_cpus=1, num_gpus=gpus, max_restarts=1)(FeedWorker)
         worker_options = _transcriber_options(transcriber)
-        workers = [actor.remote(policy, worker_options) for _ in range(min(options.workers, len(jobs)))]
         queue = list(reversed(jobs))
         running: dict = {}
-        for w in workers:
+
+        def give(worker) -> None:
             if queue:
                 job = queue.pop()
-                running[w.run.remote(job)] = (w, job)
+                running[worker.run.remote(job)] = (worker, job)
+
+        for _ in range(min(count, len(jobs))):
+            give(actor.remote(policy, worker_options))
         while running:
             ready, _ = ray.wait(list(running), num_returns=1)
-            w, job = running.pop(ready[0])
+            worker, job = running.pop(ready[0])
             try:
                 outcome = ray.get(ready[0])
-            except ray.exceptions.RayError as exc:  # the worker died (memory, a crash)
+            except ray.exceptions.RayError as exc:  # the worker died (memory, a crash): a new one
                 outcome = ItemOutcome(job.feed, job.item.key, job.label, job.slug, "failed",
                                       f"the worker running it failed ({type(exc).__name__})")
+                ray.kill(worker, no_restart=True)
+                worker = actor.remote(policy, worker_options)
             done(outcome)
-            if queue:
-                job = queue.pop()
-                running[w.run.remote(job)] = (w, job)
-        for w in workers:
-            ray.kill(w)
+            give(worker)
     finally:
         if started:
             ray.shutdown()
@@ -1053,6 +1066,7 @@ def update_feeds(library: Library, names: Sequence[str] = (), *, policy: FetchPo
 
             tick(name, 0, len(todo))
             if ray is not None and todo:
+                ray.check()
                 _run_on_ray(todo, ray, policy, transcriber, done)
             else:
                 for job in todo:

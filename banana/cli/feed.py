@@ -119,7 +119,7 @@ def show(library: Library, name: str, as_json: bool) -> None:
     about = [record.feed.author or "", record.source, f"{len(rows)} items",
              f"{sum(r.imported for r in rows)} imported"]
     console.print("[dim]" + escape(" · ".join(a for a in about if a)) + "[/dim]")
-    table = Table("published", "#", "title", "duration", "transcripts", "chapters", "persons", "episode")
+    table = Table("published", "#", "title", "length", "transcripts", "episode")
     for r in rows:
         item = r.item
         number = f"{item.season}x{item.episode}" if item.season and item.episode else str(item.episode or "")
@@ -128,9 +128,7 @@ def show(library: Library, name: str, as_json: bool) -> None:
                  ("[red]failed[/red]" if r.error else
                   ("audio" if item.enclosure and not item.transcripts else "-")))
         table.add_row((item.published or "")[:10], number, escape(item.title),
-                      format_timestamp(item.duration) if item.duration else "", escape(kinds),
-                      "yes" if item.chapters else "", escape(", ".join(p.name for p in item.persons)),
-                      state)
+                      format_timestamp(item.duration) if item.duration else "", escape(kinds), state)
     console.print(table)
     for r in rows:
         if r.error:
@@ -148,7 +146,8 @@ def show(library: Library, name: str, as_json: bool) -> None:
 @click.option("--temperature", type=click.FloatRange(0.0, 1.0), help="Decode once at this temperature.")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Longest decode per 30 s window, in tokens.")
 @click.option("--workers", type=click.IntRange(min=1),
-              help="Run items on Ray with this many workers (a local Ray, started for the run).")
+              help="Run items on Ray with this many workers (a local Ray, started for the run; "
+                   "with --ray-address, default: one per GPU, else per CPU of the cluster).")
 @click.option("--ray-address", metavar="ADDRESS",
               help="Run items on the Ray cluster at ADDRESS (e.g. ray://head:10001, or 'auto').")
 @click.option("--gpus-per-worker", type=click.FloatRange(min=0.0),
@@ -185,8 +184,10 @@ def update(library: Library, names: tuple[str, ...], engine: str | None, model: 
     whisper = {"engine": engine, "model": model, "model_dir": model_dir, "speakers": speakers,
                "language": _language(language), "word_timestamps": word_timestamps, "beam_size": beam_size,
                "temperature": temperature, "max_tokens": max_tokens}
-    ray = RayOptions(workers=workers or 2, address=ray_address, gpus_per_worker=gpus_per_worker) \
+    ray = RayOptions(workers=workers, address=ray_address, gpus_per_worker=gpus_per_worker) \
         if (workers or ray_address) else None
+    if ray is not None:
+        ray.check()
     policy = FetchPolicy(timeout_seconds=timeout, retries=retries, max_audio_bytes=max_audio_mb * MB)
     with progress_bar(not as_json) as progress:
         task = progress.add_task("Updating", total=None)
