@@ -1,9 +1,21 @@
 """The glossary: terms the hosts explained, in their own words.
 
-For each segment whose role is ``explains`` ("In English Please" on the home show)
-the entry is the term asked for, a short explanation in the explaining host's own
-words (the sentences of their answer that define the term), who said it, the episode
-and the timestamp.
+Two sources, one entry per term:
+
+* **An explainer segment** (a segment whose role is ``explains``, "In English Please"
+  on the home show): the term asked for, and the explaining host's own words that
+  define it — the answer, never the question (on whisper text with no punctuation,
+  the words after the request's last mention of the term).
+* **Definitional moves anywhere in the conversation**, read sentence by sentence:
+  "X is basically a …", "X is when …", "X, which is a kind of …", "a tool called X,
+  which …", "X means / stands for / refers to …", "what we call X" / "that's called
+  X" (the sentence before is the explanation). The term must be a noun phrase of
+  content words (not a pronoun or "the problem"); a term the episode says once must
+  be a name or an acronym; for "X is …", a capitalised X must be a concept the episode
+  also says in lower case (a company's description is not a definition).
+
+Measured on twelve hand-annotated episodes of five shows (``python
+bench/bench_analysis.py``): precision and recall are in bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from typing import Any, Sequence
 
 from banana.analysis.profile import EXPLAINS
 from banana.analysis.segments import Segment
+from banana.analysis.titles import TITLE_GENERIC
 from banana.analysis.words import STOPWORDS, normalise, split_sentences, stem
 from banana.transcript import Transcript
 
@@ -30,14 +43,13 @@ _DEFINING = re.compile(
     r"\bthe (?:concept|idea|goal|point|key|trick|whole goal|whole idea) (?:of|is|here)\b|"
     r"\bmeans?\b|\bbasically\b|\bis called\b|\bstands for\b|\bthink of\b|\bimagine\b|"
     r"\bin other words\b|\bthat's (?:called )?\w+ \w+:", re.IGNORECASE)
-_META = re.compile(r"\b(?:podcast|episode|segment|listeners?|we've talked|in english)\b",
-                   re.IGNORECASE)
+_META = re.compile(r"\b(?:podcast|episode|segment|listeners?|we've talked)\b", re.IGNORECASE)
 
 
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """A term explained in an explainer segment."""
+    """A term explained on air: in an explainer segment, or in passing."""
 
     term: str
     explanation: str
@@ -65,13 +77,18 @@ def _term_words(term: str) -> list[str]:
     return marks
 
 
-_REQUEST = re.compile(r"english,?\s+please|\bexplain\b|\bwhat (?:is|are)\b", re.IGNORECASE)
+_REQUEST = re.compile(r"\bexplain\b|\bwhat (?:is|are|'s)\b|\bbreak (?:it |that )?down\b|"
+                      r"\bwhat does .{1,40} mean\b|\bthe (?:term|word) (?:today|this week)\b",
+                      re.IGNORECASE)
 
 
-def _request_turn(transcript: Transcript, segment: Segment) -> int:
-    """The turn that asks for the explanation ("can you explain X in English please?")."""
+def _request_turn(transcript: Transcript, segment: Segment, term: str | None) -> int:
+    """The turn that asks for the explanation ("can you explain X in English please?"):
+    the first turn of the segment that names the term, else that asks for something."""
+    marks = _term_words(term or "")
     for t in segment.turns:
-        if re.search(r"english,?\s+please", transcript.utterances[t].text, re.IGNORECASE):
+        norm = normalise(transcript.utterances[t].text)
+        if marks and any(re.search(rf"\b{re.escape(m)}", norm) for m in marks[:2]):
             return t
     for t in segment.turns:
         if _REQUEST.search(transcript.utterances[t].text):
@@ -79,9 +96,9 @@ def _request_turn(transcript: Transcript, segment: Segment) -> int:
     return segment.first_turn
 
 
-def _explaining_speaker(transcript: Transcript, segment: Segment) -> str | None:
+def _explaining_speaker(transcript: Transcript, segment: Segment, term: str | None) -> str | None:
     """Who talks most after the request: the host who explains."""
-    asked = _request_turn(transcript, segment)
+    asked = _request_turn(transcript, segment, term)
     words: Counter = Counter()
     for t in segment.turns:
         u = transcript.utterances[t]
@@ -105,12 +122,12 @@ def explanation(transcript: Transcript, segment: Segment, term: str | None,
     sentences of the answer, in order (the first words of the answer when the
     transcript has no punctuation to split sentences by)."""
     utts = transcript.utterances
-    asked = _request_turn(transcript, segment)
+    asked = _request_turn(transcript, segment, term)
     turns = [t for t in segment.turns if t >= asked and (speaker is None or utts[t].speaker == speaker
                                                         or t == asked)]
     text = " ".join(utts[t].text for t in turns)
     if not re.search(r"[.!?]", text):
-        return _opening_words(text)
+        return _opening_words(text, term)
     candidates: list[str] = []
     for t in turns:
         sentences = split_sentences(utts[t].text)
@@ -157,29 +174,137 @@ def explanation(transcript: Transcript, segment: Segment, term: str | None,
     return " ".join(s.strip() for _, s in picked)
 
 
-def _opening_words(text: str) -> str:
-    """Unpunctuated text: the first words after the request."""
-    m = None
-    for m in re.finditer(r"english\s+please\b", text, re.IGNORECASE):
-        pass
-    rest = text[m.end():] if m else text
-    words = rest.split()
-    if not words:
+def _opening_words(text: str, term: str | None) -> str:
+    """Unpunctuated text: the first words of the answer, after the request's last mention
+    of the term (the question is not the explanation)."""
+    words = text.split()
+    norm = [normalise(w) for w in words]
+    marks = _term_words(term or "")
+    start = 0
+    for i, w in enumerate(norm[:REQUEST_MAX_WORDS]):
+        if any(w.startswith(m) for m in marks if len(m) > 2):
+            start = i + 1
+    while start < len(words) and norm[start] in _FILLER:
+        start += 1
+    cut = words[start:start + UNPUNCTUATED_WORDS]
+    if not cut:
         return ""
-    cut = words[:UNPUNCTUATED_WORDS]
-    return " ".join(cut) + ("…" if len(words) > len(cut) else "")
+    return " ".join(cut) + ("…" if start + UNPUNCTUATED_WORDS < len(words) else "")
+
+
+REQUEST_MAX_WORDS = 40  # the request for an explanation is said within this many words
+_FILLER = frozenset("please so yeah yes okay ok sure well right alright um uh absolutely".split())
 
 
 def glossary_entries(transcript: Transcript, segments: Sequence[Segment], *,
                      episode: str) -> list[GlossaryEntry]:
-    """One entry per explainer segment that names its term."""
+    """One entry per explainer segment that names its term, then one per term defined
+    in passing elsewhere in the episode (each term once)."""
     out = []
+    explained: set[str] = set()
+    skip: set[int] = set()
     for seg in segments:
-        if seg.role != EXPLAINS or not seg.term:
+        if seg.role != EXPLAINS:
             continue
-        speaker = _explaining_speaker(transcript, seg)
+        skip.update(seg.turns)
+        if not seg.term:
+            continue
+        speaker = _explaining_speaker(transcript, seg, seg.term)
         out.append(GlossaryEntry(term=seg.term,
                                  explanation=explanation(transcript, seg, seg.term, speaker=speaker),
                                  episode=episode, speaker=speaker, start=seg.start))
+        explained.add(normalise(seg.term))
+    for term, turn, said in definitions(transcript, skip=skip):
+        key = normalise(term)
+        if key in explained:
+            continue
+        explained.add(key)
+        u = transcript.utterances[turn]
+        out.append(GlossaryEntry(term=term, explanation=said, episode=episode,
+                                 speaker=u.speaker, start=u.start))
     return out
 
+
+# --- definitions in passing ---------------------------------------------------------------
+
+_NP = r"(?P<term>[A-Za-z][\w.+#'’-]*(?: [A-Za-z][\w.+#'’-]*){0,3}?)"
+_HEDGE = r"(?:basically |essentially |simply |just |really |actually |kind of |sort of |literally )?"
+_OPENER = r"(?:^|^(?:so|and|well|okay|now|but)[, ]+)"
+# (how the explanation is taken, pattern): "is" — the defining sentence and the next;
+# "call" — the sentence before and the naming one.
+_DEFINITIONS = [
+    ("is", re.compile(rf"{_OPENER}{_NP} (?:is|are) {_HEDGE}(?:a|an|when|where|wherein|how we|"
+                      r"the idea|the concept|the process|the practice|the notion|like a) ", re.I)),
+    ("is", re.compile(rf"{_OPENER}{_NP} (?:means|stands for|refers to|is defined as) ", re.I)),
+    ("which", re.compile(r"(?:\b(?:called|named|the|a|an|with|use|using|of|in|on|about|like)|^|[.,;:]) "
+                         rf"{_NP}, which (?:is|are) {_HEDGE}(?:a|an|like|kind|sort|something) ",
+                         re.I)),
+    ("which", re.compile(rf"\b(?:called|named|known as) {_NP},? (?:which|and it) (?:is|are|lets|"
+                         r"helps|allows|does|makes|gives|turns|takes|runs|manages|adds|means) ", re.I)),
+    ("call", re.compile(r"\b(?:what (?:we|people|they|you|i|folks) (?:call|refer to as)|"
+                        r"(?:that's|that is|this is|it's|it is|which is) (?:called|known as)|"
+                        rf"(?:some )?people call (?:this|that|it)) (?:the |a |an )?{_NP}(?=[.,;!?]|$)",
+                        re.I)),
+]
+_ARTICLE = re.compile(r"^(?:the|a|an|our|your|their|my|his|her) ", re.I)
+_LEAD = re.compile(r"^(?:(?:so|and|but|then|well|now|also|okay|yeah|i think|we think|you know|"
+                   r"like)[, ]+)+", re.I)
+# words that head no term: pronouns, quantifiers, and the nouns of talk itself
+_NOT_TERMS = frozenset("""
+it its that this these those they them there here he she we you i what which who whose where
+when how why one some any all each every everything something nothing anything someone anyone
+everyone people thing things way part kind sort lot bit idea problem point question answer
+reason stuff started building using making doing getting
+""".split())
+DEFINITION_MIN_WORDS = 8  # a shorter explanation explains nothing
+DEFINITION_MAX_CHARS = 400
+
+
+def _as_term(text: str) -> str | None:
+    """A candidate's noun phrase, or None when it is not one."""
+    term = _ARTICLE.sub("", _LEAD.sub("", text.strip(" \"'“”‘’-,.")))
+    words = term.split()
+    if not words or len(words) > 4:
+        return None
+    keys = [normalise(w) for w in words]
+    if keys[0] in _NOT_TERMS or any(k in STOPWORDS and k != "of" for k in keys):
+        return None
+    if len(words) == 1 and (keys[0] in TITLE_GENERIC or len(keys[0]) < 3):
+        return None
+    return term
+
+
+def definitions(transcript: Transcript, *, skip: set[int] = frozenset()) -> list[tuple[str, int, str]]:
+    """(term, turn, explanation) for each term defined in passing, first time each."""
+    utts = transcript.utterances
+    everything = " ".join(u.text for u in utts)
+    normalised = normalise(everything)
+    seen: set[str] = set()
+    out = []
+    for turn, u in enumerate(utts):
+        if turn in skip:
+            continue
+        sentences = split_sentences(u.text)
+        for k, sentence in enumerate(sentences):
+            for how, pattern in _DEFINITIONS:
+                for m in pattern.finditer(sentence):
+                    term = _as_term(m.group("term"))
+                    if term is None:
+                        continue
+                    key = normalise(term)
+                    if key in seen:
+                        continue
+                    said = len(re.findall(rf"\b{re.escape(key)}\b", normalised))
+                    proper = any(c.isupper() for c in term)
+                    if how != "call" and said < 2 and not proper:
+                        continue  # said once and not a name: no term of the episode
+                    if how == "is" and proper and not term.isupper() \
+                            and not re.search(rf"\b{re.escape(term.lower())}\b", everything):
+                        continue  # describing a name ("Acme is a startup"), not defining
+                    window = sentences[max(k - 1, 0):k + 1] if how == "call" else sentences[k:k + 2]
+                    explained = " ".join(window)
+                    if len(explained.split()) < DEFINITION_MIN_WORDS:
+                        continue
+                    seen.add(key)
+                    out.append((term, turn, explained[:DEFINITION_MAX_CHARS]))
+    return out
