@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from banana.search.text import (STEMMERS, plain_text, porter2, plural, stemmer, stems, word_spans,
+from banana.search.text import (STEM_KEEPS, STEMMERS, plain_text, porter2, plural, stemmer, stems,
+                                word_spans,
                                 words)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,3 +88,9 @@ def test_porter2_agrees_with_nltk_snowball_english():
 ])
 def test_plural_stemmer_undoes_plurals_only(word, stem):
     assert plural(word) == stem
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=16))
+def test_every_stemmer_keeps_the_first_letters_the_highlighter_relies_on(word):
+    for name in STEMMERS:
+        assert stemmer(name)(word)[:STEM_KEEPS] == word[:STEM_KEEPS]

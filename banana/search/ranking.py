@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from banana.search.query import ParsedQuery, Term, quoted
 from banana.search.schema import EPISODE_SHIFT
-from banana.search.text import fold, stems, word_spans, words
+from banana.search.text import STEM_KEEPS, fold, stems, word_spans, words
 
 DEFAULT_LIMIT = 10
 HITS_PER_EPISODE = 3  # results from one episode, unless the search is within one episode
@@ -173,18 +173,30 @@ class Matcher:
     def find(self, tokens: Sequence[str], token_stems: Sequence[str]) -> list[tuple[int, int, bool]]:
         """``(first, last, exact)`` for each place the term stands in ``tokens``."""
         n = len(self.words)
-        found = []
+        found: list[tuple[int, int, bool]] = []
         if not n:
             return found
+        first, first_stem = self.words[0], self.stems[0]
         for i in range(len(tokens) - n + 1):
+            token = tokens[i]
+            if n == 1:
+                if self.prefix:
+                    if token.startswith(first):
+                        found.append((i, i, True))
+                elif token == first:
+                    found.append((i, i, True))
+                elif token_stems[i] == first_stem:
+                    found.append((i, i, False))
+                continue
+            if token != first and token_stems[i] != first_stem:
+                continue
             if self.prefix:
-                if (tokens[i:i + n - 1] == list(self.words[:-1])
+                if (tuple(tokens[i:i + n - 1]) == self.words[:-1]
                         and tokens[i + n - 1].startswith(self.words[-1])):
                     found.append((i, i + n - 1, True))
-                continue
-            if list(tokens[i:i + n]) == list(self.words):
+            elif tuple(tokens[i:i + n]) == self.words:
                 found.append((i, i + n - 1, True))
-            elif list(token_stems[i:i + n]) == list(self.stems):
+            elif tuple(token_stems[i:i + n]) == self.stems:
                 found.append((i, i + n - 1, False))
         return found
 
@@ -207,7 +219,9 @@ def mark(text: str, matchers: Sequence[Matcher], stem: Callable[[str], str], *,
     for start, end, word in word_spans(text):
         spans.append((start, end))
         tokens.append(word)
-    token_stems = [stem(t) for t in tokens]
+    # Only a word that begins as a query stem begins can stem to it (STEM_KEEPS).
+    heads = {s[:STEM_KEEPS] for m in matchers for s in m.stems}
+    token_stems = [stem(t) if t[:STEM_KEEPS] in heads else t for t in tokens]
     hits: list[tuple[int, int, bool, int]] = []
     score = 0.0
     for k, matcher in enumerate(matchers):

@@ -13,7 +13,9 @@ FTS5's ``unicode61`` tokenizer finds in it, and the stemmers the index can use.
   keeps "generics" apart from "generate" and "general", and "community" from
   "communication", while joining "explained" and "explaining"; ``plural`` only
   undoes plurals (Harman's S-stemmer); ``none`` keeps each word.
-  bench/bench_search_quality.py measures them on judged queries.
+  bench/bench_search_quality.py measures them on judged queries. Each only rewrites a
+  word's end, so a stem begins with its word's first ``STEM_KEEPS`` letters: the
+  highlighter stems only the words that could match a query's stems.
 """
 
 from __future__ import annotations
@@ -243,14 +245,23 @@ def unstemmed(word: str) -> str:
     return word
 
 
+STEM_KEEPS = 1  # letters every stemmer here leaves at the start of a word ("dying" -> "die")
+
 STEMMERS: dict[str, Callable[[str], str]] = {"porter2": porter2, "plural": plural,
                                               "none": unstemmed}
 DEFAULT_STEMMER = "porter2"
 
 
+_MEMOISED: dict[Callable[[str], str], Callable[[str], str]] = {}
+
+
 def stemmer(name: str) -> Callable[[str], str]:
-    """The stemmer called ``name``, memoised (a transcript repeats its words)."""
-    return functools.lru_cache(maxsize=1 << 17)(STEMMERS[name])
+    """The stemmer called ``name``, memoised for the process (a transcript repeats its
+    words, and so do the searches of a long-lived process)."""
+    stem = STEMMERS[name]
+    if stem not in _MEMOISED:
+        _MEMOISED[stem] = functools.lru_cache(maxsize=1 << 17)(stem)
+    return _MEMOISED[stem]
 
 
 def stems(text: str, stem: Callable[[str], str]) -> str:
