@@ -8,7 +8,7 @@ import pytest
 
 from banana.analysis import Analysis, analyse
 from banana.analysis.profile import EXPLAINS, default_profile
-from banana.formats import read_transcript
+from banana.formats import parse_transcript, read_transcript
 from banana.analysis.glossary import GlossaryEntry
 from banana.analysis.mentions import Mention
 from banana.analysis.terms import explained_term
@@ -158,3 +158,31 @@ def test_terms_defined_in_passing_are_found(said, term):
 def test_descriptions_and_pronouns_are_not_definitions(said):
     t = _t([("Ana Lima", "Welcome back."), ("Bo Chen", said), ("Ana Lima", "Nice.")])
     assert analyse(t).glossary == ()
+
+
+EXPLAINER_REQUEST = ("We're doing it. It's time for a new segment we're calling “In English, Please.” "
+                     "Maya, can you explain lazy evaluation in English please?")
+PHRASINGS = [
+    "We're doing it. It's In English Please time. Today's word is lazy evaluation.",
+    "We're doing it. Maya, can you break down lazy evaluation for us, in English please?",
+    "We're doing it. In English please: what does lazy evaluation mean?",
+    "We're doing it. Time for In English Please. The term today is lazy evaluation.",
+    "We're doing it. Maya, lazy evaluation. What is it, minus the jargon?",
+]
+
+
+@pytest.mark.parametrize("form", ["published", "whisper"])
+@pytest.mark.parametrize("request_said", PHRASINGS)
+def test_explainer_requests_in_many_phrasings(request_said, form):
+    from whisper_fixtures import whisperize
+
+    text = (SAMPLES / "s01e01-faster-dataframes-and-census-privacy.txt").read_text(encoding="utf-8")
+    assert EXPLAINER_REQUEST in text
+    t = parse_transcript(text.replace(EXPLAINER_REQUEST, request_said), name="s01e01.txt")
+    if form == "whisper":
+        t = whisperize(t, size=20)
+    glossary = analyse(t).glossary
+    assert "lazy evaluation" in [g.term.lower() for g in glossary]
+    entry = next(g for g in glossary if g.term.lower() == "lazy evaluation")
+    assert "?" not in entry.explanation  # the answer, not the question
+    assert "eager" in entry.explanation.lower() or "list" in entry.explanation.lower()

@@ -90,7 +90,7 @@ def analyse(transcript: Transcript, *, profile: Profile | None = None,
     segments = find_segments(transcript, profile=profile, method=method, doc=doc)
     return Analysis(
         segments=tuple(segments),
-        glossary=tuple(glossary_entries(transcript, segments, episode=episode)),
+        glossary=tuple(glossary_entries(transcript, segments, episode=episode, hosts=profile.hosts)),
         mentions=tuple(mentions(transcript, segments, profile, episode=episode, doc=doc)),
         teaser=teaser_query(transcript, segments),
     )

@@ -20,6 +20,8 @@ bench/bench_analysis.py``): precision and recall are in bench/README.md.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -197,7 +199,7 @@ _FILLER = frozenset("please so yeah yes okay ok sure well right alright um uh ab
 
 
 def glossary_entries(transcript: Transcript, segments: Sequence[Segment], *,
-                     episode: str) -> list[GlossaryEntry]:
+                     episode: str, hosts: Sequence[str] = ()) -> list[GlossaryEntry]:
     """One entry per explainer segment that names its term, then one per term defined
     in passing elsewhere in the episode (each term once)."""
     out = []
@@ -214,7 +216,7 @@ def glossary_entries(transcript: Transcript, segments: Sequence[Segment], *,
                                  explanation=explanation(transcript, seg, seg.term, speaker=speaker),
                                  episode=episode, speaker=speaker, start=seg.start))
         explained.add(normalise(seg.term))
-    for term, turn, said in definitions(transcript, skip=skip):
+    for term, turn, said in definitions(transcript, skip=skip, names=hosts):
         key = normalise(term)
         if key in explained:
             continue
@@ -274,13 +276,70 @@ def _as_term(text: str) -> str | None:
     return term
 
 
-def definitions(transcript: Transcript, *, skip: set[int] = frozenset()) -> list[tuple[str, int, str]]:
+# "Leo, collaborative filtering. What is it?" / "what does overfitting mean?"
+_QUESTION = re.compile(
+    r"(?P<term>(?:[a-z][\w'-]*[ ,.]+){0,3}[a-z][\w'-]*)[.?!,]?\s+what (?:is|are) (?:it|that|they)\b"
+    r"|\bwhat does (?:an? |the )?(?P<term2>[a-z][\w'-]*(?: [a-z][\w'-]*){0,3}?) (?:mean|stand for)\b",
+    re.IGNORECASE)
+ANSWER_WORDS = 40  # words of the answer kept as the explanation
+
+
+def _asked(transcript: Transcript, everything: str, names: set[str]) -> list[tuple[str, int, str]]:
+    """Terms asked about ("X. What is it?") and answered: in a transcript with speakers,
+    the next turn by someone else; without (whisper, where a question may straddle two
+    segments), the words after the question."""
+    utts = transcript.utterances
+    if any(u.speaker for u in utts):
+        pieces = [(turn, u.text) for turn, u in enumerate(utts)]
+    else:  # one text, and a map from its characters back to segments
+        pieces = [(0, " ".join(u.text for u in utts))]
+    starts = list(itertools.accumulate((len(u.text) + 1 for u in utts), initial=0))
+    out = []
+    for first, text in pieces:
+        for m in _QUESTION.finditer(text):
+            raw = re.sub(r"[,.]", " ", m.group("term") or m.group("term2") or "").split()
+            # what comes before the term: the end of the last sentence, or a name ("Leo,
+            # collaborative filtering. What is it?" is not about Leo)
+            while raw and (normalise(raw[0]) in names | STOPWORDS | _NOT_TERMS):
+                raw = raw[1:]
+            # the longest ending of what was said that the episode says again (a term
+            # it is about is said again in the answer; a name said before it is not)
+            term = next((t for k in range(len(raw)) if (t := _as_term(" ".join(raw[k:])))
+                         and everything.count(normalise(t)) >= 2), None)
+            if term is None:
+                continue
+            if len(pieces) > 1:
+                turn = first
+                nxt = next((v for v in utts[turn + 1:turn + 3] if v.speaker != utts[turn].speaker), None)
+                answer = " ".join(split_sentences(nxt.text)[:2]) if nxt else ""
+            else:
+                turn = bisect.bisect_right(starts, m.start()) - 1
+                after = text[m.end():].split()
+                while after and normalise(after[0]) in _FILLER | _AFTER_QUESTION:
+                    after = after[1:]
+                answer = " ".join(after[:ANSWER_WORDS])
+            if len(answer.split()) >= DEFINITION_MIN_WORDS:
+                out.append((term, turn, answer))
+    return out
+
+
+# what trails a question before its answer ("what is it, minus the jargon? Okay, ...")
+_AFTER_QUESTION = frozenset("minus the jargon math maths linear algebra without in plain english".split())
+
+
+def definitions(transcript: Transcript, *, skip: set[int] = frozenset(),
+                names: Sequence[str] = ()) -> list[tuple[str, int, str]]:
     """(term, turn, explanation) for each term defined in passing, first time each."""
     utts = transcript.utterances
     everything = " ".join(u.text for u in utts)
     normalised = normalise(everything)
     seen: set[str] = set()
+    people = {part for n in (*names, *transcript.speakers) for part in normalise(n).split()}
     out = []
+    for term, turn, said in _asked(transcript, normalised, people):
+        if turn not in skip and normalise(term) not in seen:
+            seen.add(normalise(term))
+            out.append((term, turn, said[:DEFINITION_MAX_CHARS]))
     for turn, u in enumerate(utts):
         if turn in skip:
             continue

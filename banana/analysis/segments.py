@@ -234,7 +234,8 @@ def _valid(spec: SegmentSpec, doc: Doc, first: int) -> bool:
     return announces_answer(text)
 
 
-def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Span]:
+def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int,
+                people: Sequence[str] = ()) -> list[_Span]:
     """Cue-opened segments other than intro and sign-off."""
     end_zone = _end_zone(doc, END_ZONE_FRACTION)
     start_zone = _start_zone(doc, fraction=START_POSITION_FRACTION, cap=None)
@@ -268,7 +269,8 @@ def _find_named(doc: Doc, specs: Sequence[SegmentSpec], floor: int) -> list[_Spa
             if not _valid(spec, doc, cue_turn):
                 continue
             term = explained_term(_segment_text(doc, cue_turn, words=TERM_SEARCH_WORDS),
-                                  cues=spec.cues) \
+                                  cues=spec.cues,
+                                  names=(*doc.transcript.speakers, *people)) \
                 if spec.explains else None
             first = _lead_in(doc, cue_turn, floor, term=term)
             spans.append(_Span(spec, first, len(doc) - 1, open_end=True,
@@ -328,7 +330,7 @@ def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
     if intro and intro.last >= 0:
         spans.append(intro)
     others = [s for s in profile.segments if s.kind not in ("intro", "outro")]
-    spans.extend(_find_named(doc, others, floor))
+    spans.extend(_find_named(doc, others, floor, profile.hosts))
     outro_spec = profile.segment("outro")
     if outro_spec:
         zone = _end_zone(doc, OUTRO_ZONE_FRACTION, OUTRO_ZONE_MIN_WORDS)
