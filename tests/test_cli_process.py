@@ -28,7 +28,7 @@ def test_process_with_no_argument_does_the_bundled_samples(cli, library):
         assert (folder / "transcript.vtt").read_text().startswith("WEBVTT")
     assert "3 episodes" in result.output and "3 solved" in result.output
     # the search index came along
-    hits = json.loads(cli("search", "gradient boosting", "--json").output)
+    hits = json.loads(cli("search", "gradient boosting", "--json").stdout)
     assert hits["results"] and hits["results"][0]["episode"] == "s01e02-leaderboards-and-model-drift"
 
 
