@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from banana.analysis import analyse
 from banana.analysis.numbers import _integer_words, tokens
+from banana.analysis.profile import PUZZLE
 from banana.analysis.puzzle import TeaserQuery, parse_puzzle, puzzle_ops, solve_query
 from banana.analysis.spoken import answers_puzzle
 from banana.errors import PuzzleError
-from banana.formats import read_transcript
+from banana.formats import parse_transcript, read_transcript
 from banana.solver import expressions
 from conftest import BANANA_DATA, SAMPLES, need
 
@@ -148,3 +149,42 @@ def test_banana_data_teaser_is_solved():
 def test_sample_teasers(name, numbers, target):
     a = analyse(read_transcript(need(SAMPLES / name)))
     assert (a.teaser.numbers, a.teaser.target) == (numbers, target)
+
+
+TEASER_PHRASINGS = [
+    ("Here's this week's puzzle: using three threes, get to thirty. Any operations you like.",
+     (3, 3, 3), 30, False),
+    ("Can you make 24 from 3, 3, 8 and 8?", (3, 3, 8, 8), 24, False),
+    ("This week's challenge: take the numbers 1 9 8 4 and make 100.", (1, 9, 8, 4), 100, False),
+    ("Using the digits 1, 9, 8, 4 in that order, make 100.", (1, 9, 8, 4), 100, True),
+    ("Your brain-buster: with four fours, can you reach seventeen?", (4, 4, 4, 4), 17, False),
+    ("The puzzle this week: end up with ten using the numbers two, three and five.",
+     (2, 3, 5), 10, False),
+]
+
+
+@pytest.mark.parametrize("form", ["published", "whisper"])
+@pytest.mark.parametrize("said, numbers, target, in_order", TEASER_PHRASINGS)
+def test_teasers_in_many_phrasings(said, numbers, target, in_order, form):
+    text = said if form == "published" else re.sub(r"[^\w\s]", " ", said.lower())
+    query = parse_puzzle(text)
+    assert query is not None
+    assert (query.numbers, query.target, query.ordered) == (numbers, target, in_order)
+
+
+SAMPLE_TEASER = ("Okay, here it is. Make the number eleven using the number three exactly three "
+                 "times.")
+
+
+@pytest.mark.parametrize("opening, numbers, target", [
+    ("Okay, here's this week's puzzle: using three threes, get to thirty.", (3, 3, 3), 30),
+    ("Okay, this week's challenge. Can you make 24 from 3, 3, 8 and 8?", (3, 3, 8, 8), 24),
+])
+def test_a_rephrased_teaser_is_still_the_episodes_puzzle(opening, numbers, target):
+    text = (SAMPLES / "s01e01-faster-dataframes-and-census-privacy.txt").read_text(encoding="utf-8")
+    assert SAMPLE_TEASER in text
+    text = text.replace(SAMPLE_TEASER, opening).replace("with a math puzzle", "with a challenge")
+    analysis = analyse(parse_transcript(text, name="s01e01.txt"))
+    assert analysis.teaser is not None
+    assert (analysis.teaser.numbers, analysis.teaser.target) == (numbers, target)
+    assert [s.kind for s in analysis.segments if s.role == PUZZLE] == ["teaser"]

@@ -35,6 +35,7 @@ class TeaserQuery:
     numbers: tuple[int, ...]
     target: int | Fraction
     ops: tuple[str, ...]
+    ordered: bool = False  # the numbers must be used in the order given ("in that order")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", tuple(self.numbers))
@@ -51,6 +52,7 @@ class TeaserQuery:
             "numbers": list(self.numbers),
             "target": int(target) if Fraction(target).denominator == 1 else str(target),
             "ops": list(self.ops),
+            "ordered": self.ordered,
         }
 
     @classmethod
@@ -60,7 +62,8 @@ class TeaserQuery:
             return cls(statement=str(data.get("statement", "")),
                        numbers=tuple(int(n) for n in data["numbers"]),
                        target=int(target) if target.denominator == 1 else target,
-                       ops=tuple(str(o) for o in data.get("ops", ())))
+                       ops=tuple(str(o) for o in data.get("ops", ())),
+                       ordered=bool(data.get("ordered", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise PuzzleError(f"bad teaser query: {exc}") from None
 
@@ -77,8 +80,18 @@ _RESTRICT = re.compile(r"\bonly (?:use |using )?(?:plus|addition|minus|subtracti
 _TARGET_CUES = re.compile(
     r"\b(?:answer (?:comes out to|comes to|is|should be|has to be|must be|equals|of)|"
     r"comes? out to|equals?(?: to)?|equal to|to make|make|makes|making|get|gets|reach|"
+    r"(?:get|gets|getting) to|end up (?:with|at)|come up with|arrive at|land on|hit|reaches|"
     r"total(?:s|ing)?|results? in|target(?: is)?|gives? you|evaluates? to)"
     r"(?: (?:the number|exactly|a total of))? $")
+
+
+# words after which a list of the puzzle's numbers is said ("the numbers 1, 2, 3 and 4",
+# "make 24 from 3, 3, 8 and 8", "using 1 9 8 4")
+_LIST_OPENERS = ("number", "numbers", "digit", "digits", "from", "using", "with")
+_COUNTS = ("times", "twice", "once", "thrice")  # "two three times" is a count, not two numbers
+# "in that order", "in the given order": the numbers must be used in the order said
+_IN_ORDER = re.compile(r"\bin (?:that|this|the (?:same|given)|exactly that|the) order\b|"
+                       r"\bin order\b|\bkeep(?:ing)? (?:them|the (?:digits|numbers)) in order\b")
 
 
 def _numbers_phrases(toks: Sequence[str]) -> list[tuple[int, int, list[int]]]:
@@ -99,7 +112,7 @@ def _numbers_phrases(toks: Sequence[str]) -> list[tuple[int, int, list[int]]]:
                 out.append((i, count[1] + 1, [base] * count[0]))
                 i = count[1] + 1
                 continue
-        if tok in ("number", "numbers", "digit", "digits") and i + 1 < len(toks):
+        if tok in _LIST_OPENERS and i + 1 < len(toks):
             j = i + 1
             values: list[int] = []
             while j < len(toks):
@@ -111,14 +124,20 @@ def _numbers_phrases(toks: Sequence[str]) -> list[tuple[int, int, list[int]]]:
                 if j < len(toks) and toks[j] in (",", "and") and _integer_words(toks, j + 1):
                     j += 1
                     continue
+                following = _integer_words(toks, j) if j < len(toks) else None
+                if following and not (following[1] < len(toks) and toks[following[1]] in _COUNTS):
+                    continue  # "1 9 8 4", "two three and five": numbers said one after another
                 break
+            if tok in ("from", "using", "with") and len(values) < 2:
+                i += 1
+                continue  # "from" opens a list only of two numbers or more
             if values:
                 times, end = _multiplicity(toks, j)
                 if len(values) == 1 and times:
                     out.append((i, end, values * times))
                     i = end
                     continue
-                if len(values) >= 2 and tok in ("numbers", "digits"):
+                if len(values) >= 2 and tok in ("numbers", "digits", "from", "using", "with"):
                     out.append((i, j, values))
                     i = j
                     continue
@@ -256,7 +275,7 @@ def _query(sentences: list[str]) -> TeaserQuery | None:
     if target is None:
         return None
     return TeaserQuery(statement=statement, numbers=tuple(numbers), target=target,
-                       ops=puzzle_ops(statement))
+                       ops=puzzle_ops(statement), ordered=bool(_IN_ORDER.search(" ".join(toks))))
 
 
 
