@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import defaultdict
 import os
 import re
 import sqlite3
@@ -397,9 +398,12 @@ class Archive:
             # Too few passages have every word: after them, rank those with any of them
             # (bm25 sums what each passage has: more of the words, or rarer ones, first).
             have_all = {row_id for row_id, _ in scored}
-            # (Of a long query, its scored few: an OR of 200 words walks every row.)
-            anywhere, total_any = run(required.expression(term, scored=True, any_words=True),
-                                      None)
+            # Any of its FILL_TERMS rarest words (phrases first: their frequency is not
+            # counted): an OR of common words would walk most of the archive's rows.
+            rarest = sorted(required.conjuncts, key=lambda t: frequencies.get(t, -1))
+            anywhere, total_any = run(
+                ParsedQuery(tuple(rarest[:ranking.FILL_TERMS])).expression(term, any_words=True),
+                None)
             rest = [row for row in anywhere if row[0] not in have_all]
             if rest:
                 any_words = True
@@ -544,14 +548,18 @@ def _top(scored: list[tuple[int, float]], bonus: dict[int, float], people: dict[
          taken: list[tuple[int, float]] = ()) -> list[tuple[int, float]]:
     """The best ``limit`` (row id, score) pairs, at most ``per_episode`` from any one
     episode counting those ``taken`` already (see ``ranking`` for the score)."""
-    sums: dict[int, float] = {}
+    sums: dict[int, float] = defaultdict(float)
     for row_id, s in scored:
-        sums[episode_of(row_id)] = sums.get(episode_of(row_id), 0.0) + s
+        sums[row_id >> EPISODE_SHIFT] += s
     boost = {ep: w.episode * math.log2(1.0 + max(total, 0.0)) + w.episode_text * texts.get(ep, 0.0)
              for ep, total in sums.items()}
-    heap = [(-(s * (1.0 + bonus.get(row_id, 0.0)) * (1.0 + w.people * people.get(episode_of(row_id), 0.0))
-               + boost[episode_of(row_id)]), row_id)
-            for row_id, s in scored]
+    scale = {ep: 1.0 + w.people * people.get(ep, 0.0) for ep in sums}
+    if bonus:
+        heap = [(-(s * (1.0 + bonus.get(row_id, 0.0)) * scale[row_id >> EPISODE_SHIFT]
+                   + boost[row_id >> EPISODE_SHIFT]), row_id) for row_id, s in scored]
+    else:
+        heap = [(-(s * scale[row_id >> EPISODE_SHIFT] + boost[row_id >> EPISODE_SHIFT]), row_id)
+                for row_id, s in scored]
     heapq.heapify(heap)
     best: list[tuple[int, float]] = []
     counts: dict[int, int] = {}

@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+from collections import Counter
 import itertools
 import math
 import os
@@ -387,7 +388,8 @@ class SearchIndex(Archive):
 
     def _update_all(self, conn: sqlite3.Connection) -> None:
         with _write(conn):
-            conn.execute("UPDATE episodes SET sha256 = ''")  # re-indexed by the next update
+            # Indexed again by the next update (its file state and hash no longer match).
+            conn.execute("UPDATE episodes SET mtime_ns = -1, sha256 = ''")
 
     def _read_transcript(self, path: Path) -> tuple[Transcript, str]:
         """The transcript at ``path`` and the SHA-256 of its bytes. The bytes and
@@ -496,11 +498,15 @@ class SearchIndex(Archive):
             raise LibraryError(f"{slug}: more than {1 << KIND_SHIFT:,} rows of one kind in one "
                                f"episode")
 
+        stem_docs: Counter[str] = Counter()
+
         def rows() -> Iterator[tuple[str, tuple]]:
             offsets: list[tuple[int, int]] = []
             for n, passage in enumerate(episode.passages):
                 texts = [episode.pieces[i].text for i in range(passage.first, passage.last + 1)]
                 text = " ".join(texts)
+                stemmed = stems(text, stem)
+                stem_docs.update(set(stemmed.split()))
                 offset = 0
                 for piece_text in texts:
                     offsets.append((offset, len(piece_text)))
@@ -510,7 +516,7 @@ class SearchIndex(Archive):
                     if episode.pieces[i].speaker))
                 yield "passage", (row_id(episode_id, n), row_id(episode_id, passage.first),
                                   row_id(episode_id, passage.last), passage.start, passage.end,
-                                  text, stems(text, stem), who)
+                                  text, stemmed, who)
             for n, piece in enumerate(episode.pieces):
                 yield "piece", (row_id(episode_id, n), piece.turn, piece.speaker, piece.start,
                                 piece.end, *offsets[n])
@@ -540,6 +546,7 @@ class SearchIndex(Archive):
             done += len(chunk)
             if report:
                 report(slug, done, total)
+        _count_stems(conn, stem_docs)
 
     def _remove(self, conn: sqlite3.Connection, slug: str) -> bool:
         """Drop an episode whose transcript is gone (checked under the write lock: a
@@ -598,16 +605,40 @@ class SearchIndex(Archive):
                    for slug in recorded}
         bad = sorted(slug for slug, counts in recorded.items()
                      if counts != (pieces.get(slug), passages.get(slug), entries.get(slug)))
+        with self.connect(write=False) as conn:
+            counted: Counter[str] = Counter()
+            for (stemmed,) in conn.execute("SELECT stems FROM passages"):
+                counted.update(set(stemmed.split()))
+            stored = dict(conn.execute("SELECT term, docs FROM stem_docs"))
+        if stored != dict(counted):
+            wrong = sorted(set(stored.items()) ^ set(counted.items()))[:3]
+            raise LibraryError(f"search index stem counts do not match its passages: {wrong}")
         if bad or orphans:
             raise LibraryError(f"search index rows do not match: {len(bad)} episodes with wrong "
                                f"counts ({', '.join(bad[:3])}), {orphans} orphan rows")
 
 
 def _delete_rows(conn: sqlite3.Connection, episode_id: int) -> None:
-    """Delete an episode's passages, pieces and entries (triggers keep FTS5 in step)."""
+    """Delete an episode's passages, pieces and entries (triggers keep FTS5 in step),
+    and take its passages out of the stem counts."""
     lo, hi = id_range(episode_id)
+    gone: Counter[str] = Counter()
+    for (stemmed,) in conn.execute("SELECT stems FROM passages WHERE id BETWEEN ? AND ?", (lo, hi)):
+        gone.update(set(stemmed.split()))
+    _count_stems(conn, gone, sign=-1)
     for table in ("passages", "pieces", "entries"):
         conn.execute(f"DELETE FROM {table} WHERE id BETWEEN ? AND ?", (lo, hi))
+
+
+def _count_stems(conn: sqlite3.Connection, counts: Counter[str], *, sign: int = 1) -> None:
+    """Add (or, ``sign=-1``, take away) passages holding each stem to ``stem_docs``."""
+    conn.executemany(
+        "INSERT INTO stem_docs (term, docs) VALUES (?, ?)"
+        " ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+        ((term, sign * n) for term, n in counts.items()))
+    if sign < 0:
+        conn.executemany("DELETE FROM stem_docs WHERE term = ? AND docs <= 0",
+                         ((term,) for term in counts))
 
 
 @contextmanager

@@ -20,8 +20,8 @@ trivia other episodes tell about them); the fourth the episode that is about the
 name it. A plain query of several words requires only those that are
 not in more than ``FREQUENT_SHARE`` of the passages ("how do you handle errors in go"
 requires "handle", "errors" and "go"); when fewer passages than asked for have all
-it requires, the passages with any of them are ranked after those (bm25 sums what
-each has), and a note says so.
+it requires, the passages with any of its ``FILL_TERMS`` rarest words are ranked after
+those (bm25 sums what each has), and a note says so.
 
 Two hits of one episode are ``SPREAD`` passages apart at least (unless the search is
 within one episode): the passage right after a hit is most often the same discussion,
@@ -53,6 +53,7 @@ SNIPPET_WORDS = 36  # the most words of a snippet
 SNIPPET_LEAD_WORDS = 6  # words shown before the first match, when the piece is cut
 SPEAKER_CANDIDATES = 200  # with --speaker, passages looked at for the speaker's own words
 MAX_PEOPLE_TERMS = 8  # query words looked up among the episodes' people
+FILL_TERMS = 3  # the passages after those with every word have one of this many rarest words
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,8 @@ def stem_frequencies(conn: sqlite3.Connection, terms: Sequence[Term],
     if not keys:
         return {}
     marks = ", ".join("?" * len(set(keys.values())))
-    found = dict(conn.execute(
-        f"SELECT term, doc FROM passages_vocab WHERE col = 'stems' AND term IN ({marks})",
-        tuple(set(keys.values()))))
+    found = dict(conn.execute(f"SELECT term, docs FROM stem_docs WHERE term IN ({marks})",
+                              tuple(set(keys.values()))))
     return {t: found.get(k, 0) for t, k in keys.items()}
 
 
