@@ -19,6 +19,7 @@ from typing import Any
 from banana.analysis import SCHEMA as ANALYSIS_SCHEMA
 from banana.analysis import Analysis, analyse
 from banana.analysis.profile import Profile, default_profile, load_profile
+from banana.analysis.titles import Archive, archive_of
 from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import BananaError, EpisodeNotFound, FeedError, FormatError, LibraryError
 from banana.feeds.model import Item
@@ -31,6 +32,8 @@ TRANSCRIPT_FILE = "transcript.json"
 META_FILE = "episode.json"  # what the user set on purpose: title, show, audio URL
 ANALYSIS_FILE = "analysis.json"  # the stored analysis, keyed by the transcript and profile
 PROFILE_FILE = "show.toml"  # a show's profile, in <library>/<slug of the show>/
+ARCHIVE_FILE = "archive.json"  # the library's word statistics (chapter titles)
+ARCHIVE_STALE_SHARE = 0.1  # rebuilt when this share of the episodes changed
 META_SCHEMA = 1
 FEED_FILE = "feed-item.json"  # the feed item an episode came from (``banana feed``)
 FEED_SCHEMA = 1
@@ -381,7 +384,7 @@ class Library:
         stored = self._stored_analysis(slug, key)
         if stored is not None:
             return transcript, stored
-        result = analyse(transcript, profile=chosen, episode=slug)
+        result = analyse(transcript, profile=chosen, episode=slug, archive=self.archive())
         if profile is None:
             record = {"key": key, "analysis": result.to_dict()}
             try:
@@ -404,6 +407,34 @@ class Library:
         result = analyse(transcript, profile=self.profile_for(transcript, path=profile),
                          episode=name, method=method or DEFAULT_METHOD)
         return slug, name, transcript, result
+
+    def archive(self) -> Archive:
+        """The library's word statistics (how many episodes say each word), for chapter
+        titles that are distinctive on this show. Kept in ``archive.json`` and rebuilt
+        when more than ARCHIVE_STALE_SHARE of the episodes are new or gone since, so a
+        batch of imports does not rebuild it for every episode."""
+        slugs = set(self.slugs())
+        path = self.root / ARCHIVE_FILE
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            known = set(record["slugs"])
+            if len(known ^ slugs) <= ARCHIVE_STALE_SHARE * max(len(slugs), 1):
+                return Archive(int(record["episodes"]), dict(record["frequency"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        transcripts = []
+        for slug in sorted(slugs):
+            try:
+                transcripts.append(self.load(slug))
+            except BananaError:
+                continue
+        archive = archive_of(transcripts)
+        try:
+            atomic_write_text(path, json.dumps({"slugs": sorted(slugs), "episodes": archive.episodes,
+                                                "frequency": archive.frequency}) + "\n")
+        except OSError:
+            pass  # a library this user cannot write: computed again next time
+        return archive
 
     def _stored_analysis(self, slug: str, key: dict[str, Any]) -> Analysis | None:
         try:

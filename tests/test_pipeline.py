@@ -36,5 +36,5 @@ def test_the_terms_the_show_explained_come_from_the_stored_analyses(library):
     lib.save(read_transcript(need(BANANA_DATA)), "s03e01")
     hosts, terms = library_vocabulary(lib)
     assert hosts == ["Triveni Gandhi", "Will Nowak"]
-    assert terms == ["autoencoder neural networks"]  # its "In English Please"
+    assert terms[0] == "autoencoder neural networks"  # its "In English Please", then in passing
     assert lib.analysis_path("s03e01").is_file()  # computed once, stored for the next reader

@@ -19,6 +19,7 @@ from banana.analysis.profile import ANSWERS, PUZZLE, Profile, default_profile
 from banana.analysis.puzzle import TeaserQuery, parse_puzzle
 from banana.analysis.segments import Segment, find_segments
 from banana.analysis.spoken import SpokenAnswer, parse_spoken_answer
+from banana.analysis.titles import Archive
 from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import AnalysisError, FormatError
 from banana.transcript import WORDS_PER_SECOND, Transcript
@@ -72,11 +73,13 @@ class Analysis:
 
 
 def analyse(transcript: Transcript, *, profile: Profile | None = None,
-            episode: str | None = None, method: str = DEFAULT_METHOD) -> Analysis:
+            episode: str | None = None, method: str = DEFAULT_METHOD,
+            archive: Archive | None = None) -> Analysis:
     """Segments, glossary entries, mentions and the brain teaser of one episode.
 
     ``episode`` names the episode in glossary entries and mentions (its slug); it
-    defaults to the transcript's title."""
+    defaults to the transcript's title. ``archive`` is the show's back catalogue (its
+    word statistics), for chapter titles that are distinctive on this show."""
     words = transcript.word_count
     if words > MAX_ANALYSED_WORDS:
         raise AnalysisError(
@@ -87,7 +90,7 @@ def analyse(transcript: Transcript, *, profile: Profile | None = None,
     profile = profile or default_profile()
     episode = episode if episode is not None else transcript.title
     doc = Doc(transcript)
-    segments = find_segments(transcript, profile=profile, method=method, doc=doc)
+    segments = find_segments(transcript, profile=profile, method=method, doc=doc, archive=archive)
     return Analysis(
         segments=tuple(segments),
         glossary=tuple(glossary_entries(transcript, segments, episode=episode, hosts=profile.hosts)),

@@ -30,7 +30,7 @@ from banana.analysis.profile import ROLES, Profile, SegmentSpec, default_profile
 from banana.analysis.puzzle import parse_puzzle
 from banana.analysis.spoken import announces_answer, talks_puzzle
 from banana.analysis.terms import explained_term
-from banana.analysis.titles import topic_titles
+from banana.analysis.titles import Archive, topic_titles
 from banana.analysis.topics import DEFAULT_METHOD, DEFAULT_SETTINGS, TopicSettings, split_topics
 from banana.analysis.words import STOPWORDS, normalise, stem
 from banana.transcript import Transcript
@@ -370,7 +370,8 @@ def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
 
 def find_segments(transcript: Transcript, *, profile: Profile | None = None,
                   method: str = DEFAULT_METHOD, doc: Doc | None = None,
-                  settings: TopicSettings | None = None) -> list[Segment]:
+                  settings: TopicSettings | None = None,
+                  archive: Archive | None = None) -> list[Segment]:
     """The episode as consecutive segments covering every turn: named segments from the
     profile, topics between them. Explainer segments carry no term here; ``analyse``
     adds it."""
@@ -426,7 +427,11 @@ def find_segments(transcript: Transcript, *, profile: Profile | None = None,
             final.append(("topic", s_, e - 1, None))
     topic_ranges = [(a, b) for kind, a, b, _ in final if kind == "topic"]
     intro_turns = [t for kind, a, b, _ in final if kind == "intro" for t in range(a, b + 1)]
-    titles = iter(topic_titles(transcript, topic_ranges, context_turns=intro_turns))
+    named_titles = [span.spec.title for _, _, _, span in final if span is not None]
+    titles = iter(topic_titles(transcript, topic_ranges, context_turns=intro_turns,
+                               archive=archive, taken=named_titles,
+                               people=(*transcript.speakers, *profile.hosts, profile.name,
+                                       transcript.show)))
     utts = transcript.utterances
     out = []
     for kind, a, b, span in final:

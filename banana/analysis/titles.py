@@ -1,20 +1,57 @@
-"""Topic titles from key phrases: frequent in the topic, rare in the episode's other
-topics, preferably named in the episode's title or intro and at the topic's start."""
+"""Topic titles: the noun phrase that names what a topic is about.
+
+Candidates are phrases of one to three content words said in the topic (no stopword at
+either end, none inside but "of"; "model drift", "data science", "Game of Thrones"). A
+phrase scores by how often the topic says it, times how distinctive it is: against the
+show's archive (inverse document frequency over the library's episodes, ``Archive``)
+when there is one, and against the episode's other topics either way; phrases named at
+the topic's start, in the episode's title or intro score more, and a phrase of several
+words more than a single word. The title is the single best phrase (a pair of keywords
+named nothing), at most TITLE_MAX_CHARS long, and no two chapters of an episode share a
+title: a later one takes its next best phrase.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from typing import Iterable, Sequence
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from banana.analysis.words import STOPWORDS, normalise, split_sentences, stem
 from banana.transcript import Transcript
 
-TITLE_MAX_PHRASES = 2
 TITLE_OPENING_WORDS = 120  # a topic's key phrase is often said in its first words
 TITLE_MAX_RATIO = 10.0  # cap on how much rarer elsewhere makes a phrase more of a title
-TITLE_SECOND_SHARE = 0.35  # a second phrase joins the title when it scores this much of the first
+TITLE_MAX_CHARS = 38  # under YouTube's 40-character chapter titles
+ARCHIVE_MIN_EPISODES = 5  # fewer archived episodes tell nothing about distinctiveness
+MULTIWORD_BONUS = 1.6  # a phrase of several words names a subject better than one word
+_ADJECTIVE_END = re.compile(r"-(?:based|like|related|driven|powered|style|first|specific)$", re.I)
+
+
+@dataclass(frozen=True)
+class Archive:
+    """How many of a show's episodes say each word (stemmed): what is ordinary on this
+    show ("data" on a data show) and what is distinctive."""
+
+    episodes: int
+    frequency: Mapping[str, int]
+
+    def idf(self, key: str) -> float:
+        """Inverse document frequency of a phrase key: its rarest word's."""
+        return max(math.log((self.episodes + 1) / (self.frequency.get(w, 0) + 1)) + 1.0
+                   for w in key.split())
+
+
+def archive_of(transcripts: Iterable[Transcript]) -> Archive:
+    """The archive statistics of a set of episodes."""
+    frequency: Counter = Counter()
+    episodes = 0
+    for transcript in transcripts:
+        episodes += 1
+        frequency.update({stem(w) for u in transcript.utterances for w in normalise(u.text).split()})
+    return Archive(episodes, dict(frequency))
 
 # Words that do not title a topic on their own (common verbs, adjectives and nouns of
 # conversation); they still count inside a phrase ("data science", "model drift").
@@ -64,7 +101,7 @@ def _phrases_of(text: str) -> Iterable[tuple[str, str]]:
                     continue
                 if any(not c or c.isdigit() or len(c) < 3 and size == 1 for c in chunk):
                     continue
-                if size == 3 and chunk[1] in STOPWORDS and chunk[1] not in ("of", "and"):
+                if size == 3 and chunk[1] in STOPWORDS and chunk[1] != "of":
                     continue
                 if size == 2 and chunk[1] in STOPWORDS:
                     continue
@@ -82,10 +119,12 @@ def _surface(forms: Counter) -> str:
 
 
 def topic_titles(transcript: Transcript, ranges: Sequence[tuple[int, int]],
-                 *, context_turns: Sequence[int] = ()) -> list[str]:
-    """A short title per range of turns from its key phrases: frequent in the range,
-    rare in the episode's other topics, and preferably named in the episode's title or
-    intro (``context_turns``) and at the range's start, where hosts introduce a topic."""
+                 *, context_turns: Sequence[int] = (), archive: Archive | None = None,
+                 taken: Iterable[str] = (), people: Iterable[str] = ()) -> list[str]:
+    """A title per range of turns (see the module docstring); ``taken`` are titles the
+    episode's other chapters already have; ``people`` (speakers, hosts, the show's name)
+    never title a chapter."""
+    names = {stem(w) for p in people for w in normalise(p).split()}
     utts = transcript.utterances
     counts: list[Counter] = []
     forms: dict[str, Counter] = defaultdict(Counter)
@@ -110,19 +149,32 @@ def topic_titles(transcript: Transcript, ranges: Sequence[tuple[int, int]],
     for text in [transcript.title] + [utts[t].text for t in context_turns]:
         for key, _ in _phrases_of(text):
             context.add(key)
+    if archive is not None and archive.episodes < ARCHIVE_MIN_EPISODES:
+        archive = None
+    used = {t.lower() for t in taken}
     titles = []
     for idx, c in enumerate(counts):
-        picked = _key_phrases(c, total, opening[idx], context, len(ranges))
-        if not picked:
-            titles.append("Discussion")
-            continue
-        title = " and ".join(_surface(forms[key]) for key in picked)
-        titles.append(title[0].upper() + title[1:])
+        title = "Discussion"
+        for key in _ranked(c, total, opening[idx], context, len(ranges), archive):
+            if any(w in names for w in key.split()):
+                continue
+            surface = _surface(forms[key])
+            if _ADJECTIVE_END.search(surface):
+                continue
+            candidate = surface[0].upper() + surface[1:]
+            if len(candidate) <= TITLE_MAX_CHARS and candidate.lower() not in used:
+                title = candidate
+                break
+        if title == "Discussion" and title.lower() in used:
+            title = f"Discussion {idx + 1}"
+        used.add(title.lower())
+        titles.append(title)
     return titles
 
 
-def _key_phrases(c: Counter, total: Counter, opening: set[str], context: set[str],
-                 n_ranges: int) -> list[str]:
+def _ranked(c: Counter, total: Counter, opening: set[str], context: set[str],
+            n_ranges: int, archive: Archive | None) -> list[str]:
+    """The range's phrase keys, best title first."""
     effective = Counter()
     for key, tf in c.items():
         words = key.split()
@@ -146,23 +198,14 @@ def _key_phrases(c: Counter, total: Counter, opening: set[str], context: set[str
         outside = total[key] - c[key]
         ratio = min((c[key] + 0.5) / (outside + 0.5) * n_ranges, TITLE_MAX_RATIO)
         score = tf * (1 + math.log1p(ratio))
+        if archive is not None:
+            score *= archive.idf(key)
         if len(key.split()) > 1:
-            score *= 1.3
+            score *= MULTIWORD_BONUS
         if key in opening:
             score *= 1.3
         if key in context:
             score *= 3
         scored.append((score, key))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    picked: list[tuple[float, str]] = []
-    for score, key in scored:
-        words = set(key.split())
-        if any(words & set(k.split()) for _, k in picked):
-            continue
-        if picked and score < TITLE_SECOND_SHARE * picked[0][0]:
-            break
-        picked.append((score, key))
-        if len(picked) == TITLE_MAX_PHRASES:
-            break
-    return [k for _, k in picked]
-
+    return [k for _, k in scored]
