@@ -131,7 +131,7 @@ def youtube_chapters(chapters: Sequence[Chapter]) -> list[Chapter]:
     least 10 s, titles under 40 characters (and no angle brackets, which YouTube
     refuses in descriptions). A chapter under 10 s merges into its shorter
     neighbour (shortest first; the merged chapter keeps the longer one's title);
-    with too few, the longest is split into equal parts ("… (continued)")."""
+    with fewer than three left, a ChapterError: no chapter is made up to pad them."""
     if not chapters:
         raise ChapterError("no chapters: the episode has no segments")
     total = chapters[-1].end
@@ -157,33 +157,13 @@ def youtube_chapters(chapters: Sequence[Chapter]) -> list[Chapter]:
         a, b = sorted((i, j))
         keep = items[j] if items[j].seconds >= items[i].seconds else items[i]
         items[a:b + 1] = [Chapter(start=items[a].start, end=items[b].end, title=keep.title)]
-    # too few: split the longest chapter into equal parts while that keeps them >= 10 s
-    while len(items) < YOUTUBE_MIN_CHAPTERS:
-        i = max(range(len(items)), key=lambda k: (items[k].seconds, -k))
-        c = items[i]
-        parts = min(YOUTUBE_MIN_CHAPTERS - len(items) + 1, int(c.seconds // YOUTUBE_MIN_SECONDS))
-        if parts < 2:
-            break
-        items[i:i + 1] = _split(c, parts)
     if len(items) < YOUTUBE_MIN_CHAPTERS:
-        # the boundaries leave no chapter long enough to split (e.g. 14 s + 16 s): three
-        # equal parts, each titled by the chapter it starts in
-        whole = Chapter(start=0.0, end=total, title="")
-        items = [replace(p, title=_youtube_title(_title_at(items, p.start, n)))
-                 for n, p in enumerate(_split(whole, YOUTUBE_MIN_CHAPTERS))]
+        # made-up chapters ("Talk (continued)") would name nothing: refuse instead
+        raise ChapterError(
+            f"YouTube shows chapters only when there are at least {YOUTUBE_MIN_CHAPTERS} of "
+            f"{YOUTUBE_MIN_SECONDS:.0f} s or more; this episode has {len(items)}: publish it "
+            "without chapters, or use another --format")
     return items
-
-
-def _split(c: Chapter, parts: int) -> list[Chapter]:
-    cuts = [round(c.start + c.seconds * k / parts, 3) for k in range(parts)] + [c.end]
-    return [Chapter(start=a, end=b, title=c.title if k == 0 else _youtube_title(f"{c.title} (continued)"))
-            for k, (a, b) in enumerate(zip(cuts, cuts[1:]))]
-
-
-def _title_at(items: Sequence[Chapter], t: float, n: int) -> str:
-    title = next(c.title for c in reversed(items) if c.start <= t)
-    first = next(c for c in reversed(items) if c.start <= t).start
-    return title if first == t or n == 0 else f"{title} (continued)"
 
 
 def _youtube_title(title: str) -> str:
