@@ -720,3 +720,17 @@ def test_fitting_builds_and_writes_only_the_sections_a_step_changes(solutions):
     before, after = laid_out(Budget()), laid_out(Budget(mentions=3))
     assert [a is b for a, b in zip(before.sections, after.sections)] == [
         s.key != "mentions" for s in before.sections]
+
+
+def test_summary_sentences_stand_alone():
+    turns = [
+        "So that was the whole thing with the pipeline and the warehouse tables.",
+        "Yeah, and it broke again on Tuesday night when the schema changed upstream.",
+        "It does not matter which scheduler runs the pipeline if nobody checks freshness.",
+        "Freshness checks on warehouse tables catch stale data before the dashboards break.",
+        "Schema changes upstream are the most common reason a nightly pipeline fails.",
+    ]
+    t = Transcript.build([Utterance(i * 10, i * 10 + 10, s, "A") for i, s in enumerate(turns)])
+    chosen = [s.text for s in summarise(t, sentences_max=3)]
+    assert chosen and all(not re.match(r"(So|Yeah|It)\b", s) for s in chosen)
+    assert set(chosen) <= {turns[3], turns[4]}

@@ -132,12 +132,23 @@ def centrality(graph: Sequence[dict[int, float]]) -> list[float]:
     return score
 
 
-def _candidate(sentence: Sentence, tokens: list[str]) -> bool:
+# A sentence that opens with one of these leans on the one before ("So that...", "It
+# does...", "Yeah, and..."): out of context it does not stand alone.
+DANGLING = re.compile(
+    r"^(?:so|and|but|or|yeah|yes|no|well|okay|ok|right|exactly|also|because|which|then|"
+    r"it|it's|its|that|that's|this|these|those|they|they're|he|she|we|we're|there|"
+    r"here|like|i mean|um|uh|oh|plus|actually|anyway)\b", re.IGNORECASE)
+
+
+def _candidate(sentence: Sentence, tokens: list[str], cased: bool = True) -> bool:
     words = len(sentence.text.split())
+    text = sentence.text.strip()
     return (MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS
             and len(set(tokens)) >= MIN_CONTENT_TOKENS
-            and not sentence.text.rstrip().endswith("?")
-            and not BOILERPLATE.search(sentence.text))
+            and not text.endswith("?")
+            and not DANGLING.search(text.lstrip("\"“'‘(["))
+            and (text[:1].isupper() or not cased)  # starts a sentence, not a fragment
+            and not BOILERPLATE.search(text))
 
 
 def summarise(transcript: Transcript, *, segments: Sequence[Segment] = (),
@@ -155,7 +166,8 @@ def summarise(transcript: Transcript, *, segments: Sequence[Segment] = (),
     every = sentences(transcript)
     tokens = [content_tokens(normalise(s.text)) for s in every]
     eligible = {t for g in groups for t in g}
-    index = [i for i, s in enumerate(every) if s.turn in eligible and _candidate(s, tokens[i])]
+    cased = any(ch.isupper() for u in transcript.utterances[:50] for ch in u.text)
+    index = [i for i, s in enumerate(every) if s.turn in eligible and _candidate(s, tokens[i], cased)]
     if not index:
         return []
     # idf from every sentence of the episode; the graph over the candidates only
