@@ -46,6 +46,8 @@ COMMANDS = {
     "chapters": "banana.cli.publish:chapters",
     "solve": "banana.cli.solve:solve",
     "feed": "banana.cli.feed:feed",
+    "serve": "banana.cli.web:serve",
+    "site": "banana.cli.web:site",
 }
 
 

@@ -1,0 +1,301 @@
+"""``banana serve``'s application: the library's pages and a small JSON API, on Starlette.
+
+URLs (stable, so people can share them and tools can rely on them):
+
+``/``                       the episodes, newest first (``?page=N``)
+``/search?q=…``             results as ``banana search`` ranks them (``in``, ``speaker``,
+                            ``episode``, ``page``), each linking to its moment
+``/episodes/<slug>``        the episode; ``#t=SECONDS`` opens it at that moment
+``/episodes/<slug>/audio``  the episode's local recording, with HTTP Range requests
+``/glossary``               every term the hosts explained
+``/solve``                  the puzzle solver (``numbers``, ``target``, ``ops``, ``use``)
+``/api/search?q=…``         ``banana search --json``'s object (``limit`` as ``--limit``)
+``/api/episodes/<slug>``    the episode: card, transcript (``banana show --json``), notes
+                            (``banana notes --format json``)
+``/static/<file>``          the pages' CSS and JavaScript
+
+Endpoints are plain functions, run in Starlette's thread pool (the search connection is
+one per thread, see ``Archive``). A slug is checked by the library's own rule before any
+file is touched, so ``..`` or an encoded ``%2e%2e%2f`` never names a path; the only file
+served from the library is an episode's ``audio.<ext>``, and only when it resolves
+inside the library. Every response carries the Content-Security-Policy and its
+companions; errors are pages (or JSON under ``/api/``) with the CLI's one-line message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from banana.errors import BananaError, EpisodeNotFound, PuzzleError, QueryError
+from banana.library import Library
+from banana.search.archive import KINDS, Archive
+from banana.search.ranking import DEFAULT_LIMIT
+from banana.solver import PRESETS, resolve_ops, solve
+from banana.transcript import one_line
+from banana.web.render import (HEADER_CSP, Links, page_language, render, site_name, static_files,
+                               static_version)
+from banana.web.views import AUDIO_TYPES, EPISODES_PER_PAGE, Catalog, local_audio
+
+RESULTS_PER_PAGE = 10
+MAX_RESULT_PAGES = 50  # a search page asks the index for at most this many pages of hits
+MAX_API_LIMIT = 500  # results /api/search returns at most
+SOLUTIONS_SHOWN = 10
+KIND_LABELS = {"transcript": "what was said", "segments": "chapter titles", "glossary": "the glossary"}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+SECURITY_HEADERS = {
+    "content-security-policy": HEADER_CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every HTTP response (a plain ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _int(text: str | None, default: int, low: int, high: int) -> int:
+    """A page or limit number from a URL; anything else is the default."""
+    try:
+        value = int(text) if text is not None else default
+    except ValueError:
+        return default
+    return min(max(value, low), high)
+
+
+class Web:
+    """The pages of one library (``app`` builds the Starlette application around it)."""
+
+    def __init__(self, library: Library, *, archive: Archive | None = None,
+                 catalog: Catalog | None = None) -> None:
+        self.library = library
+        self.archive = archive or Archive(library.root)
+        self.catalog = catalog or Catalog(library)
+        self.links = Links(root="/", version=static_version())
+        self._static = {name: (data, hashlib.sha256(data).hexdigest()[:16])
+                        for name, data in static_files().items()}
+
+    # -- helpers --
+
+    def page(self, template: str, status: int = 200, **context) -> HTMLResponse:
+        if "site_name" not in context:  # the newest episode's show
+            newest, _ = self.catalog.cards(self.catalog.slugs()[:1])
+            context["site_name"] = site_name([c.show for c in newest])
+        return HTMLResponse(render(template, links=self.links, **context), status_code=status)
+
+    def error_page(self, status: int, heading: str, message: str) -> HTMLResponse:
+        return self.page("error.html", status, here="error", heading=heading, message=message)
+
+    # -- pages --
+
+    def home(self, request: Request) -> Response:
+        slugs = self.catalog.slugs()
+        pages = max(1, math.ceil(len(slugs) / EPISODES_PER_PAGE))
+        page = _int(request.query_params.get("page"), 1, 1, pages)
+        shown = slugs[(page - 1) * EPISODES_PER_PAGE:page * EPISODES_PER_PAGE]
+        cards, failed = self.catalog.cards(shown)
+        shows = sorted({c.show for c in cards if c.show})
+        return self.page("home.html", here="home", cards=cards, failed=failed, total=len(slugs),
+                         shows=shows, page=page, pages=pages,
+                         site_name=site_name(shows))
+
+    def search(self, request: Request) -> Response:
+        params = request.query_params
+        query = params.get("q", "").strip()
+        within = params.get("in") or "transcript"
+        speaker = params.get("speaker", "").strip()
+        episode = params.get("episode", "").strip()
+        page = _int(params.get("page"), 1, 1, MAX_RESULT_PAGES)
+        context = dict(here="search", query=query, within=within, speaker=speaker,
+                       episode=episode, kinds=list(KIND_LABELS.items()), results=None, hits=[],
+                       total=0, first=1, page=page, error=None, note=None, prev_page=None,
+                       next_page=None)
+        if not query:
+            return self.page("search.html", **context)
+        try:
+            results = self.archive.search(query, episode=episode or None, speaker=speaker or None,
+                                          within=within, limit=page * RESULTS_PER_PAGE)
+        except (QueryError, EpisodeNotFound) as exc:
+            return self.page("search.html", 400, **{**context, "error": one_line(str(exc))})
+        except BananaError as exc:
+            return self.error_page(500, "The search index cannot be read", one_line(str(exc)))
+        first = (page - 1) * RESULTS_PER_PAGE
+        hits = results.hits[first:first + RESULTS_PER_PAGE]
+        filters = {"in": within if within != "transcript" else None, "speaker": speaker or None,
+                   "episode": episode or None}
+        more = len(results.hits) == page * RESULTS_PER_PAGE and results.total > page * RESULTS_PER_PAGE
+        context.update(results=results, hits=hits, total=results.total, first=first + 1,
+                       note=one_line(results.note) if results.note else None,
+                       prev_page=self.links.search(query, **filters, page=page - 1 if page > 2 else None)
+                       if page > 1 else None,
+                       next_page=self.links.search(query, **filters, page=page + 1)
+                       if more and page < MAX_RESULT_PAGES else None)
+        return self.page("search.html", **context)
+
+    def episode(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        try:
+            view = self.catalog.view(slug)
+        except EpisodeNotFound:
+            return self.not_found(request)
+        except BananaError as exc:
+            return self.error_page(500, "This episode cannot be shown", one_line(str(exc)))
+        return self.page("episode.html", here="episode", view=view, audio=self.links.audio(view),
+                         lang=page_language(view.transcript.language),
+                         site_name=site_name([view.card.show]))
+
+    def audio(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        if slug not in self.catalog:
+            return self.not_found(request)
+        path = local_audio(self.library, slug)
+        if path is None:
+            return self.not_found(request)
+        return FileResponse(path, media_type=AUDIO_TYPES[path.suffix.lower()],
+                            headers={"cache-control": "no-cache"})
+
+    def glossary(self, request: Request) -> Response:
+        shows = self.catalog.glossary()
+        return self.page("glossary.html", here="glossary", shows=shows,
+                         site_name=site_name([s for s, _ in shows]))
+
+    def solver(self, request: Request) -> Response:
+        params = request.query_params
+        form = {"numbers": params.get("numbers", ""), "target": params.get("target", ""),
+                "ops": params.get("ops", "") or "classic",
+                "use": "some" if params.get("use") == "some" else "all"}
+        context = dict(here="solve", form=form, presets=sorted(PRESETS), result=None, error=None)
+        if not form["numbers"].strip() and not form["target"].strip():
+            return self.page("solve.html", **context)
+        try:
+            if not form["target"].strip():
+                raise PuzzleError("give a target: the value to reach, like 24 or 7/3")
+            result = solve(form["numbers"].replace(",", " ").split(), form["target"],
+                           ops=resolve_ops(form["ops"]), use=form["use"], all_solutions=True,
+                           limit=SOLUTIONS_SHOWN)
+        except PuzzleError as exc:
+            return self.page("solve.html", 400, **{**context, "error": one_line(str(exc))})
+        return self.page("solve.html", **{**context, "result": result})
+
+    def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        found = self._static.get(name)
+        if found is None:
+            return self.not_found(request)
+        data, etag = found
+        headers = {"etag": f'"{etag}"', "cache-control": "public, max-age=3600"}
+        if request.headers.get("if-none-match") == f'"{etag}"':
+            return Response(status_code=304, headers=headers)
+        suffix = name[name.rfind("."):]
+        return Response(data, media_type=STATIC_TYPES[suffix], headers=headers)
+
+    # -- the JSON API --
+
+    def api_search(self, request: Request) -> Response:
+        params = request.query_params
+        query = params.get("q", "").strip()
+        if not query:
+            return JSONResponse({"error": "give a query: /api/search?q=words"}, status_code=400)
+        try:
+            results = self.archive.search(
+                query, episode=params.get("episode") or None, speaker=params.get("speaker") or None,
+                within=params.get("in") or "transcript",
+                limit=_int(params.get("limit"), DEFAULT_LIMIT, 1, MAX_API_LIMIT))
+        except (QueryError, EpisodeNotFound) as exc:
+            return JSONResponse({"error": one_line(str(exc))}, status_code=400)
+        except BananaError as exc:
+            return JSONResponse({"error": one_line(str(exc))}, status_code=500)
+        data = results.to_dict()
+        if results.note:
+            data["note"] = one_line(results.note)
+        return JSONResponse(data)
+
+    def api_episode(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        try:
+            view = self.catalog.view(slug)
+        except EpisodeNotFound:
+            return JSONResponse({"error": f"no episode {slug!r}"}, status_code=404)
+        except BananaError as exc:
+            return JSONResponse({"error": one_line(str(exc))}, status_code=500)
+        return JSONResponse(view.to_dict())
+
+    # -- errors --
+
+    def not_found(self, request: Request, exc: Exception | None = None) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return self.error_page(404, "Not found",
+                               "There is no page at this address: the episode may have been "
+                               "renamed or removed.")
+
+    def server_error(self, request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong; "
+                            "the server's log says what.</p>", status_code=500)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", self.home, methods=["GET", "HEAD"]),
+            Route("/search", self.search, methods=["GET", "HEAD"]),
+            Route("/episodes/{slug}", self.episode, methods=["GET", "HEAD"]),
+            Route("/episodes/{slug}/audio", self.audio, methods=["GET", "HEAD"]),
+            Route("/glossary", self.glossary, methods=["GET", "HEAD"]),
+            Route("/solve", self.solver, methods=["GET", "HEAD"]),
+            Route("/static/{name}", self.static, methods=["GET", "HEAD"]),
+            Route("/api/search", self.api_search, methods=["GET", "HEAD"]),
+            Route("/api/episodes/{slug}", self.api_episode, methods=["GET", "HEAD"]),
+        ]
+
+
+def create_app(library: Library, *, allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+               archive: Archive | None = None, catalog: Catalog | None = None) -> Starlette:
+    """The application for ``library``. ``allowed_hosts``: the Host headers answered
+    (loopback names by default, so a web page elsewhere cannot reach the server through
+    a name it points at 127.0.0.1); None answers any."""
+    web = Web(library, archive=archive, catalog=catalog)
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return web.not_found(request, exc)
+        return Response(status_code=exc.status_code, headers=exc.headers)
+
+    middleware = [Middleware(SecurityHeaders)]
+    if allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    app = Starlette(routes=web.routes(), middleware=middleware,
+                    exception_handlers={HTTPException: not_found, 500: web.server_error})
+    app.state.web = web
+    return app
