@@ -284,7 +284,17 @@ _QUESTION = re.compile(
 ANSWER_WORDS = 40  # words of the answer kept as the explanation
 
 
-def _asked(transcript: Transcript, everything: str, names: set[str]) -> list[tuple[str, int, str]]:
+def _phrase_counts(normalised: str) -> Counter:
+    """How often each run of one to four words is said: looked up, not searched for, so
+    checking every candidate term costs one pass over the episode."""
+    words = normalised.split()
+    counts: Counter = Counter()
+    for size in range(1, 5):
+        counts.update(" ".join(words[i:i + size]) for i in range(len(words) - size + 1))
+    return counts
+
+
+def _asked(transcript: Transcript, phrases: Counter, names: set[str]) -> list[tuple[str, int, str]]:
     """Terms asked about ("X. What is it?") and answered: in a transcript with speakers,
     the next turn by someone else; without (whisper, where a question may straddle two
     segments), the words after the question."""
@@ -305,7 +315,7 @@ def _asked(transcript: Transcript, everything: str, names: set[str]) -> list[tup
             # the longest ending of what was said that the episode says again (a term
             # it is about is said again in the answer; a name said before it is not)
             term = next((t for k in range(len(raw)) if (t := _as_term(" ".join(raw[k:])))
-                         and everything.count(normalise(t)) >= 2), None)
+                         and phrases[normalise(t)] >= 2), None)
             if term is None:
                 continue
             if len(pieces) > 1:
@@ -335,8 +345,9 @@ def definitions(transcript: Transcript, *, skip: set[int] = frozenset(),
     normalised = normalise(everything)
     seen: set[str] = set()
     people = {part for n in (*names, *transcript.speakers) for part in normalise(n).split()}
+    phrases = _phrase_counts(normalised)
     out = []
-    for term, turn, said in _asked(transcript, normalised, people):
+    for term, turn, said in _asked(transcript, phrases, people):
         if turn not in skip and normalise(term) not in seen:
             seen.add(normalise(term))
             out.append((term, turn, said[:DEFINITION_MAX_CHARS]))
@@ -353,7 +364,7 @@ def definitions(transcript: Transcript, *, skip: set[int] = frozenset(),
                     key = normalise(term)
                     if key in seen:
                         continue
-                    said = len(re.findall(rf"\b{re.escape(key)}\b", normalised))
+                    said = phrases[key]
                     proper = any(c.isupper() for c in term)
                     if how != "call" and said < 2 and not proper:
                         continue  # said once and not a name: no term of the episode

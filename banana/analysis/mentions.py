@@ -86,7 +86,16 @@ _INNER = "of|the|de|la|van|von|du|&"
 _WORD = r"(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])"
 _CAPITALISED = re.compile(
     rf"(?<![\w.@/])({_WORD}(?:\s+(?:(?:{_INNER})\s+)?{_WORD})*)")
-_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|[\"“(]\s*|[:;—–]\s*)$")
+_SENTENCE_END_BEFORE = re.compile(r"(?:[.!?…]\s+|[\"“(]\s*|[:;—–]\s*)$")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Does the word at ``start`` open a sentence? (Looks at the few characters before
+    it only, so a long turn costs no more per word than a short one.)"""
+    before = text[max(start - 8, 0):start]
+    if start <= 8 and not before.strip():
+        return True  # the turn's first word
+    return _SENTENCE_END_BEFORE.search(before) is not None
 _PERSON_CUE = re.compile(
     r"\b(?:i'?m|my name is|my guest|our guest|joined by|welcome|thanks?|thank you|said|says|"
     r"told|asked|wrote|tweeted|with|from)\s+$", re.IGNORECASE)
@@ -136,7 +145,7 @@ def _case_counts(transcript: Transcript) -> tuple[Counter, Counter, Counter]:
             key = normalise(word)
             if word[0].islower():
                 lower[key] += 1
-            elif not _SENTENCE_START.search(u.text[:m.start()]):
+            elif not _opens_sentence(u.text, m.start()):
                 capital_inside[key] += 1
                 neighbours = [words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)]
                 if not any(n.group(0)[0].isupper() and _adjacent(u.text, m, n) for n in neighbours):
@@ -181,14 +190,14 @@ def _names(transcript: Transcript, skip_turns: set[int], exclude: set[str]) -> d
 
     inside_spans = {normalise(" ".join(_name_words(m.group(1))))
                     for u in transcript.utterances for m in _CAPITALISED.finditer(u.text)
-                    if not _SENTENCE_START.search(u.text[:m.start()])}
+                    if not _opens_sentence(u.text, m.start())}
     found: dict[str, _Said] = {}
     for t, u in enumerate(transcript.utterances):
         if t in skip_turns:
             continue
         for m in _CAPITALISED.finditer(u.text):
             words = _name_words(m.group(1))
-            if _SENTENCE_START.search(u.text[:m.start()]) and len(words) > 1:
+            if _opens_sentence(u.text, m.start()) and len(words) > 1:
                 # capitalised by grammar: drop an opening word the episode also says in
                 # lower case, or never capitalises mid-sentence when the rest is a name
                 # said mid-sentence elsewhere ("Remember Etherpad" → "Etherpad"); a lone
