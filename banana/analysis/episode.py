@@ -2,7 +2,7 @@
 
 ``analyse(transcript, profile=...)`` is pure (no files, no solver) and fast: a
 one-hour transcript (about 10,000 words) takes well under a second
-(``python bench/bench_segment.py``). The pipeline computes it once per episode and
+(``python bench/bench_analysis.py``). The pipeline computes it once per episode and
 the library stores it beside the transcript (``analysis.json``); the search index,
 the show notes, the teaser and the glossary read the stored result.
 """
