@@ -24,7 +24,7 @@ from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import AnalysisError, FormatError
 from banana.transcript import WORDS_PER_SECOND, Transcript
 
-SCHEMA = 1  # of the stored analysis (analysis.json); bump when its fields change
+SCHEMA = 2  # of the stored analysis (analysis.json); bump when its fields or methods change
 # Longer than any episode (about 28 hours of speech at 150 words a minute): analysis
 # refuses it rather than run for hours; the transcript is still stored and searchable.
 MAX_ANALYSED_WORDS = 250_000
