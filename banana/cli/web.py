@@ -89,7 +89,8 @@ def site(library: Library, out: Path, base_url: str | None) -> None:
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     search = f"; search index: {report.pagefind or 'rebuilt'}" if report.indexed else "; search index unchanged"
-    err_console.print(f"Site in {escape(str(report.out))}: {report.episodes} episodes "
+    episodes = f"{report.episodes} episode{'' if report.episodes == 1 else 's'}"
+    err_console.print(f"Site in {escape(str(report.out))}: {episodes} "
                       f"({', '.join(parts)}), {len(report.written)} files written, "
                       f"{len(report.removed)} removed{escape(search)} ({report.seconds:.1f} s)",
                       soft_wrap=True)

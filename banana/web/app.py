@@ -109,9 +109,9 @@ class Web:
     # -- helpers --
 
     def page(self, template: str, status: int = 200, **context) -> HTMLResponse:
-        if "site_name" not in context:  # the newest episode's show
-            newest, _ = self.catalog.cards(self.catalog.slugs()[:1])
-            context["site_name"] = site_name([c.show for c in newest])
+        if "site_name" not in context:  # the show of the newest episodes, when they share one
+            newest, _ = self.catalog.cards(self.catalog.slugs()[:EPISODES_PER_PAGE])
+            context["site_name"] = site_name(c.show for c in newest)
         return HTMLResponse(render(template, links=self.links, **context), status_code=status)
 
     def error_page(self, status: int, heading: str, message: str) -> HTMLResponse:
@@ -127,8 +127,7 @@ class Web:
         cards, failed = self.catalog.cards(shown)
         shows = sorted({c.show for c in cards if c.show})
         return self.page("home.html", here="home", cards=cards, failed=failed, total=len(slugs),
-                         shows=shows, page=page, pages=pages,
-                         site_name=site_name(shows))
+                         shows=shows, page=page, pages=pages)
 
     def search(self, request: Request) -> Response:
         params = request.query_params
@@ -172,8 +171,7 @@ class Web:
         except BananaError as exc:
             return self.error_page(500, "This episode cannot be shown", one_line(str(exc)))
         return self.page("episode.html", here="episode", view=view, audio=self.links.audio(view),
-                         lang=page_language(view.transcript.language),
-                         site_name=site_name([view.card.show]))
+                         lang=page_language(view.transcript.language))
 
     def audio(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -187,8 +185,7 @@ class Web:
 
     def glossary(self, request: Request) -> Response:
         shows = self.catalog.glossary()
-        return self.page("glossary.html", here="glossary", shows=shows,
-                         site_name=site_name([s for s, _ in shows]))
+        return self.page("glossary.html", here="glossary", shows=shows)
 
     def solver(self, request: Request) -> Response:
         params = request.query_params

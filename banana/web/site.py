@@ -18,7 +18,7 @@ URL they start with its path instead (``https://example.org/podcast/`` → ``/po
 Incremental. An episode's *key* is a digest of every file its page is made from (the
 transcript, its stored analysis, what the user set, the feed item, the local audio's
 size and time, the previous episode's analysis, which the page's "last episode's
-teaser" reads) and of the templates, static files and base URL. An episode whose key
+teaser" reads) and of the templates, static files, base URL and site name. An episode whose key
 is the one in the manifest, and whose page is there, is neither gathered nor rendered;
 any page is written only when its bytes differ from the file's. The home, glossary and
 search pages are rendered from the cards and glossary entries the manifest keeps, so a
@@ -225,12 +225,13 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
         raise LibraryError("the site's search needs Pagefind: pip install 'pagefind[bin]'")
     root_path = base_path(base_url)
     version = static_version()
-    generator = f"{SITE_SCHEMA}:{templates_digest()}:{base_url or ''}"
+    slugs = library.slugs()  # oldest first
+    name = _name(library, slugs[::-1][:EPISODES_PER_PAGE])
+    generator = f"{SITE_SCHEMA}:{templates_digest()}:{base_url or ''}:{name}"
     manifest = _read_manifest(out)
     known = _stored_entries(manifest)
     stored = known if manifest.get("generator") == generator else {}
     writer = _Writer(out)
-    slugs = library.slugs()  # oldest first
     entries: dict[str, _Entry] = {}
     rendered, failed = [], []
     episode_links = Links.site(2, root_path, version)
@@ -242,7 +243,7 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
             page = f"episodes/{slug}/index.html"
             if entry is None or entry.key != key or not (out / page).is_file():
                 entry = _render_episode(library, slug, previous, generator, writer,
-                                        episode_links)
+                                        episode_links, name)
                 rendered.append(slug)
         except BananaError as exc:
             failed.append((slug, one_line(str(exc))))
@@ -252,7 +253,7 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
             progress(done, len(slugs), slug)
     removed = _remove_gone(out, known, entries)
     newest = [entries[s] for s in reversed(slugs) if s in entries]
-    _write_pages(writer, newest, root_path, version)
+    _write_pages(writer, newest, root_path, version, name)
     for name, data in static_files().items():
         writer.bytes(f"static/{name}", data)
     indexed, summary = False, ""
@@ -269,14 +270,26 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
                       seconds=time.perf_counter() - started)
 
 
+def _name(library: Library, newest: list[str]) -> str:
+    """The site's name: the show of the newest episodes (those on the first page of the
+    home page), when they share one, as on the server."""
+    shows = []
+    for slug in newest:
+        try:
+            shows.append(library.load(slug).show)
+        except BananaError:
+            continue
+    return site_name(shows)
+
+
 def _render_episode(library: Library, slug: str, previous: str | None, generator: str,
-                    writer: _Writer, links: Links) -> _Entry:
+                    writer: _Writer, links: Links, name: str) -> _Entry:
     view = episode_view(library, slug)
     files = [f"episodes/{slug}/index.html"]
     language = page_language(view.transcript.language)
     html = render("episode.html", links=links, here="episode", view=view,
                   audio=links.audio(view), lang=language,
-                  site_name=site_name([view.card.show]))
+                  site_name=name)
     writer.text(files[0], html)
     if view.audio_file is not None:
         files.append(f"episodes/{slug}/{view.audio_file.name}")
@@ -310,10 +323,9 @@ def _remove_gone(out: Path, known: dict[str, _Entry], kept: dict[str, _Entry]) -
 
 
 def _write_pages(writer: _Writer, newest: list[_Entry], root_path: str | None,
-                 version: str) -> None:
+                 version: str, name: str) -> None:
     """The pages made from every episode: the home page(s), the glossary, search, 404."""
     cards = [e.card for e in newest]
-    name = site_name(c.show for c in cards)
     shows = sorted({c.show for c in cards if c.show})
     pages = max(1, math.ceil(len(cards) / EPISODES_PER_PAGE))
     for page in range(1, pages + 1):

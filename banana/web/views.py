@@ -286,6 +286,7 @@ class Catalog:
             if view is not None and view[0] == state:
                 return view[1].card
         card = episode_card(self.library, slug)
+        state = self.state(slug)  # reading may have stored the episode's analysis just now
         with self._lock:
             self._cards[slug] = (state, card)
         return card
@@ -310,6 +311,7 @@ class Catalog:
                 self._views.move_to_end(slug)
                 return kept[1]
         view = episode_view(self.library, slug)
+        state = self.state(slug)  # gathering may have stored the episode's analysis just now
         with self._lock:
             self.gathered += 1
             self._views[slug] = (state, view)

@@ -26,15 +26,32 @@ function clock(seconds) {
   return h ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
 
-// The best moment of a page: [first word, matched word positions in the window].
-function bestWindow(locations) {
-  const sorted = [...new Set(locations)].sort((a, b) => a - b);
-  let best = 0, bestCount = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j] < sorted[i] + WINDOW_WORDS) j++;
-    if (j - i > bestCount) { best = i; bestCount = j - i; }
+// The best moment of a page: the run of WINDOW_WORDS words whose matched words weigh
+// most. A matched word weighs Pagefind's balanced score divided by how often that word
+// matches in the page, and each different word counts once in a run: so the one place
+// a rare word is said beside the others beats a common word said five times.
+// Returns [the run's first matched position, every matched position].
+function bestWindow(data) {
+  const words = (data.content || "").split(/\s+/);
+  const found = (data.weighted_locations || []).map((w) => [w.location, w.balanced_score || w.weight || 1]);
+  if (!found.length) for (const at of data.locations || []) found.push([at, 1]);
+  found.sort((a, b) => a[0] - b[0]);
+  const word = (at) => (words[at] || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+  const often = new Map();
+  for (const [at] of found) often.set(word(at), (often.get(word(at)) || 0) + 1);
+  let best = 0, bestScore = -1;
+  for (let i = 0; i < found.length; i++) {
+    const seen = new Map();
+    for (let j = i; j < found.length && found[j][0] < found[i][0] + WINDOW_WORDS; j++) {
+      const w = word(found[j][0]);
+      seen.set(w, Math.max(seen.get(w) || 0, found[j][1] / often.get(w)));
+    }
+    let score = 0;
+    for (const value of seen.values()) score += value;
+    if (score > bestScore * (1 + 1e-9)) { best = i; bestScore = score; }
   }
-  return sorted.length ? [sorted[best], new Set(sorted)] : [0, new Set()];
+  const matched = new Set(found.map((f) => f[0]));
+  return found.length ? [found[best][0], matched] : [0, matched];
 }
 
 function momentOf(data, at) {
@@ -67,7 +84,7 @@ function snippet(data, at, matched) {
 }
 
 function render(data) {
-  const [at, matched] = bestWindow(data.locations || []);
+  const [at, matched] = bestWindow(data);
   const seconds = momentOf(data, at);
   const href = new URL(String(data.url || "").replace(/^\//, ""), root);
   href.hash = `t=${Math.floor(seconds * 10) / 10}`;
