@@ -1,7 +1,7 @@
 """The search index's tables, and how their row ids are laid out.
 
-Schema 2 (migration 2 replaces schema 1, whose utterance-per-row index it drops: the
-next ``banana index`` builds the new one from the library):
+Schema 3 (migrations 2 and 3 replace the earlier schemas' rows: the next ``banana
+index`` builds them again from the library):
 
 * ``episodes``: one row per episode, with the file state that decides whether it must
   be indexed again, and its episode-level text: ``title``, ``people`` (speakers and the
@@ -14,7 +14,7 @@ next ``banana index`` builds the new one from the library):
   ``PASSAGE_MAX_SECONDS`` of talk, never crossing a segment boundary: the unit a search
   ranks. ``words`` is their plain text, ``stems`` the same words stemmed (one stem per
   word, so phrases line up), ``who`` their speakers; ``passages_fts`` indexes the three
-  (``words`` and ``who`` unstemmed), ``passages_vocab`` exposes its document frequencies.
+  (``words`` and ``who`` unstemmed).
 * ``entries``: segment titles and glossary entries, for ``--in segments|glossary``,
   with ``entries_fts`` over their text and stems.
 * ``stem_docs``: how many passages hold each stem (a query's common words, and the
