@@ -32,11 +32,20 @@ def test_help_states_the_upper_limit_of_every_bound(cli):
         assert limit in " ".join(options[option].split()), (option, options[option])
 
 
-def test_target_prints_unicode_and_plain_text(cli):
+def test_target_prints_the_answer_a_fan_reads(cli):
+    """One answer line without jargon, then how many distinct answers exist and how hard
+    the puzzle is (each line carried "cost 7  ✓ verified" and the plain text)."""
     result = cli("solve", "3", "3", "8", "8", "--target", "24", "--ops", "arithmetic")
     assert result.exit_code == 0
-    assert "8÷(3−8÷3)" in result.output and "8/(3-8/3)" in result.output
-    assert "verified" in result.output
+    lines = result.output.strip().splitlines()
+    assert lines[1].strip() == "8÷(3−8÷3)"
+    assert "verified" not in result.output and "cost" not in result.output
+    assert lines[2] == "1 distinct answer within the bounds · difficulty: hard"
+    explained = cli("solve", "3", "3", "8", "8", "--target", "24", "--ops", "arithmetic", "--explain")
+    assert "cost 7" in explained.output
+    assert [line.strip() for line in explained.output.splitlines()[2:5]] == ["8÷3 = 8/3", "3−8/3 = 1/3",
+                                                                             "8÷(8/3) = 3"] or \
+        "8÷(1/3) = 24" in explained.output
 
 
 def test_two_twos_wild_all(cli):
@@ -57,8 +66,9 @@ def test_target_json(cli):
     result = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert set(data) == {"numbers", "target", "ops", "solutions", "nearest"}
+    assert {"numbers", "target", "ops", "solutions", "nearest", "count", "difficulty", "suggestion"} <= set(data)
     assert data["numbers"] == [2, 2] and data["target"] == "5" and data["nearest"] is None
+    assert data["count"] >= 5 and data["complete"] is True and data["suggestion"] is None
     assert "repeating" in data["ops"] and "add" in data["ops"]
     for solution in data["solutions"]:
         assert set(solution) == {"text", "unicode", "latex", "value", "cost", "verified"}
@@ -86,8 +96,9 @@ def test_an_unreachable_target_is_one_clear_line_and_exit_0(cli, args):
     result = cli("solve", *args)
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert len(lines) == 2 and args[-1] in lines[0]  # the puzzle, then the verdict
+    assert args[-1] in lines[0]  # the puzzle, then the verdict, then a wider preset's answer
     assert lines[1] == "no solution within the search bounds"
+    assert lines[2] == "with --ops wild:" and len(lines) == 4
 
 
 def test_an_unreachable_target_with_nearest_matches_the_library(cli):
@@ -100,7 +111,7 @@ def test_an_unreachable_target_with_nearest_matches_the_library(cli):
     shown = cli("solve", "1", "1", "1", "--target", "-11", "--nearest", "--ascii")
     assert shown.exit_code == 0
     assert "no solution within the search bounds" in shown.output and "nearest:" in shown.output
-    assert all(f"{s['text']} = {s['value']}" in shown.output for s in data["nearest"])
+    assert all(f"{s['text']} = {s['value']} ≈ {s['approx']}" in shown.output for s in data["nearest"])
 
 
 def test_batch_says_no_solution_per_line_and_exits_0(cli):
@@ -124,16 +135,18 @@ def test_countdown(cli):
 def test_range_table_and_summary(cli):
     result = cli("solve", "4", "4", "4", "4", "--range", "0..12", "--ops", "arithmetic")
     assert result.exit_code == 0
-    assert "unreachable" in result.output
+    assert "missing" in result.output and "0  44" not in result.output
     assert "reached 11 of 13, missing 2, first missing: 10" in result.output
 
 
 def test_range_json(cli):
     result = cli("solve", "4", "4", "4", "4", "--range", "0..100", "--ops", "arithmetic", "--json")
     data = json.loads(result.output)
-    assert set(data) == {"found", "missing", "first_missing"}
+    assert {"found", "missing", "first_missing", "nearest", "complete"} <= set(data)
     assert data["first_missing"] == 10 and 10 in data["missing"]
-    assert data["found"]["9"] and "10" not in data["found"]
+    assert "10" not in data["found"]
+    # every form of each answer, not only the plain text
+    assert set(data["found"]["9"]) == {"text", "unicode", "latex", "value", "cost", "verified"}
 
 
 def test_classic_range_reaches_everything(cli):
@@ -184,16 +197,32 @@ def test_list_ops(cli):
         (["2", "2", "--target", "5", "--range", "1..3"], "Error: use only one of --target, --range"),
         (["2", "-3", "--target", "5"], "Error: numbers must not be negative: -3"),
         (["2", "2", "--tagret", "5"], "Error: no such option: --tagret"),
-        (["2", "2", "--target", "5", "--limit", "0"], "Error: --limit must be a whole number"),
-        (["2", "2", "--target", "5", "--max-work", "lots"], "Error: --max-work must be a whole number"),
+        (["2", "2", "--target", "5", "--limit", "0"], "Error: --limit must be at least 1, not 0"),
+        (["2", "2", "--target", "5", "--max-work", "lots"],
+         "Error: --max-work must be a whole number from 1 to 1e8, not 'lots'"),
+        (["2", "2", "--target", "5", "--max-work", "2.5e6"], "Error: --max-work must be a whole number"),
         (["9", "9", "--target", "5", "--ops", "wild", "--max-depth", "20"],
-         "Error: --max-depth must be a whole number from 0 to 8, not '20'"),
+         "Error: --max-depth must be at most 8, not 20"),
         (["4", "4", "4", "4", "--target", "7", "--ops", "wild", "--all", "--limit", "1000000"],
-         "Error: --limit must be a whole number from 1 to 1,000, not '1000000'"),
-        (["2", "2", "--target", "5", "--max-work", "1e9"], "Error: --max-work must be a whole number from 1 to 1e8"),
-        (["2", "2", "--target", "5", "--max-factorial", "101"], "Error: --max-factorial must be a whole number from 1 to 100"),
-        (["2", "2", "--target", "5", "--max-value", "1e31"], "Error: --max-value must be a whole number from 1 to 1e30"),
-        (["2", "2", "--target", "5", "--max-digits", "13"], "Error: --max-digits must be a whole number from 1 to 12"),
+         "Error: --limit must be at most 1,000, not 1000000"),
+        (["2", "2", "--target", "5", "--max-work", "1e9"], "Error: --max-work must be at most 1e8, not 1e9"),
+        (["2", "2", "--target", "5", "--max-factorial", "101"], "Error: --max-factorial must be at most 100"),
+        # over the limit, however written: it said "must be a whole number" for 1e31
+        (["2", "2", "--target", "5", "--max-value", "1e31"], "Error: --max-value must be at most 1e30, not 1e31"),
+        (["2", "2", "--target", "5", "--max-value", "10**40"], "Error: --max-value must be at most 1e30, not 10**40"),
+        (["2", "2", "--target", "5", "--max-value", "1e999999"], "Error: --max-value must be at most 1e30"),
+        (["2", "2", "--target", "5", "--max-digits", "13"], "Error: --max-digits must be at most 12"),
+        # digits other than 0-9 are refused, never read silently as 0-9
+        (["٣", "3", "--target", "5"], "Error: number '٣' has '٣' (arabic-indic digit three)"),
+        (["３", "3", "--target", "5"], "Error: number '３' has '３' (fullwidth digit three)"),
+        (["3", "3", "--target", "१२"], "Error: target '१२' has '१' (devanagari digit one)"),
+        (["3", "3", "--range", "0..１０"], "Error: range '0..１０' has '１'"),
+        (["3", "3", "--target", "5", "--max-depth", "２"], "Error: --max-depth value '２' has '２'"),
+        (["1", "2", "--target", "3", "--ordered", "--use", "some"], "Error: --ordered uses every number"),
+        (["1", "2", "--target", "3", "--steps", "any", "--integer-steps"],
+         "Error: --integer-steps means --steps positive"),
+        (["1", "2", "--range", "1..3", "--fewest"], "Error: --fewest is for one target"),
+        (["1", "2", "--target", "3", "--json", "--markdown"], "Error: use only one of --json, --markdown"),
         (["4", "--range", "0..10000"], "Error: range 0..10000 has 10,001 integers (at most 10,000)"),
         (["--batch", "/no/such/file"], "Error: cannot read batch file /no/such/file"),
         (["2", "--batch", "-"], "Error: with --batch, the numbers come from the file"),
@@ -236,8 +265,13 @@ def test_queries_at_the_largest_bounds_answer_within_the_budget(cli, args):
 
 
 def test_bounds_options_change_the_search(cli):
-    shallow = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--max-depth", "1", "--json")
+    shallow = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--max-depth", "1",
+                  "--limit", "1000", "--json")
     texts = {s["text"] for s in json.loads(shallow.output)["solutions"]}
-    assert "ceil(sqrt(22))" not in texts  # √ then ⌈ ⌉ is two unary steps
+    assert "ceil(sqrt((2+2)!))" not in texts  # ! then √ is two unary steps
+    assert "ceil(sqrt(22))" in texts  # ⌈ ⌉ does not count
+    none = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--max-depth", "0", "--limit", "1000",
+               "--json")
+    assert "ceil(sqrt(22))" not in {s["text"] for s in json.loads(none.output)["solutions"]}
     small = cli("solve", "4", "--target", "24", "--ops", "fact", "--max-factorial", "3")
     assert "no solution" in small.output

@@ -263,8 +263,10 @@ def test_literal_forms_of_two_twos():
     assert values["22"] == 22
     assert values["2.2"] == Fraction(11, 5)
     assert values[".22"] == Fraction(11, 50)
-    assert values[".(22)"] == Fraction(2, 9)
     assert values["2.(2)"] == Fraction(20, 9)
+    # a repeating decimal is written the shortest way: .(22) and .2(2) are .(2), padded
+    # with a number (99 = 44/.(44) read as 44/.(4) plus a 4 used up)
+    assert ".(22)" not in values and ".2(2)" not in values
     single = {form.text: form.value for form in literal_forms((2,), resolve_ops("wild"), max_digits=6)}
     assert single == {"2": 2, ".2": Fraction(1, 5), ".(2)": Fraction(2, 9)}
 
@@ -346,7 +348,8 @@ def test_solve_returns_frozen_results_with_the_documented_json_fields():
     result = solve([3, 3, 8, 8], 24, ops="arithmetic")
     assert isinstance(result, SolveResult) and result.solved
     data = result.to_dict()
-    assert set(data) == {"numbers", "target", "ops", "solutions", "nearest"}
+    assert set(data) == {"numbers", "target", "ops", "use", "steps", "ordered", "solutions", "nearest",
+                         "count", "complete", "difficulty", "suggestion"}
     assert data["target"] == "24" and data["numbers"] == [3, 3, 8, 8] and data["nearest"] is None
     assert set(data["solutions"][0]) == {"text", "unicode", "latex", "value", "cost", "verified"}
     assert SolveResult.from_dict(data).to_dict() == data
@@ -603,8 +606,10 @@ def test_range_progress_and_result():
     result = tabulate([4, 4, 4, 4], 0, 12, ops="arithmetic", progress=lambda done, total: seen.append((done, total)))
     assert isinstance(result, RangeResult)
     assert result.missing == (10, 11) and result.first_missing == 10
-    assert set(result.to_dict()) == {"found", "missing", "first_missing"}
-    assert result.to_dict()["found"]["3"] == result.found[3].text
+    data = result.to_dict()
+    assert {"found", "missing", "first_missing", "nearest", "complete", "searched_to"} <= set(data)
+    assert data["found"]["3"] == result.found[3].to_dict()  # every form, not only the text
+    assert data["complete"] is True
     assert seen and all(0 < done <= total for done, total in seen)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1][0] == seen[-1][1]
 
@@ -793,13 +798,17 @@ def test_answers_found_count_as_stored():
 
 
 def test_the_proofs_of_the_answers_are_charged(monkeypatch):
-    """Proving an answer is work too: each sympy proof is charged before it runs."""
-    proofs = []
-    original = verify_module._verify_sympy
+    """Proving an answer is work too: each proof is charged before it runs (a surd
+    proof, and a sympy one for a logarithm that is not rational)."""
+    proofs, surds = [], []
+    original, original_surd = verify_module._verify_sympy, verify_module.surd_value
     monkeypatch.setattr(verify_module, "_verify_sympy", lambda node, claimed: proofs.append(node) or original(node, claimed))
-    result = solve([2, 2], 5, ops="wild", all_solutions=True)
-    assert len(result.solutions) == 5
-    assert proofs and result.work >= len(proofs) * verify_module.SYMPY_PROOF_WORK
+    monkeypatch.setattr(verify_module, "surd_value", lambda node: surds.append(node) or original_surd(node))
+    result = solve([2, 2], 5, ops="wild", all_solutions=True, limit=8)
+    assert len(result.solutions) == 8
+    assert any("log" in s.text for s in result.solutions)
+    assert proofs and surds
+    assert result.work >= len(proofs) * verify_module.SYMPY_PROOF_WORK + len(surds) * verify_module.SURD_PROOF_WORK
 
 
 def test_a_float_that_only_came_near_the_target_is_refused_before_sympy_works_on_it(monkeypatch):
@@ -957,8 +966,12 @@ def test_a_negative_float_base_has_real_integer_powers():
     engine._pow_float(-0.5, 0.5, 9, "pow", None, None, keep)
     engine._root(-8.5, 0.5, 9, None, None, False, keep)  # root(x, 1/2) = x²
     assert made == [pytest.approx(5.0), pytest.approx(72.25)]
+    hits: list = []
+    Top(engine, goals={5}, hits=hits).extend(9)
+    assert "(-sqrt(.2))^-2" in {render(node) for node in hits}
+    # the same answer as (√.2)⁻² to a person: listed once
     texts = [s.text for s in solve([2, 2], 5, ops="wild", all_solutions=True).solutions]
-    assert "(-sqrt(.2))^-2" in texts
+    assert "sqrt(.2)^-2" in texts and "(-sqrt(.2))^-2" not in texts
 
 
 def test_engine_merges_identical_numbers():

@@ -136,12 +136,24 @@ class Top:
         self.table = engine.new_table(self.code)
         self._keep = keep
         self._sink = None
+        self.stored = 0  # items this level counted as stored (given back by ``release``)
 
     @property
     def keep(self) -> Keep:
         if self._keep is None:
+            before = self.engine.entries
             self._keep = self.engine.preimages(self.goals)
+            self.stored += self.engine.entries - before
         return self._keep
+
+    def _store(self, n: int) -> None:
+        self.stored += n
+        self.engine.store(n)
+
+    def release(self) -> None:
+        """Give back what this level stored (it is dropped: a range settled its goal)."""
+        self.engine.entries -= self.stored
+        self.stored = 0
 
     @property
     def sink(self) -> tuple:
@@ -188,7 +200,7 @@ class Top:
                 hits.extend(node for node in literals if node[COST] == k and key_of(node[VALUE]) in goal_keys)
                 hits.extend(buckets.pop(k, ()))
                 table.done = k
-            engine.store(len(hits) - found)
+            self._store(len(hits) - found)
             return
         _, _, put_value, fresh, shadows = self.sink
         point_keys = self.keep.point_keys
@@ -209,7 +221,7 @@ class Top:
             found = len(hits)
             fresh.clear()
             shadows.clear()
-            engine.store(count)
+            self._store(count)
 
     def _evaluate(self, name: str, left: tuple, right: tuple, key, put_value) -> None:
         """One landing pair, through the same code as every other step: exactly for
@@ -217,8 +229,8 @@ class Top:
         grid rounds 0.968 ** 6103515625 to 0, which is no reason to keep it as 0)."""
         if not self.alternatives and key is not None:
             old = self.table.by_value.get(key)
-            if old is not None and old[5]:
-                return  # an exact expression at least as cheap is kept
+            if old is not None and old[5] and old[0] < left[0] + right[0] + self.engine.c[name]:
+                return  # a cheaper exact expression is kept (one as cheap is a tie to break)
         self.engine._one(name, left, right, put_value)
 
     # ----- pairs that land on a kept value --------------------------------------------
@@ -261,7 +273,7 @@ class Top:
         xs, _ = arrays(engine, a)
         ys, costs_b = arrays(engine, b)
         r0, r1 = ta.at[x]
-        grids = sum(1 if name in COMMUTATIVE else 2 for name in names)
+        grids = sum(len(orientations(engine, name, True)) for name in names)
         step = max(1, BLOCK_CELLS // (c1 - c0))
         blocks = -(-(r1 - r0) // step)
         engine.charge(-(-(r1 - r0) * (c1 - c0) * grids // NUMPY_CELLS_PER_STEP) + blocks * grids * GRID_PASS_WORK)
@@ -274,9 +286,7 @@ class Top:
                 mask = np.arange(c0, c1)[None, :] >= np.arange(start, end)[:, None]
             with np.errstate(all="ignore"):
                 for name in names:
-                    for u_left in (True, False):
-                        if not u_left and name in COMMUTATIVE:
-                            continue
+                    for u_left in orientations(engine, name, True):
                         grid = float_op(np, name, u, v) if u_left else float_op(np, name, v, u)
                         if mask is not None:
                             grid = np.where(mask, grid, np.nan)
@@ -284,7 +294,7 @@ class Top:
                         if not len(rows):
                             continue
                         engine.charge(len(rows))  # each is evaluated exactly in its layer
-                        engine.store(len(rows))
+                        self._store(len(rows))
                         i, j = start + rows, c0 + cols
                         if u_left:
                             chunk, left, right = (name, ta.entries, tb.entries), i, j
@@ -299,15 +309,15 @@ class Top:
         u, u_index = sorted_layer(engine, a, x)
         v, v_index = sorted_layer(engine, b, y)
         u_entries, v_entries = engine.tables[a].entries, engine.tables[b].entries
+        u_is_a = True
         if len(u) > len(v):  # search in the larger layer
             u, u_index, u_entries, v, v_index, v_entries = v, v_index, v_entries, u, u_index, u_entries
+            u_is_a = False
         lows, highs = self.keep.spans(np)
         keep = self.keep
         cost = x + y + op_cost
         for name in names:
-            for u_left in (True, False):
-                if not u_left and name in COMMUTATIVE:
-                    continue
+            for u_left in orientations(engine, name, u_is_a):
                 engine.charge(-(-len(u) * max(1, len(lows)) * SEARCH_CELLS // NUMPY_CELLS_PER_STEP)
                               + LANDING_PASS_WORK)
                 for i, j in landing_pairs(np, name, u, v, u_left, lows, highs, batch=BLOCK_CELLS):
@@ -322,7 +332,7 @@ class Top:
                     if not len(hit):
                         continue
                     engine.charge(len(hit))  # each is evaluated exactly in its layer
-                    engine.store(len(hit))
+                    self._store(len(hit))
                     if u_left:
                         chunk, left, right = (name, u_entries, v_entries), gu[hit], gv[hit]
                     else:
@@ -337,21 +347,27 @@ class Top:
         if not ta.costs or not tb.costs:
             return
         small, big = (ta, tb) if len(ta.entries) <= len(tb.entries) else (tb, ta)
+        side = None if not engine.one_way else "left" if small is ta else "right"
         high_x = stop - engine._min_binary - big.costs[0]
         low_x = low - engine._max_binary - big.costs[-1]
         rows = [e for e in small.entries if low_x < e[0] <= high_x]
         engine.charge(len(rows) * len(self.goals) * max(1, len(engine.binary)))
         found: list = []
-        self._finish_pair(rows, big, found)
+        self._finish_pair(rows, big, found, side)
         for node in found:
             if low < node[0] <= stop:
                 buckets.setdefault(node[0], []).append(node)
 
-    def _finish_pair(self, rows: list, big, hits: list) -> None:
+    def _finish_pair(self, rows: list, big, hits: list, side: str | None = None) -> None:
+        """The goals as ``x op y`` or ``y op x`` for x in ``rows`` and y looked up in
+        ``big``; ``side`` (in order): x is only the "left" or only the "right" operand."""
         ops = self.engine.ops
         c = self.engine.c
         goals = self.goals
         do_add, do_sub, do_mul, do_div = "add" in ops, "sub" in ops, "mul" in ops, "div" in ops
+        x_left = side != "right"  # x op y is allowed
+        x_right = side != "left"  # y op x is allowed
+        flip = side == "right"  # a commutative step is written y op x
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
         lookup = big.by_value.get
         ints_only = big.all_int
@@ -388,12 +404,15 @@ class Top:
                 if do_add:
                     ey = lookup(add_key)
                     if ey is not None:
-                        emit((cx + ey[0] + c_add, goal, "add", ex, ey, exact_x and ey[5]))
+                        if flip:
+                            emit((cx + ey[0] + c_add, goal, "add", ey, ex, exact_x and ey[5]))
+                        else:
+                            emit((cx + ey[0] + c_add, goal, "add", ex, ey, exact_x and ey[5]))
                 if do_sub:
-                    ey = lookup(sub_key)
+                    ey = lookup(sub_key) if x_left else None
                     if ey is not None:
                         emit((cx + ey[0] + c_sub, goal, "sub", ex, ey, exact_x and ey[5]))
-                    ey = lookup(rsub_key)
+                    ey = lookup(rsub_key) if x_right else None
                     if ey is not None:
                         emit((cx + ey[0] + c_sub, goal, "sub", ey, ex, exact_x and ey[5]))
                 if do_mul:
@@ -406,9 +425,14 @@ class Top:
                     else:
                         ey = None
                     if ey is not None:
-                        emit((cx + ey[0] + c_mul, goal, "mul", ex, ey, exact_x and ey[5]))
+                        if flip:
+                            emit((cx + ey[0] + c_mul, goal, "mul", ey, ex, exact_x and ey[5]))
+                        else:
+                            emit((cx + ey[0] + c_mul, goal, "mul", ex, ey, exact_x and ey[5]))
                 if do_div:
-                    if div_key is not None:
+                    if not x_left:
+                        ey = None
+                    elif div_key is not None:
                         ey = lookup(div_key) if vx else None  # vx / 0 is never a goal
                     elif not goal and not vx:  # 0 ÷ anything non-zero
                         if cheapest_nonzero is None:
@@ -420,7 +444,7 @@ class Top:
                         ey = None
                     if ey is not None and ey[1]:
                         emit((cx + ey[0] + c_div, goal, "div", ex, ey, exact_x and ey[5]))
-                    if vx:
+                    if vx and x_right:
                         ey = lookup(rdiv_key)
                         if ey is not None:
                             emit((cx + ey[0] + c_div, goal, "div", ey, ex, exact_x and ey[5]))
@@ -478,7 +502,7 @@ class Every:
     as larger sub-multisets need them."""
 
     def __init__(self, engine, goals: Iterable, hits: list, *, alternatives: bool = True,
-                 lookups: bool = False) -> None:
+                 lookups: bool = False, codes: Iterable[int] | None = None) -> None:
         goals = list(goals)
         keep = engine.preimages(goals)
         self.engine = engine
@@ -486,7 +510,7 @@ class Every:
         self.tops = [
             Top(engine, keep, code=code, goals=goals, hits=hits, alternatives=alternatives,
                 lookups=lookups)
-            for code in engine.codes_by_size()
+            for code in (engine.codes_by_size() if codes is None else codes)
         ]
 
     def extend(self, cap) -> None:
@@ -545,13 +569,23 @@ def _float_distance(engine, target: float, code: int) -> float:
     best = min((abs(float(node[VALUE]) - target) for node in engine.literal_nodes(code)), default=math.inf)
     for a, b in engine.splits(code) if engine.binary else ():
         u, v = rational_values(engine, a), rational_values(engine, b)
+        u_is_a = True
         if len(u) > len(v):
-            u, v = v, u
+            u, v, u_is_a = v, u, False
         engine.charge(-(-len(u) * SEARCH_CELLS * 2 * len(engine.binary) // NUMPY_CELLS_PER_STEP))
         for name in engine.binary:
-            for u_left in (True, False) if name not in COMMUTATIVE else (True,):
+            for u_left in orientations(engine, name, u_is_a):
                 best = min(best, nearest_distance(np, name, u, v, u_left, target, limit))
     return best
+
+
+def orientations(engine, name: str, u_is_a: bool) -> tuple[bool, ...]:
+    """The ``u_left`` values to evaluate for operator ``name`` on u (from part a when
+    ``u_is_a``) and v: both orders, one for a commutative operator; in order
+    (``engine.one_way``) only the one that puts part a on the left."""
+    if engine.one_way:
+        return (u_is_a,)
+    return (True,) if name in COMMUTATIVE else (True, False)
 
 
 # ----- floats -------------------------------------------------------------------------

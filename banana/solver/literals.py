@@ -77,12 +77,16 @@ class Literal:
 
 
 def literal_forms(
-    numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int, integers_only: bool = False
+    numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int, integers_only: bool = False,
+    ordered: bool = False,
 ) -> list[Literal]:
-    """Every literal that uses exactly ``numbers`` (a sorted multiset), under ``ops``.
+    """Every literal that uses exactly ``numbers`` (a sorted multiset; ``ordered``:
+    neighbours joined in the order given), under ``ops``.
 
     ``max_digits`` bounds the digit strings that are joined or given a point; longer
-    ones are never built (a single number still stands for itself).
+    ones are never built (a single number still stands for itself). A repeating
+    decimal is written the shortest way: .4̄ and 4.4̄, never .4̄4̄ or .44̄ (the same
+    value, padded with digits that only use up numbers).
     """
     if len(numbers) > 1 and "concat" not in ops:
         return []
@@ -90,7 +94,7 @@ def literal_forms(
     if sum(len(piece) for piece in pieces) > max_digits:
         # a number is always itself; only the forms built from its digits are bounded
         return [Literal(pieces[0])] if len(pieces) == 1 else []
-    orders = distinct_orders(pieces)
+    orders = [tuple(pieces)] if ordered else distinct_orders(pieces)
     decimal = "decimal" in ops and not integers_only
     repeating = "repeating" in ops and not integers_only
     out: list[Literal] = []
@@ -108,12 +112,23 @@ def literal_forms(
             if repeating:
                 for start in range(len(after)):
                     fraction, repeat = after[:start], after[start:]
-                    if set(repeat) != {"0"}:
+                    if set(repeat) != {"0"} and shortest_period(fraction, repeat):
                         out.append(Literal(whole, fraction, repeat, point=True, parts=parts))
     return out
 
 
-def count_literal_forms(numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int) -> int:
+def shortest_period(fraction: str, repeat: str) -> bool:
+    """Is ``.fraction(repeat)`` the shortest way to write its value? Not when the tail
+    repeats a shorter one (.(44) is .(4)) or the fixed part ends as the tail does
+    (.4(4) is .(4), .1(21) is .(12))."""
+    if fraction and fraction[-1] == repeat[-1]:
+        return False
+    n = len(repeat)
+    return not any(n % size == 0 and repeat == repeat[:size] * (n // size) for size in range(1, n))
+
+
+def count_literal_forms(numbers: tuple[int, ...], ops: frozenset[str], *, max_digits: int,
+                        ordered: bool = False) -> int:
     """At most how many literals ``literal_forms`` makes for ``numbers`` (computed
     without making them, so the search can charge them first): the distinct orders of
     the numbers times the forms of one digit string."""
@@ -123,8 +138,8 @@ def count_literal_forms(numbers: tuple[int, ...], ops: frozenset[str], *, max_di
     length = sum(len(piece) for piece in pieces)
     if length > max_digits:
         return 1 if len(pieces) == 1 else 0
-    orders = math.factorial(len(pieces))
-    for count in Counter(pieces).values():
+    orders = 1 if ordered else math.factorial(len(pieces))
+    for count in () if ordered else Counter(pieces).values():
         orders //= math.factorial(count)
     forms = 1
     if "decimal" in ops:

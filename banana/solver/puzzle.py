@@ -7,6 +7,7 @@ before any search starts.
 from __future__ import annotations
 
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Iterable
 
@@ -16,10 +17,22 @@ from banana.solver.search import MAX_NUMBERS
 MAX_TEXT_CHARS = 40  # longest number, target or range bound we read
 MAX_RANGE_SIZE = 10_000  # integers one --range may tabulate
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_FRACTION = re.compile(r"([+-]?\d+)/(\d+)")
-_DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
-_RANGE = re.compile(r"\s*([+-]?\d+)\s*\.\.\s*([+-]?\d+)\s*")
+# ASCII digits only: Python's \d and int() also read ٣ (Arabic-Indic) and ３ (full-width)
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+)")
+_RANGE = re.compile(r"\s*([+-]?[0-9]+)\s*\.\.\s*([+-]?[0-9]+)\s*")
+
+
+def check_digits(text: str, what: str) -> None:
+    """Refuse digits other than 0-9 (٣, ３, ३ ...), naming the first: they are never read
+    silently as the digit they stand for."""
+    for char in str(text):
+        if char not in "0123456789" and (char.isdigit() or unicodedata.category(char) == "Nd"):
+            name = unicodedata.name(char, "a digit")
+            raise PuzzleError(
+                f"{what} {str(text)[:20]!r} has {char!r} ({name.lower()}): write numbers with the digits 0-9"
+            )
 
 
 def parse_numbers(tokens: Iterable[str | int]) -> tuple[int, ...]:
@@ -36,6 +49,7 @@ def parse_numbers(tokens: Iterable[str | int]) -> tuple[int, ...]:
         for part in parts:
             if len(part) > MAX_TEXT_CHARS:
                 raise PuzzleError(f"number too long: {part[:20]}... ({len(part)} characters)")
+            check_digits(part, "number")
             if not _INTEGER.fullmatch(part):
                 raise PuzzleError(f"not a number: {part!r} (numbers are whole numbers like 2 or 13)")
             value = int(part)
@@ -58,6 +72,7 @@ def parse_target(text: str | int | Fraction) -> Fraction:
     raw = str(text).strip()
     if len(raw) > MAX_TEXT_CHARS:
         raise PuzzleError(f"target too long: {raw[:20]}... ({len(raw)} characters)")
+    check_digits(raw, "target")
     if _INTEGER.fullmatch(raw) or _DECIMAL.fullmatch(raw):
         return Fraction(raw)
     match = _FRACTION.fullmatch(raw)
@@ -71,6 +86,7 @@ def parse_target(text: str | int | Fraction) -> Fraction:
 def parse_range(text: str) -> tuple[int, int]:
     """``"0..100"`` -> (0, 100), both ends included."""
     raw = str(text)
+    check_digits(raw[: 2 * MAX_TEXT_CHARS], "range")
     match = _RANGE.fullmatch(raw) if len(raw) <= 2 * MAX_TEXT_CHARS else None
     if not match:
         raise PuzzleError(f"bad range {raw!r}: write it as A..B, for example 0..100")

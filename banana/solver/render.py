@@ -1,10 +1,14 @@
 """Expressions as plain text (``sqrt(.2)^-2``), Unicode (``(√.2)⁻²``) and LaTeX.
 
-Also the canonical form used to count answers once when they differ only by
-commutativity, associativity or trivial identities (×1, ÷1, +0, double negation).
+Also the canonical form used to count answers once when they are the same to a
+person (order, grouping, signs, roots written as powers, identities such as ×1 or
+Γ(2) standing for 1), and the step-by-step working of an answer.
 """
 
 from __future__ import annotations
+
+import math
+from fractions import Fraction
 
 from banana.solver.ops import COMMUTATIVE
 from banana.solver.values import COST, LEFT, OP, RIGHT, VALUE
@@ -51,6 +55,8 @@ def _render(node: tuple, style: str, sort: bool) -> tuple[str, float]:
     op = node[OP]
     if op == "lit":
         return getattr(node[LEFT], style), ATOM
+    if op == "shown":  # a step's operand shown by its value (``working``)
+        return node[LEFT].forms[style], node[LEFT].strength
     if op in _INFIX:
         return _infix(node, style, sort)
     if op == "pow":
@@ -181,18 +187,40 @@ def _power(node: tuple, style: str, sort: bool) -> tuple[str, float]:
 
 
 # ----- canonical form ------------------------------------------------------------------
+#
+# Two answers are the same to a person when they differ only by the order and grouping
+# of sums and products, by signs that cancel, by writing a root as a power, or by
+# identities that only use up numbers. The canonical form is a key equal for those:
+#
+# * sums are flattened into signed terms, products (×, ÷, powers and roots with a
+#   rational exponent, √, %) into atoms with rational exponents: (√.2)⁻², √(.2⁻²) and
+#   (−√.2)⁻² are all .2 to the power -1 (with the 2 spent on the exponent);
+# * a factor worth exactly 1 that is not a product itself (Γ(2), ⌊√2⌋, 3−2, 1) and a
+#   term worth exactly 0 are identities: what goes into a bag is the digits they spend,
+#   whatever the operator that applied them and however they make 1 or 0 (×1 and ÷1,
+#   ×(3−2) and ÷(3−2), +0 and −0, Γ(2)÷.2, .2^(−Γ(2)) and .2^(−⌈.2⌉) are the same
+#   answer: 1÷.2 with the other 2 spent), and the bag is part of the key;
+# * the constant 100 that % divides by cancels with another %: Γ(2)%÷.2% is Γ(2)÷.2.
 
 
 def canonical(node: tuple) -> tuple:
-    """A key equal for answers that differ only by commutativity, associativity or
-    trivial identities: sums and products are flattened and sorted, signs are pulled
-    out, and literal 1 factors / literal 0 terms count wherever they sit."""
-    bag: list[str] = []
+    """A key equal for answers that are the same to a person (see above)."""
+    bag: list = []
     sign, form = _canon(node, bag)
-    return (sign, form, tuple(sorted(bag)))
+    return (sign, form, tuple(sorted(bag, key=repr)))
 
 
-def _canon(node: tuple, bag: list[str]) -> tuple[int, tuple]:
+_PRODUCT_OPS = frozenset({"mul", "div", "pow", "root", "sqrt", "percent"})
+_PERCENT = ("percent",)  # the atom 100: x% is x × 100^-1
+
+
+def _exact(node: tuple):
+    """The node's value when it is a rational (int or Fraction), else None."""
+    value = node[VALUE]
+    return value if type(value) is int or type(value) is Fraction else None
+
+
+def _canon(node: tuple, bag: list) -> tuple[int, tuple]:
     op = node[OP]
     if op == "lit":
         return 1, ("lit", node[LEFT].text)
@@ -203,28 +231,48 @@ def _canon(node: tuple, bag: list[str]) -> tuple[int, tuple]:
         terms: list[tuple[tuple, int]] = []
         _collect_sum(node, 1, terms, bag)
         return _make_sum(terms)
-    if op in ("mul", "div"):
-        factors: list[tuple[tuple, int]] = []
-        sign = _collect_product(node, 1, factors, bag)
-        if not factors:
-            return sign, ("lit", "1")
-        factors.sort()
-        if len(factors) == 1 and factors[0][1] == 1:
-            return sign, factors[0][0]
-        return sign, ("product", tuple(factors))
-    if op == "pow" and node[RIGHT][OP] == "lit" and node[RIGHT][LEFT].text == "1":
-        bag.append("1")
-        return _canon(node[LEFT], bag)
+    if op in _PRODUCT_OPS and _flattens(node):
+        factors: dict = {}
+        sign = _collect_product(node, Fraction(1), factors, bag)
+        return _make_product(sign, factors)
     children = [node[LEFT]] if node[RIGHT] is None else [node[LEFT], node[RIGHT]]
     return 1, (op, *(_signed(child, bag) for child in children))
 
 
-def _signed(node: tuple, bag: list[str]) -> tuple:
+def _flattens(node: tuple) -> bool:
+    """Does a product-like node become factors (a power needs a rational exponent)?"""
+    op = node[OP]
+    if op in ("pow", "root"):
+        exponent = _exact(node[RIGHT])
+        return exponent is not None and exponent != 0
+    return True
+
+
+def _signed(node: tuple, bag: list) -> tuple:
     sign, form = _canon(node, bag)
     return (sign, form)
 
 
-def _collect_sum(node: tuple, sign: int, terms: list, bag: list[str]) -> None:
+def _unsigned(node: tuple, bag: list) -> tuple:
+    """The canonical form of an identity put in the bag: its sign does not matter."""
+    return _canon(node, bag)[1]
+
+
+def _spent(node: tuple) -> tuple[str, ...]:
+    """The digits of the numbers an identity spends, sorted (Γ(2) and ⌈.2⌉ spend a 2)."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item[OP] == "lit":
+            number = item[LEFT]
+            out.append(number.whole + number.fraction + number.repeat)
+        else:
+            stack.extend(child for child in (item[LEFT], item[RIGHT]) if child is not None)
+    return tuple(sorted(out))
+
+
+def _collect_sum(node: tuple, sign: int, terms: list, bag: list) -> None:
     op = node[OP]
     if op == "add":
         _collect_sum(node[LEFT], sign, terms, bag)
@@ -234,8 +282,8 @@ def _collect_sum(node: tuple, sign: int, terms: list, bag: list[str]) -> None:
         _collect_sum(node[RIGHT], -sign, terms, bag)
     elif op == "neg":
         _collect_sum(node[LEFT], -sign, terms, bag)
-    elif op == "lit" and node[VALUE] == 0:
-        bag.append(node[LEFT].text)  # +0 and -0 are the same trivial identity
+    elif _exact(node) == 0:
+        bag.append(("zero", _spent(node)))  # +0 and -0 are the same identity
     else:
         inner_sign, form = _canon(node, bag)
         if form[0] == "sum":
@@ -248,7 +296,7 @@ def _collect_sum(node: tuple, sign: int, terms: list, bag: list[str]) -> None:
 def _make_sum(terms: list) -> tuple[int, tuple]:
     if not terms:
         return 1, ("lit", "0")
-    terms.sort()
+    terms.sort(key=repr)
     sign = 1
     if terms[0][1] < 0:  # -(a+b) and (-a)-b are the same: first term positive
         sign = -1
@@ -258,25 +306,131 @@ def _make_sum(terms: list) -> tuple[int, tuple]:
     return sign, ("sum", tuple(terms))
 
 
-def _collect_product(node: tuple, power: int, factors: list, bag: list[str]) -> int:
-    """Flatten products and quotients into (form, ±1) factors; returns the sign pulled out."""
+def _power_sign(power: Fraction) -> int:
+    """The sign (-1) ** power contributes (an even power cancels it)."""
+    return -1 if power.numerator % 2 else 1
+
+
+def _collect_product(node: tuple, power: Fraction, factors: dict, bag: list) -> int:
+    """Flatten products, quotients, powers and roots into atom -> exponent; returns
+    the sign pulled out."""
     op = node[OP]
     if op == "mul":
         return _collect_product(node[LEFT], power, factors, bag) * _collect_product(
-            node[RIGHT], power, factors, bag
-        )
+            node[RIGHT], power, factors, bag)
     if op == "div":
         return _collect_product(node[LEFT], power, factors, bag) * _collect_product(
-            node[RIGHT], -power, factors, bag
-        )
+            node[RIGHT], -power, factors, bag)
     if op == "neg":
-        return -_collect_product(node[LEFT], power, factors, bag)
-    if op == "lit" and node[VALUE] == 1:
-        bag.append(node[LEFT].text)  # ×1 and ÷1 are the same trivial identity
-        return 1
+        return _power_sign(power) * _collect_product(node[LEFT], power, factors, bag)
+    if op == "sqrt":
+        return _collect_product(node[LEFT], power / 2, factors, bag)
+    if op == "percent":
+        factors[_PERCENT] = factors.get(_PERCENT, 0) - power
+        return _collect_product(node[LEFT], power, factors, bag)
+    if op in ("pow", "root") and _flattens(node):
+        exponent = Fraction(_exact(node[RIGHT]))
+        # x^(−Γ(2)) is 1÷x: an exponent worth ±1 is an identity like any factor of 1
+        if abs(exponent) == 1:
+            bag.append(("one", _spent(node[RIGHT])))
+        else:
+            bag.append(("exponent", _unsigned(node[RIGHT], bag)))
+        step = exponent if op == "pow" else 1 / exponent
+        return _collect_product(node[LEFT], power * step, factors, bag)
+    value = _exact(node)
+    if value is not None and abs(value) == 1:
+        bag.append(("one", _spent(node)))  # ×1, ÷1, ×Γ(2), ÷(3−2): one identity
+        return _power_sign(power) if value < 0 else 1
     sign, form = _canon(node, bag)
     if form[0] == "product":
-        factors.extend((f, p * power) for f, p in form[1])
+        for atom, exponent in form[1]:
+            factors[atom] = factors.get(atom, 0) + exponent * power
     else:
-        factors.append((form, power))
-    return sign
+        factors[form] = factors.get(form, 0) + power
+    return _power_sign(power) if sign < 0 else 1
+
+
+def _make_product(sign: int, factors: dict) -> tuple[int, tuple]:
+    if not factors.get(_PERCENT):
+        factors.pop(_PERCENT, None)
+    items = sorted(((atom, Fraction(exponent)) for atom, exponent in factors.items()), key=repr)
+    if not items:
+        return sign, ("lit", "1")
+    if len(items) == 1 and items[0][1] == 1:
+        return sign, items[0][0]
+    return sign, ("product", tuple(items))
+
+
+# ----- the working: one line a step ----------------------------------------------------
+
+
+class Shown:
+    """A value shown in place of the expression that made it (a step's operand)."""
+
+    __slots__ = ("forms", "strength")
+
+    def __init__(self, forms: dict[str, str], strength: float) -> None:
+        self.forms = forms
+        self.strength = strength
+
+
+DECIMALS = 4  # significant digits of an irrational value in the working (√24 ≈ 4.899)
+
+
+def decimal(value, digits: int = DECIMALS) -> str:
+    """A value in decimals: 4.899, 0.4472, 1.2e+15."""
+    x = float(value)
+    if x == 0:
+        return "0"
+    if 1e-4 <= abs(x) < 10 ** (digits + 6):
+        places = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+        text = f"{x:.{places}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{x:.{digits - 1}e}"
+
+
+def working(node: tuple, style: str = "unicode", *, sort: bool = True) -> tuple[str, ...]:
+    """The step-by-step working of an answer, one line a step: each operator applied to
+    the values it takes (``2 + 2 = 4``, ``4! = 24``, ``√24 ≈ 4.899``, ``⌈√24⌉ = 5``).
+    An irrational operand is shown as the expression that made it; a literal answer
+    is its own working."""
+    lines: list[str] = []
+    _work(node, style, sort, lines)
+    return tuple(lines) or (render(node, style, sort=sort),)
+
+
+def _work(node: tuple, style: str, sort: bool, lines: list[str]) -> tuple:
+    """Append the steps under ``node``; return the node as its next step shows it."""
+    op = node[OP]
+    if op == "lit" or (op == "neg" and node[LEFT][OP] == "lit"):
+        return node  # a number, or a negative number, is no step
+    left = _work(node[LEFT], style, sort, lines)
+    right = None if node[RIGHT] is None else _work(node[RIGHT], style, sort, lines)
+    step = (node[COST], node[VALUE], op, left, right, node[5])
+    text = render(step, style, sort=sort)
+    value = node[VALUE]
+    if type(value) is float:
+        shown = decimal(value)
+        lines.append(f"{text} ≈ {shown.replace('-', '−') if style == 'unicode' else shown}")
+        forms = {s: _render(node, s, sort)[0] for s in ("text", "unicode", "latex")}
+        return (node[COST], value, "shown", Shown(forms, _render(node, style, sort)[1]), None, node[5])
+    result = _value_text(value, style)
+    if text != result:  # −1 is no step
+        lines.append(f"{text} = {result}")
+    return (node[COST], value, "shown", _shown_value(value), None, node[5])
+
+
+def _value_text(value, style: str) -> str:
+    if style == "unicode" and value < 0:
+        return f"−{-value}"
+    return str(value)
+
+
+def _shown_value(value) -> Shown:
+    forms = {style: _value_text(value, style) for style in ("text", "unicode", "latex")}
+    if type(value) is Fraction:
+        forms["latex"] = f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+        return Shown({k: v for k, v in forms.items()}, PRODUCT)
+    if value < 0:
+        return Shown({k: f"({v})" for k, v in forms.items()}, ATOM)
+    return Shown(forms, ATOM)

@@ -78,10 +78,21 @@ from banana.solver.values import (
 
 MAX_NUMBERS = 12  # more numbers than this is refused before any work
 
+
+class SearchTooLarge(PuzzleError):
+    """A search went over its work budget or its stored bound (``Bounds``)."""
+
 BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
 UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
 SLOW_BINARY = frozenset({"pow", "root", "log"})  # the only ones that can bring an irrational back
 UNARY_SET = frozenset(UNARY_ORDER)
+# rounding does not count towards --max-depth: ⌈√((2+2)!)⌉ rounds a chain of two (a
+# rounded value is an integer, which rounding leaves alone, so two never stack)
+ROUNDING = frozenset({"floor", "ceil"})
+# what every step of an answer may be (``--steps``): any number; an integer; an integer
+# >= 0 (Krypto: (24-24)*16*22+25); an integer >= 1 (Countdown)
+STEPS = ("any", "integer", "nonnegative", "positive")
+STEP_FLOOR = {"any": None, "integer": None, "nonnegative": 0, "positive": 1}
 COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
@@ -249,32 +260,51 @@ class Engine:
         ops: frozenset[str],
         *,
         integer_steps: bool = False,
+        steps: str | None = None,
+        ordered: bool = False,
         use: str = "all",
         bounds: Bounds = Bounds(),
         cache: TableCache | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        numbers = tuple(sorted(numbers))
+        numbers = tuple(numbers) if ordered else tuple(sorted(numbers))
         if not numbers:
             raise PuzzleError("no numbers given")
         if len(numbers) > MAX_NUMBERS:
             raise PuzzleError(f"too many numbers: {len(numbers)} (at most {MAX_NUMBERS})")
+        steps = steps or ("positive" if integer_steps else "any")
+        if steps not in STEPS:
+            raise PuzzleError(f"steps must be one of {', '.join(STEPS)}, not {steps!r}")
         self.numbers = numbers
         self.use = use
         self.ops = frozenset(ops)
-        self.integer_steps = integer_steps
+        self.steps = steps
+        self.integer_steps = steps != "any"  # every step an integer (no fractions, no floats)
+        floor = STEP_FLOOR[steps]
+        # the least value a step may take (the bound, or the rule's floor)
+        self.low = -bounds.max_magnitude if floor is None else floor
+        self.ordered = ordered
+        self.one_way = ordered  # a binary step takes its left operand from the left part only
         self.bounds = bounds
         self.cache = cache
         self.progress = progress
-        self.distinct = sorted(set(numbers))
-        self.counts = [numbers.count(n) for n in self.distinct]
-        self.strides = []
-        stride = 1
-        for count in self.counts:
-            self.strides.append(stride)
-            stride *= count + 1
-        self.n_codes = stride
-        self.full = stride - 1
+        if ordered:
+            # the parts are the runs of neighbours numbers[i:j], shortest first
+            runs = [(i, i + size) for size in range(1, len(numbers) + 1) for i in range(len(numbers) - size + 1)]
+            self._runs = [(0, 0)] + runs
+            self._run_code = {run: code for code, run in enumerate(self._runs) if code}
+            self.n_codes = len(self._runs)
+            self.full = self._run_code[(0, len(numbers))]
+        else:
+            self.distinct = sorted(set(numbers))
+            self.counts = [numbers.count(n) for n in self.distinct]
+            self.strides = []
+            stride = 1
+            for count in self.counts:
+                self.strides.append(stride)
+                stride *= count + 1
+            self.n_codes = stride
+            self.full = stride - 1
         self.binary = [op for op in BINARY_ORDER if op in self.ops]
         self.unary = [op for op in UNARY_ORDER if op in self.ops]
         self.lookup_ok = self.ops <= LOOKUP_OPS
@@ -293,24 +323,33 @@ class Engine:
         self.unary_classes = sorted((cost, tuple(names)) for cost, names in unary_classes.items())
         self._min_binary = min(classes) if classes else 0
         self._max_binary = max(classes) if classes else 0
-        self._max_unary = max(unary_classes) if unary_classes else 0
+        counted = [COSTS[name] for name in self.unary if name not in ROUNDING]
+        rounding = [COSTS[name] for name in self.unary if name in ROUNDING]
+        # the most a chain of unary operators above a binary step or a number costs:
+        # max_unary_depth counted ones, and a rounding around each and around the whole
+        depth = bounds.max_unary_depth
+        self._unary_reach = depth * max(counted, default=0) + (depth + 1) * max(rounding, default=0) if depth else 0
         joins = list(classes)
         if len(numbers) > 1 and "concat" in self.ops:
             joins.append(OPERATORS["concat"].cost)
         # the least an expression pays to take in one more number: the number and a join
         self._per_number = NUMBER_COST + (min(joins) if joins else 0)
         self.work = 0
+        self.work_limit = bounds.max_work  # lowered for an optional extra (counting answers)
         self.entries = 0
         self.tables: dict[int, Table] = {}
         self.float_goals: list = []  # fractional targets a float may snap to (last levels only)
-        settings = (self.ops, integer_steps, bounds)
+        settings = (self.ops, steps, ordered, bounds)
         self._shared = None if cache is None else cache.tables_for(settings)
         self._exhausted: set[int] = set()
-        # every sub-multiset's numbers, indexed by code (the first distinct number is the
-        # lowest mixed-radix digit, so each number's block repeats the previous list)
-        members: list[tuple[int, ...]] = [()]
-        for number, count in zip(self.distinct, self.counts):
-            members = [m + (number,) * k for k in range(count + 1) for m in members]
+        if ordered:
+            members = [numbers[i:j] for i, j in self._runs]
+        else:
+            # every sub-multiset's numbers, indexed by code (the first distinct number is
+            # the lowest mixed-radix digit, so each number's block repeats the previous list)
+            members = [()]
+            for number, count in zip(self.distinct, self.counts):
+                members = [m + (number,) * k for k in range(count + 1) for m in members]
         self._members = members
         self._sizes = [len(m) for m in members]
         self._cheapest = [self.cheapest(n) for n in range(len(numbers) + 1)]
@@ -334,9 +373,15 @@ class Engine:
         return sorted(range(1, self.n_codes), key=lambda code: (self._sizes[code], code))
 
     def splits(self, code: int) -> list[tuple[int, int]]:
-        """Unordered splits S = A + B with both parts non-empty (A <= B as codes)."""
+        """Unordered splits S = A + B with both parts non-empty (A <= B as codes); in
+        order (--ordered): the run cut in two, (left part, right part)."""
         found = self._splits.get(code)
         if found is not None:
+            return found
+        if self.ordered:
+            i, j = self._runs[code]
+            self.charge(j - i)
+            found = self._splits[code] = [(self._run_code[i, k], self._run_code[k, j]) for k in range(i + 1, j)]
             return found
         subs = [0]
         for k, stride in zip(self.vector(code), self.strides):
@@ -359,8 +404,8 @@ class Engine:
         """Count ``work`` more steps against ``max_work`` before doing them: a part of
         the search that would go over the budget raises instead of starting."""
         self.work += work
-        if self.work > self.bounds.max_work:
-            raise PuzzleError(
+        if self.work > self.work_limit:
+            raise SearchTooLarge(
                 f"search too large: over {self.bounds.max_work:,} steps of work for "
                 f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
                 "numbers or operators, lower --max-depth, or raise --max-work"
@@ -373,7 +418,7 @@ class Engine:
         if shared:
             self.cache.note(n)
         if self.entries > self.bounds.max_entries:
-            raise PuzzleError(
+            raise SearchTooLarge(
                 f"search too large: over {self.bounds.max_entries:,} values stored for "
                 f"{len(self.numbers)} numbers with {len(self.ops)} operators; use fewer "
                 "numbers or operators, or lower --max-depth/--max-value"
@@ -433,7 +478,7 @@ class Engine:
                     reach = ta.costs[-1] + tb.costs[-1] + self._max_binary
                     top = reach if top is None else max(top, reach)
         if top is not None and self.unary:
-            top += self.bounds.max_unary_depth * self._max_unary
+            top += self._unary_reach
         return top
 
     def extend(self, code: int, cap) -> Table:
@@ -491,6 +536,7 @@ class Engine:
             if node[COST] == k:
                 put_value(node[VALUE], k, "lit", node[LEFT], None, True)
         generic = self._generic
+        both = not self.one_way
         for kind, list_a, list_b, spans, names in jobs:
             if kind == _RATIONAL:
                 self._rational_pairs(list_a, list_b, spans, names, put, put_value, put_ratio)
@@ -499,7 +545,7 @@ class Engine:
                 ea = list_a[i]
                 va, ca = ea[1], ea[0]
                 for eb in list_b[start:end]:
-                    generic(names, ea, eb, va, eb[1], ca + eb[0], False, put_value)
+                    generic(names, ea, eb, va, eb[1], ca + eb[0], False, put_value, both)
         for entries, names in sources:
             self._unary(entries, names, put_value)
 
@@ -510,11 +556,14 @@ class Engine:
         Rational pairs get every operator of the cost class; two irrational operands
         too (the result must come back to a rational); an irrational and a rational one
         only the operators that can make that happen (pow, root, log). ``same`` (a
-        table paired with itself) takes each unordered pair once.
+        table paired with itself) takes each unordered pair once. In order
+        (``one_way``), ``list_a`` is always from the left part ``ta``: a step is
+        ``a op b`` only.
         """
         if not ta.costs or not tb.costs:
             return
         low_b = tb.costs[0]
+        one_way = self.one_way
         for cost, names, slow in self.binary_classes:
             room = k - cost
             for x in ta.costs:
@@ -534,11 +583,15 @@ class Engine:
                     if ia and rb:
                         jobs.append((_MIXED, ta.irrational, tb.rational, _spans(ia, rb, False), slow))
                     if ib and ra and not square:
-                        jobs.append((_MIXED, tb.irrational, ta.rational, _spans(ib, ra, False), slow))
+                        if one_way:
+                            jobs.append((_MIXED, ta.rational, tb.irrational, _spans(ra, ib, False), slow))
+                        else:
+                            jobs.append((_MIXED, tb.irrational, ta.rational, _spans(ib, ra, False), slow))
 
     def unary_sources(self, table: Table, k: int) -> list[tuple[list, tuple]]:
         """(entries, names): the entries a unary operator of cost c turns into layer
-        ``k`` (layer k - c and its shadows, not already at the stacking limit)."""
+        ``k`` (layer k - c and its shadows, not already at the stacking limit; a
+        rounding does not count towards it)."""
         depth = self.bounds.max_unary_depth
         out = []
         if not depth:
@@ -546,9 +599,17 @@ class Engine:
         for cost, names in self.unary_classes:
             span = table.at.get(k - cost)
             entries = [] if span is None else table.entries[span[0]:span[1]]
-            entries = [e for e in entries + table.shadows.get(k - cost, []) if _unary_depth(e, depth) < depth]
-            if entries:
-                out.append((entries, names))
+            entries = entries + table.shadows.get(k - cost, [])
+            if not entries:
+                continue
+            counted = tuple(name for name in names if name not in ROUNDING)
+            rounding = tuple(name for name in names if name in ROUNDING)
+            if counted:
+                below = [e for e in entries if _unary_depth(e, depth) < depth]
+                if below:
+                    out.append((below, counted))
+            if rounding:
+                out.append((entries, rounding))
         return out
 
     def literal_nodes(self, code: int) -> list[tuple]:
@@ -561,18 +622,19 @@ class Engine:
     def literals(self, members: tuple[int, ...]) -> list[tuple]:
         """The literals over exactly ``members``, charged (and counted as stored)
         before they are made."""
-        count = count_literal_forms(members, self.ops, max_digits=self.bounds.max_digits)
+        count = count_literal_forms(members, self.ops, max_digits=self.bounds.max_digits, ordered=self.ordered)
         self.charge(count * LITERAL_WORK)
         self.store(count)
         forms = literal_forms(
-            members, self.ops, max_digits=self.bounds.max_digits, integers_only=self.integer_steps
+            members, self.ops, max_digits=self.bounds.max_digits, integers_only=self.integer_steps,
+            ordered=self.ordered,
         )
         out = []
         limit = self.bounds.max_magnitude
         for form in forms:
             value = form.value
             if type(value) is int:
-                if value > limit or (self.integer_steps and value <= 0):
+                if not self.low <= value <= limit:
                     continue
             elif value.numerator > limit or value.denominator > limit:
                 continue
@@ -596,23 +658,42 @@ class Engine:
         covered = _union(iv for iv in (_clip(lo, hi, limit) for lo, hi in windows) if iv is not None)
         frontier, spans = set(points), list(covered)
         self.store(len(points) + len(covered))
-        for _ in range(self.bounds.max_unary_depth):
+        # levels in order: a rounding, then each counted operator with a rounding after it
+        # (rounding does not count towards the depth); what a rounding level adds is
+        # inverted by the next counted level along with what it started from
+        rounding = [name for name in self.unary if name in ROUNDING]
+        counted = [name for name in self.unary if name not in ROUNDING]
+        plan: list[tuple[list[str], bool]] = []
+        if self.bounds.max_unary_depth:
+            if rounding:
+                plan.append((rounding, True))
+            for _ in range(self.bounds.max_unary_depth):
+                if counted:
+                    plan.append((counted, False))
+                if rounding:
+                    plan.append((rounding, True))
+        for names, accumulate in plan:
             if not frontier and not spans:
                 break
-            self.charge(len(self.unary) * (len(frontier) + len(spans)))
+            self.charge(len(names) * (len(frontier) + len(spans)))
             new_points: set = set()
             new_spans: list = []
-            for name in self.unary:
+            for name in names:
                 for goal in frontier:
                     self._point_preimage(name, goal, new_points, new_spans)
                 for lo, hi in spans:
                     self._interval_preimage(name, lo, hi, new_points, new_spans)
-            frontier = {normal(v) for v in new_points} - points
-            points |= frontier
+            fresh = {normal(v) for v in new_points} - points
+            points |= fresh
             clipped = (_clip(lo, hi, limit) for lo, hi in new_spans)
-            spans = _subtract(_union(iv for iv in clipped if iv is not None), covered)
-            covered = _union(covered + spans)
-            self.store(len(frontier) + len(spans))
+            fresh_spans = _subtract(_union(iv for iv in clipped if iv is not None), covered)
+            covered = _union(covered + fresh_spans)
+            self.store(len(fresh) + len(fresh_spans))
+            if accumulate:
+                frontier |= fresh
+                spans = _union(spans + fresh_spans)
+            else:
+                frontier, spans = fresh, fresh_spans
         return Keep(points, covered)
 
     def _point_preimage(self, name: str, g, points: set, spans: list) -> None:
@@ -684,7 +765,8 @@ class Engine:
         bounds = self.bounds
         limit = bounds.max_magnitude
         depth_limit = bounds.max_unary_depth
-        integer_steps = self.integer_steps
+        int_only = self.integer_steps
+        low = self.low
         engine = self
         max_entries = bounds.max_entries
 
@@ -702,7 +784,7 @@ class Engine:
                     if not len(hits) % CROWD_CHECK:
                         crowded()
                 if key in stacked:
-                    depth = 1 + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
+                    depth = (op not in ROUNDING) + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
                     if depth < stacked[key]:
                         shadows.append((cost, value, op, left, right, exact))
                         if depth:
@@ -715,7 +797,9 @@ class Engine:
                 by_value[key] = entry
                 add(entry)
                 if op in UNARY_SET:
-                    stacked[key] = 1 + _unary_depth(left, depth_limit)
+                    depth = (op not in ROUNDING) + _unary_depth(left, depth_limit)
+                    if depth:
+                        stacked[key] = depth
                 if not len(fresh) % CROWD_CHECK:
                     crowded()
             if recording and key in goals:
@@ -730,10 +814,10 @@ class Engine:
             n //= g
             d //= g
             if d == 1:
-                if not -limit <= n <= limit or (integer_steps and n <= 0):
+                if not low <= n <= limit:
                     return None
                 return put(n, n, cost, op, left, right, exact)
-            if integer_steps or not -limit <= n <= limit or d > limit:
+            if int_only or not -limit <= n <= limit or d > limit:
                 return None
             key = (n, d)
             old = get(key)
@@ -753,18 +837,16 @@ class Engine:
             if kind is Fraction and value.denominator == 1:
                 value, kind = value.numerator, int
             if kind is int:
-                if not -limit <= value <= limit:
-                    return None
-                if integer_steps and value <= 0:
+                if not low <= value <= limit:
                     return None
                 return put(value, value, cost, op, left, right, exact)
             if kind is Fraction:
                 num, den = value.numerator, value.denominator
-                if integer_steps or not -limit <= num <= limit or den > limit:
+                if int_only or not -limit <= num <= limit or den > limit:
                     return None
                 return put((num, den), value, cost, op, left, right, exact)
             # an approximate (float) value
-            if integer_steps or value != value or not (-limit <= value <= limit):
+            if int_only or value != value or not (-limit <= value <= limit):
                 return None
             size = abs(value)
             near = round(value)
@@ -836,10 +918,13 @@ class Engine:
             self._log(va, vb, cost, ea, eb, exact, put_value)
 
     def _rational_pairs(self, list_a, list_b, spans, names, put, put_value, put_ratio) -> None:
-        """The operators ``names`` on rational pairs, both operand orders."""
+        """The operators ``names`` on rational pairs, both operand orders (in order,
+        ``one_way``: ``a op b`` only)."""
         c = self.c
         limit = self.bounds.max_magnitude
-        integer_steps = self.integer_steps
+        low = self.low  # the least value a step may take
+        int_only = self.integer_steps
+        both = not self.one_way
         do_add, do_sub, do_mul, do_div = "add" in names, "sub" in names, "mul" in names, "div" in names
         slow_ops = [name for name in names if name in SLOW_BINARY]
         c_add, c_sub, c_mul, c_div = c["add"], c["sub"], c["mul"], c["div"]
@@ -858,36 +943,35 @@ class Engine:
                     # the hot path: two integers, no type juggling
                     if do_add:
                         v = va + vb
-                        if -limit <= v <= limit and (v > 0 or not integer_steps):
+                        if low <= v <= limit:
                             put(v, v, cost + c_add, "add", ea, eb, exact)
                     if do_sub:
                         v = va - vb
-                        if -limit <= v <= limit:
-                            if v > 0 or not integer_steps:
-                                put(v, v, cost + c_sub, "sub", ea, eb, exact)
-                            if -v > 0 or not integer_steps:
-                                put(-v, -v, cost + c_sub, "sub", eb, ea, exact)
+                        if low <= v <= limit:
+                            put(v, v, cost + c_sub, "sub", ea, eb, exact)
+                        if both and low <= -v <= limit:
+                            put(-v, -v, cost + c_sub, "sub", eb, ea, exact)
                     if do_mul:
                         v = va * vb
-                        if -limit <= v <= limit and (v > 0 or not integer_steps):
+                        if low <= v <= limit:
                             put(v, v, cost + c_mul, "mul", ea, eb, exact)
                     if do_div:
                         if vb:
                             if va % vb == 0:
                                 v = va // vb
-                                if v > 0 or not integer_steps:
+                                if low <= v:
                                     put(v, v, cost + c_div, "div", ea, eb, exact)
-                            elif not integer_steps:
+                            elif not int_only:
                                 put_value(Fraction(va, vb), cost + c_div, "div", ea, eb, exact)
-                        if va and vb != va:
+                        if both and va and vb != va:
                             if vb % va == 0:
                                 v = vb // va
-                                if v > 0 or not integer_steps:
+                                if low <= v:
                                     put(v, v, cost + c_div, "div", eb, ea, exact)
-                            elif not integer_steps:
+                            elif not int_only:
                                 put_value(Fraction(vb, va), cost + c_div, "div", eb, ea, exact)
                     if slow_ops:
-                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value)
+                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value, both)
                 else:
                     # at least one fraction: integer arithmetic on numerators/denominators
                     an, ad = (va, 1) if a_int else (va.numerator, va.denominator)
@@ -896,19 +980,21 @@ class Engine:
                         put_ratio(an * bd + bn * ad, ad * bd, cost + c_add, "add", ea, eb, exact)
                     if do_sub:
                         put_ratio(an * bd - bn * ad, ad * bd, cost + c_sub, "sub", ea, eb, exact)
-                        put_ratio(bn * ad - an * bd, ad * bd, cost + c_sub, "sub", eb, ea, exact)
+                        if both:
+                            put_ratio(bn * ad - an * bd, ad * bd, cost + c_sub, "sub", eb, ea, exact)
                     if do_mul:
                         put_ratio(an * bn, ad * bd, cost + c_mul, "mul", ea, eb, exact)
                     if do_div:
                         if bn:
                             put_ratio(an * bd, ad * bn, cost + c_div, "div", ea, eb, exact)
-                        if an:
+                        if both and an:
                             put_ratio(bn * ad, bd * an, cost + c_div, "div", eb, ea, exact)
                     if slow_ops:
-                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value)
+                        generic(slow_ops, ea, eb, va, vb, cost, exact, put_value, both)
 
-    def _generic(self, names, ea, eb, va, vb, cost, exact, put_value) -> None:
-        """Binary operators on any mix of int, Fraction and float, both operand orders."""
+    def _generic(self, names, ea, eb, va, vb, cost, exact, put_value, both: bool = True) -> None:
+        """Binary operators on any mix of int, Fraction and float, both operand orders
+        (``both`` False: ``a op b`` only)."""
         c = self.c
         approx = type(va) is float or type(vb) is float
         for name in names:
@@ -919,21 +1005,25 @@ class Engine:
                 put_value(va * vb, op_cost, "mul", ea, eb, exact)
             elif name == "sub":
                 put_value(va - vb, op_cost, "sub", ea, eb, exact)
-                put_value(vb - va, op_cost, "sub", eb, ea, exact)
+                if both:
+                    put_value(vb - va, op_cost, "sub", eb, ea, exact)
             elif name == "div":
                 if vb:
                     put_value(va / vb if approx else Fraction(va) / vb, op_cost, "div", ea, eb, exact)
-                if va:
+                if both and va:
                     put_value(vb / va if approx else Fraction(vb) / va, op_cost, "div", eb, ea, exact)
             elif name == "pow":
                 self._pow(va, vb, op_cost, "pow", ea, eb, exact, put_value)
-                self._pow(vb, va, op_cost, "pow", eb, ea, exact, put_value)
+                if both:
+                    self._pow(vb, va, op_cost, "pow", eb, ea, exact, put_value)
             elif name == "root":
                 self._root(va, vb, op_cost, ea, eb, exact, put_value)
-                self._root(vb, va, op_cost, eb, ea, exact, put_value)
+                if both:
+                    self._root(vb, va, op_cost, eb, ea, exact, put_value)
             elif name == "log":
                 self._log(va, vb, op_cost, ea, eb, exact, put_value)
-                self._log(vb, va, op_cost, eb, ea, exact, put_value)
+                if both:
+                    self._log(vb, va, op_cost, eb, ea, exact, put_value)
 
     def _pow(self, base, exponent, cost, op, left, right, exact, put_value) -> None:
         """``base ** exponent``, estimated first; ``left``/``right`` are what gets rendered."""
@@ -1094,10 +1184,12 @@ def _count(spans: list) -> int:
 
 
 def _unary_depth(entry: tuple, limit: int) -> int:
-    """How many unary operators sit directly on top of each other at the root (up to ``limit``)."""
+    """How many unary operators sit directly on top of each other at the root (up to
+    ``limit``), roundings not counted."""
     depth = 0
     while depth < limit and entry[OP] in UNARY_SET:
-        depth += 1
+        if entry[OP] not in ROUNDING:
+            depth += 1
         entry = entry[LEFT]
     return depth
 
