@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,7 +20,7 @@ from banana.web.render import CSP, moment
 from banana.web.views import Catalog
 
 from web_fixtures import (MOMENT_SLUG, MOMENT_TURN, PHRASE, SPEAKERS, TURN_SECONDS, XSS_IMG,
-                          XSS_SCRIPT, make_library)
+                          XSS_SCRIPT, make_library, serving)
 
 SAMPLE_TEASER = "s01e01-faster-dataframes-and-census-privacy"
 
@@ -42,7 +43,7 @@ def tags(html: str) -> list[str]:
 def assert_no_active_markup_from_text(html: str) -> None:
     """No script without src, no event-handler attribute, no tag from transcript text."""
     for tag in tags(html):
-        assert not re.search(r"\son[a-z]+\s*=", tag, re.I), tag
+        assert not re.search(r"\son[a-z]+\s*=", tag, re.IGNORECASE), tag
         if tag.lower().startswith("<script"):
             assert " src=" in tag, tag
         assert not tag.lower().startswith("<img"), tag
@@ -142,7 +143,7 @@ def test_episode_page_has_player_chapters_and_timed_transcript(client, web_libra
     assert len(lines) == 60
     assert lines[MOMENT_TURN] == (str(MOMENT_TURN), str(int(MOMENT_TURN * TURN_SECONDS * 1000)),
                                   str(MOMENT_TURN * TURN_SECONDS))
-    assert f'src="/static/banana.js?v=' in text
+    assert 'src="/static/banana.js?v=' in text
 
 
 def test_transcript_text_is_escaped_everywhere(client):
@@ -169,7 +170,7 @@ def test_sample_episode_has_teaser_answers_behind_a_spoiler_and_glossary(client,
 def test_glossary_page_links_each_term_to_its_moment(client, web_library):
     page = client.get("/glossary").text
     entry = web_library.analysis(SAMPLE_TEASER).glossary[0]
-    assert f"<dt" in page and entry.term in page
+    assert "<dt" in page and entry.term in page
     assert f'href="/episodes/{SAMPLE_TEASER}#t={moment(entry.start)}"' in page
 
 
@@ -221,6 +222,25 @@ def test_nothing_outside_the_pages_is_served(client, path):
     assert page.status_code == 404
     assert "root:" not in page.text and "schema" not in page.text
     assert "Not found" in page.text
+
+
+@pytest.mark.parametrize("target", [
+    "/episodes/../../etc/passwd", "/episodes/..", "/episodes/../audio", "/static/../app.py",
+    "/episodes/%2e%2e/%2e%2e/etc/passwd", "/episodes/a-moment-to-hear/../../../etc/passwd",
+    "//etc/passwd", "/episodes/a-moment-to-hear/audio/../transcript.json",
+])
+def test_raw_paths_a_client_would_tidy_are_refused_by_the_real_server(web_library, target):
+    """Sent byte for byte (a browser or httpx would remove the dot segments first)."""
+    with serving(create_app(web_library)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+    status = answer.split(b"\r\n", 1)[0]
+    assert status in (b"HTTP/1.1 404 Not Found", b"HTTP/1.1 400 Bad Request"), (target, status)
+    assert b"root:" not in answer and b'"utterances"' not in answer
 
 
 def test_unknown_slug_gets_the_404_page(client):

@@ -17,24 +17,21 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from banana.web.server import listen  # noqa: E402
-from banana.web.site import build_site  # noqa: E402
+from banana.web.site import build_site
 
-from conftest import REPO  # noqa: E402
-from web_fixtures import (MOMENT_SLUG, MOMENT_TURN, PHRASE, PWNED, TURN_SECONDS, XSS_IMG,  # noqa: E402
-                          XSS_SCRIPT, make_library)
+from conftest import REPO
+from web_fixtures import (MOMENT_SLUG, MOMENT_TURN, PHRASE, PWNED, TURN_SECONDS, XSS_IMG,
+                          XSS_SCRIPT, make_library, serving)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -99,19 +96,9 @@ def static_site(web_library, tmp_path_factory):
     """``banana site``'s folder behind a loopback HTTP server: its base URL."""
     out = tmp_path_factory.mktemp("browser-site") / "site"
     build_site(web_library, out)
-    app = Starlette(routes=[Mount("/", StaticFiles(directory=out, html=True))])
-    sock = listen("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
+    with serving(Starlette(routes=[Mount("/", StaticFiles(directory=out, html=True))])) as base:
         wait_until_up(base + "/")
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

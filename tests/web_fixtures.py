@@ -12,12 +12,19 @@ quiet 8 kHz PCM made here.
 from __future__ import annotations
 
 import math
+import threading
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import uvicorn
+from starlette.types import ASGIApp
 
 from banana.library import Library
 from banana.pipeline import import_files, store_episode
 from banana.transcript import Transcript, Utterance
+from banana.web.server import listen
 
 from conftest import SAMPLES
 
@@ -81,3 +88,20 @@ def make_library(root: Path) -> Library:
     store_episode(library, moment_transcript(), MOMENT_SLUG)
     write_wav(library.episode_dir(MOMENT_SLUG) / "audio.wav", AUDIO_SECONDS)
     return library
+
+
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """``app`` on uvicorn in a thread, on a free loopback port: its base URL."""
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started and thread.is_alive():
+            thread.join(0.02)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
@@ -40,13 +42,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from banana.errors import BananaError, EpisodeNotFound, PuzzleError, QueryError
 from banana.library import Library
-from banana.search.archive import KINDS, Archive
+from banana.search.archive import Archive
 from banana.search.ranking import DEFAULT_LIMIT
 from banana.solver import PRESETS, resolve_ops, solve
 from banana.transcript import one_line
-from banana.web.render import (HEADER_CSP, Links, page_language, render, site_name, static_files,
+from banana.web.render import (HEADER_CSP, Links, page_language, render, static_files,
                                static_version)
-from banana.web.views import AUDIO_TYPES, EPISODES_PER_PAGE, Catalog, local_audio
+from banana.web.views import (AUDIO_TYPES, CACHED_VIEWS, EPISODES_PER_PAGE, Catalog, EpisodeView,
+                              local_audio)
 
 RESULTS_PER_PAGE = 10
 MAX_RESULT_PAGES = 50  # a search page asks the index for at most this many pages of hits
@@ -105,14 +108,20 @@ class Web:
         self.links = Links(root="/", version=static_version())
         self._static = {name: (data, hashlib.sha256(data).hexdigest()[:16])
                         for name, data in static_files().items()}
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[str, tuple[EpisodeView, str, str]] = OrderedDict()  # rendered
 
     # -- helpers --
 
+    def site_name(self) -> str:
+        return self.catalog.name()
+
     def page(self, template: str, status: int = 200, **context) -> HTMLResponse:
-        if "site_name" not in context:  # the show of the newest episodes, when they share one
-            newest, _ = self.catalog.cards(self.catalog.slugs()[:EPISODES_PER_PAGE])
-            context["site_name"] = site_name(c.show for c in newest)
-        return HTMLResponse(render(template, links=self.links, **context), status_code=status)
+        return HTMLResponse(self.render(template, **context), status_code=status)
+
+    def render(self, template: str, **context) -> str:
+        context.setdefault("site_name", self.site_name())
+        return render(template, links=self.links, **context)
 
     def error_page(self, status: int, heading: str, message: str) -> HTMLResponse:
         return self.page("error.html", status, here="error", heading=heading, message=message)
@@ -170,8 +179,19 @@ class Web:
             return self.not_found(request)
         except BananaError as exc:
             return self.error_page(500, "This episode cannot be shown", one_line(str(exc)))
-        return self.page("episode.html", here="episode", view=view, audio=self.links.audio(view),
-                         lang=page_language(view.transcript.language))
+        name = self.site_name()
+        with self._lock:
+            kept = self._pages.get(slug)
+        if kept is not None and kept[0] is view and kept[1] == name:
+            return HTMLResponse(kept[2])
+        html = self.render("episode.html", here="episode", view=view, audio=self.links.audio(view),
+                           lang=page_language(view.transcript.language), site_name=name)
+        with self._lock:
+            self._pages[slug] = (view, name, html)
+            self._pages.move_to_end(slug)
+            while len(self._pages) > CACHED_VIEWS:
+                self._pages.popitem(last=False)
+        return HTMLResponse(html)
 
     def audio(self, request: Request) -> Response:
         slug = request.path_params["slug"]

@@ -25,7 +25,7 @@ import jinja2
 
 from banana.search.ranking import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from banana.transcript import format_timestamp, one_line
-from banana.web.views import EpisodeView
+from banana.web.views import SITE_NAME, EpisodeView
 
 STATIC_FILES = ("banana.css", "banana.js", "search.js")
 _POLICY = ("default-src 'none'; script-src 'self'{wasm}; style-src 'self'; img-src 'self' data:; "
@@ -33,7 +33,6 @@ _POLICY = ("default-src 'none'; script-src 'self'{wasm}; style-src 'self'; img-s
 CSP = _POLICY.format(wasm="")  # the server's pages (its header adds frame-ancestors)
 SITE_CSP = _POLICY.format(wasm=" 'wasm-unsafe-eval'")  # the static site's, for Pagefind
 HEADER_CSP = CSP + "; frame-ancestors 'none'"  # a <meta> policy cannot say this one
-SITE_NAME = "Podcast archive"  # when the library holds no show's name
 
 
 def moment(seconds: float) -> str:
@@ -44,7 +43,7 @@ def moment(seconds: float) -> str:
 
 def span(seconds: float) -> str:
     """``1 h 02 min``, ``42 min``, ``55 s``."""
-    total = int(round(max(seconds, 0.0)))
+    total = round(max(seconds, 0.0))
     if total < 60:
         return f"{total} s"
     hours, minutes = divmod(round(total / 60), 60)
@@ -123,12 +122,6 @@ class Links:
                 return view.audio_file.name  # beside the page
             return self._page(f"episodes/{view.slug}/audio")
         return view.audio_url
-
-
-def site_name(shows) -> str:
-    """The name pages carry: the show's, when the episodes are all of one show."""
-    named = {s for s in shows if s}
-    return next(iter(named)) if len(named) == 1 else SITE_NAME
 
 
 def page_language(language: str | None) -> str:

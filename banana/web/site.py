@@ -49,10 +49,10 @@ from banana.errors import BananaError, LibraryError, OptionError
 from banana.fsutil import atomic_path, atomic_write_bytes
 from banana.library import ANALYSIS_FILE, FEED_FILE, META_FILE, TRANSCRIPT_FILE, Library
 from banana.transcript import one_line, web_url_problem
-from banana.web.render import (Links, page_language, render, site_name, static_files,
-                               static_version, templates_digest)
+from banana.web.render import (Links, page_language, render, static_files, static_version,
+                               templates_digest)
 from banana.web.views import (AUDIO_STEM, EPISODES_PER_PAGE, Card, GlossaryUse, episode_view,
-                              glossary_terms)
+                              glossary_terms, library_name)
 
 MANIFEST = ".banana-site.json"
 SITE_SCHEMA = 1
@@ -226,7 +226,7 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
     root_path = base_path(base_url)
     version = static_version()
     slugs = library.slugs()  # oldest first
-    name = _name(library, slugs[::-1][:EPISODES_PER_PAGE])
+    name = library_name(library, slugs[::-1])
     generator = f"{SITE_SCHEMA}:{templates_digest()}:{base_url or ''}:{name}"
     manifest = _read_manifest(out)
     known = _stored_entries(manifest)
@@ -268,18 +268,6 @@ def build_site(library: Library, out: Path | str, *, base_url: str | None = None
                       written=tuple(written), removed=tuple(removed), failed=tuple(failed),
                       indexed=indexed, pagefind=summary,
                       seconds=time.perf_counter() - started)
-
-
-def _name(library: Library, newest: list[str]) -> str:
-    """The site's name: the show of the newest episodes (those on the first page of the
-    home page), when they share one, as on the server."""
-    shows = []
-    for slug in newest:
-        try:
-            shows.append(library.load(slug).show)
-        except BananaError:
-            continue
-    return site_name(shows)
 
 
 def _render_episode(library: Library, slug: str, previous: str | None, generator: str,
@@ -363,7 +351,7 @@ def run_pagefind(out: Path) -> str:
     command = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-path", str(fresh),
                "--glob", "episodes/**/*.html"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True,
+        result = subprocess.run(command, capture_output=True, text=True, check=False,
                                 timeout=PAGEFIND_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as exc:
         shutil.rmtree(fresh, ignore_errors=True)

@@ -44,6 +44,8 @@ AUDIO_TYPES = {
 }
 CACHED_VIEWS = 64  # whole episode pages kept in memory (a 3-hour one holds ~2 MB)
 EPISODES_PER_PAGE = 30  # on a page of the home page
+NAME_EPISODES = 5  # the site is named for their show when the newest this many share one
+SITE_NAME = "Podcast archive"  # else
 
 
 @dataclass(frozen=True)
@@ -177,12 +179,21 @@ def make_card(library: Library, slug: str, transcript: Transcript, analysis: Ana
                 estimated=transcript.estimated, chapters=chapters, teaser=teaser or None)
 
 
-def episode_view(library: Library, slug: str) -> EpisodeView:
-    """Gather an episode's page (EpisodeNotFound for a slug the library does not have)."""
+def _read(library: Library, slug: str) -> tuple[Transcript, Analysis]:
+    """The transcript and its stored analysis, from one read of the transcript (an
+    empty analysis for a transcript the analysis refuses: longer than any episode)."""
     if slug not in library:
         raise EpisodeNotFound(f"no episode {slug!r} in library {library.root}")
-    transcript = library.load(slug)
-    analysis = _analysis(library, slug)
+    try:
+        _, _, transcript, analysis = library.analysed(slug)
+    except AnalysisError:
+        return library.load(slug), Analysis()
+    return transcript, analysis
+
+
+def episode_view(library: Library, slug: str) -> EpisodeView:
+    """Gather an episode's page (EpisodeNotFound for a slug the library does not have)."""
+    transcript, analysis = _read(library, slug)
     notes = build_notes(transcript, analysis, episode=slug,
                         previous_answer=previous_answer(library, slug, transcript, analysis))
     return EpisodeView(card=make_card(library, slug, transcript, analysis, len(notes.chapters)),
@@ -192,10 +203,7 @@ def episode_view(library: Library, slug: str) -> EpisodeView:
 
 def episode_card(library: Library, slug: str) -> Card:
     """An episode's card, without the notes (no summary, no solving)."""
-    if slug not in library:
-        raise EpisodeNotFound(f"no episode {slug!r} in library {library.root}")
-    transcript = library.load(slug)
-    analysis = _analysis(library, slug)
+    transcript, analysis = _read(library, slug)
     chapters = chapters_from_segments(analysis.segments, duration=transcript.duration)
     return make_card(library, slug, transcript, analysis, len(chapters))
 
@@ -229,6 +237,24 @@ def newest_first(library: Library) -> list[str]:
     return library.slugs()[::-1]
 
 
+def site_name(shows: Iterable[str]) -> str:
+    """The name the pages carry: the show's, when the episodes are all of one show."""
+    named = {s for s in shows if s}
+    return next(iter(named)) if len(named) == 1 else SITE_NAME
+
+
+def library_name(library: Library, newest: Sequence[str]) -> str:
+    """The site's name: the show of the newest episodes (``NAME_EPISODES`` of them), when
+    they share one; read from their transcripts alone (no analysis)."""
+    shows = []
+    for slug in newest[:NAME_EPISODES]:
+        try:
+            shows.append(library.load(slug).show)
+        except BananaError:
+            continue
+    return site_name(shows)
+
+
 # -- the cache --------------------------------------------------------------------------------
 
 def _state(path: Path) -> tuple[int, int] | None:
@@ -252,6 +278,7 @@ class Catalog:
         self._views: OrderedDict[str, tuple[tuple, EpisodeView]] = OrderedDict()
         self._glossary: dict[str, tuple[tuple, tuple[GlossaryUse, ...]]] = {}
         self._order: tuple[tuple | None, list[str]] | None = None
+        self._name: tuple[tuple | None, str] | None = None
         self._max_views = views
         self.gathered = 0  # episode pages gathered (not found in the cache), for tests
 
@@ -272,6 +299,18 @@ class Catalog:
         with self._lock:
             self._order = (key, order)
         return order
+
+    def name(self) -> str:
+        """``library_name`` of the newest episodes, kept while the library folder is
+        unchanged."""
+        key = _state(self.library.root)
+        with self._lock:
+            if self._name is not None and self._name[0] == key and key is not None:
+                return self._name[1]
+        name = library_name(self.library, self.slugs())
+        with self._lock:
+            self._name = (key, name)
+        return name
 
     def __contains__(self, slug: str) -> bool:
         return is_slug(slug) and slug in self.library
