@@ -88,9 +88,11 @@ class Doc:
         return min(max(bisect_right(self.cum, words) - 1, 0), max(len(self) - 1, 0))
 
     def hits(self, phrases: Iterable[str]) -> list[Hit]:
+        """Where the cue phrases are said, as speech recognition may hear them (a short
+        function word of a longer cue heard as another: ``cue_pattern(tolerant=True)``)."""
         found = []
         for phrase in phrases:
-            for m in cue_pattern(phrase).finditer(self.text):
+            for m in cue_pattern(phrase, tolerant=True).finditer(self.text):
                 found.append(Hit(self.turn_at(m.start()), m.start(), m.end()))
         found.sort(key=lambda h: (h.start, -h.end))
         return found

@@ -52,10 +52,63 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", _APOSTROPHE.sub("", text.lower())).strip()
 
 
+# Cue phrases as speech recognition hears them: a short function word of a cue is often
+# heard as another one ("In English Please" → "the English please"), while the words that
+# carry the cue come through. A tolerant cue lets one such word be any other short word.
+SWAPPABLE_WORD_LETTERS = 3  # a cue word this short (and a stopword) may be heard as another
+HEARD_AS_LETTERS = 4  # ... as a word of up to this many letters ("in" → "the", "and")
+TOLERANCE_MIN_CONTENT_WORDS = 2  # the other words must carry the cue: at least two non-stopwords
+_ANY_SHORT_WORD = r"\w{1,%d}" % HEARD_AS_LETTERS
+
+
+def _cue_regex(parts: list[list[str | None]]) -> str:
+    """The regex of a cue given as ``*``-separated runs of words; ``None`` stands for
+    any short word (a swapped one), which stays a word of its own."""
+    runs = []
+    for words in parts:
+        run = ""
+        for i, word in enumerate(words):
+            if i:
+                run += " " if word is None or words[i - 1] is None else " ?"
+            run += _ANY_SHORT_WORD if word is None else re.escape(word)
+        runs.append(run)
+    body = r"(?: \w+){0,3} ".join(runs)
+    first = parts[0][0]
+    if first is None:
+        return r"(?<!\w)" + body + r"(?:s|es)?\b"
+    # the first word as a plain literal (fast to search for), then "not inside a word"
+    head = re.escape(first)
+    boundary = "(?<!\\w" + "." * len(first) + ")"
+    return head + boundary + body[len(head):] + r"(?:s|es)?\b"
+
+
+def swappable_positions(phrase: str) -> list[tuple[int, int]]:
+    """(run, word) positions of the cue words that a tolerant match lets be heard as
+    another short word: short stopwords of a cue of three or more words whose other
+    words include at least two that are not stopwords ("in" of "in english please";
+    nothing of "see you next time", whose words are all common)."""
+    parts = [normalise(p).split() for p in phrase.split("*")]
+    parts = [p for p in parts if p]
+    words = [(r, i, w) for r, run in enumerate(parts) for i, w in enumerate(run)]
+    if len(words) < 3:
+        return []
+    out = []
+    for r, i, w in words:
+        if len(w) > SWAPPABLE_WORD_LETTERS or w not in STOPWORDS:
+            continue
+        content = sum(1 for r2, i2, w2 in words if (r2, i2) != (r, i) and w2 not in STOPWORDS)
+        if content >= TOLERANCE_MIN_CONTENT_WORDS:
+            out.append((r, i))
+    return out
+
+
 @lru_cache(maxsize=4096)
-def cue_pattern(phrase: str) -> re.Pattern[str]:
+def cue_pattern(phrase: str, *, tolerant: bool = False) -> re.Pattern[str]:
     """A regex for a cue phrase over normalised text: words may run together
-    ("brainteaser"), the last word may take a plural ending, ``*`` is up to three words."""
+    ("brainteaser"), the last word may take a plural ending, ``*`` is up to three words.
+    ``tolerant`` also matches the cue as speech recognition mishears it: one of its short
+    function words heard as another short word (``swappable_positions``), so "in english
+    please" finds "the english please" but not "plain english please"."""
     parts = [normalise(p).split() for p in phrase.split("*")]
     parts = [p for p in parts if p]
     if not parts:
@@ -63,12 +116,13 @@ def cue_pattern(phrase: str) -> re.Pattern[str]:
     last = parts[-1][-1]
     if len(last) > 5 and last.endswith("s") and not last.endswith("ss"):
         parts[-1][-1] = last[:-1]  # "learning resources" also finds "a learning resource"
-    first = re.escape(parts[0][0])
-    pieces = [" ?".join(re.escape(w) for w in words) for words in parts]
-    # the first word as a plain literal (fast to search for), then "not inside a word"
-    boundary = "(?<!\\w" + "." * len(parts[0][0]) + ")"
-    body = r"(?: \w+){0,3} ".join(pieces)
-    return re.compile(first + boundary + body[len(first):] + r"(?:s|es)?\b")
+    variants: list[list[list[str | None]]] = [[list(run) for run in parts]]
+    if tolerant:
+        for r, i in swappable_positions(phrase):
+            variant: list[list[str | None]] = [list(run) for run in parts]
+            variant[r][i] = None
+            variants.append(variant)
+    return re.compile("|".join(_cue_regex(v) for v in variants))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘'(\[]*[A-Z0-9])")
