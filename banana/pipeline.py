@@ -1027,6 +1027,7 @@ def update_feeds(library: Library, names: Sequence[str] = (), *, policy: FetchPo
     policy = policy or FetchPolicy()
     store = FeedStore(library.root)
     library.tidy()  # what a killed run left: temp files, empty episode folders
+    store.tidy()
     tick = progress or (lambda what, done, total: None)
     results = []
     stored_any = False

@@ -224,3 +224,18 @@ def test_enclosure_urls_with_spaces_and_accents_are_encoded(library, tmp_path):
     lib = Library(library)
     record = add_feed(lib, str(feed))
     assert record.feed.items[0].enclosure.url == "https://cdn.example.org/my%20show/%C3%A9pisode%201.mp3"
+
+
+def test_temporary_files_a_killed_run_left_in_the_feed_folder_are_removed(server, library):
+    serve(server, [dict(n=1, title="One", guid="g1", date=rss_date(1))])
+    lib = Library(library)
+    add_feed(lib, server.url("/feed.xml"))
+    folder = library / ".feeds" / "loopback-show"
+    (folder / "downloads").mkdir()
+    left = [folder / ".feed.json.99999999.abc.tmp", folder / "downloads" / ".one.mp3.sha256.99999999.x.tmp"]
+    for path in left:
+        path.write_text("half")
+    kept = folder / "downloads" / "one.mp3.part"
+    kept.write_bytes(b"resume me")
+    update_feeds(lib, policy=quick())
+    assert not any(p.exists() for p in left) and kept.exists()

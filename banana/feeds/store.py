@@ -21,7 +21,7 @@ from typing import Any
 
 from banana.errors import FeedError
 from banana.feeds.model import Feed
-from banana.fsutil import atomic_write_bytes
+from banana.fsutil import atomic_write_bytes, stale_temp_files
 
 FEEDS_DIR = ".feeds"
 RECORD_FILE = "feed.json"
@@ -113,6 +113,19 @@ class FeedStore:
             return self.record_path(name).is_file()
         except FeedError:
             return False
+
+    def tidy(self) -> list[Path]:
+        """Remove the temporary files writers that died left in the feeds' folders (a
+        ``.part`` download is kept: the next update resumes it)."""
+        removed = []
+        for name in self.names():
+            for tmp in stale_temp_files(self.folder(name)):
+                try:
+                    tmp.unlink()
+                    removed.append(tmp)
+                except OSError:
+                    pass
+        return removed
 
     def load(self, name: str) -> FeedRecord:
         if name not in self:
