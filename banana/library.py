@@ -353,7 +353,10 @@ class Library:
         profile in the library, else the built-in default."""
         if path is not None:
             return load_profile(path)
-        candidate = self.profile_path(transcript.show)
+        return self._show_profile(transcript.show)
+
+    def _show_profile(self, show: str) -> Profile:
+        candidate = self.profile_path(show)
         if candidate is not None and candidate.is_file():
             return load_profile(candidate)
         return default_profile()
@@ -369,7 +372,9 @@ class Library:
         profile is what the stored analysis reflects)."""
         return self._analysis(slug, profile)[1]
 
-    def _analysis(self, slug: str, profile: Path | str | None) -> tuple[Transcript, Analysis]:
+    def _analysis(self, slug: str, profile: Path | str | None) -> tuple[Transcript | None, Analysis]:
+        """The analysis, and the transcript when it had to be read in full (a stored
+        analysis needs only the transcript's bytes and its show's name)."""
         path = self.transcript_path(slug)
         try:
             data = path.read_bytes()
@@ -377,13 +382,22 @@ class Library:
             raise EpisodeNotFound(f"no episode {slug!r} in library {self.root}") from None
         except OSError as exc:
             raise LibraryError(f"{path}: cannot read ({exc.strerror or exc})") from None
-        transcript = self._parse(path, data)
-        chosen = self.profile_for(transcript, path=profile)
+        try:
+            record = json.loads(data)
+        except (ValueError, RecursionError):
+            record = None
+        show = record.get("show") if isinstance(record, dict) and isinstance(record.get("show"), str) else None
+        transcript = None
+        if show is None:
+            transcript = self._parse(path, data)
+            show = transcript.show
+        chosen = load_profile(profile) if profile is not None else self._show_profile(show)
         key = {"transcript_sha256": hashlib.sha256(data).hexdigest(),
                "profile": chosen.fingerprint, "schema": ANALYSIS_SCHEMA}
         stored = self._stored_analysis(slug, key)
         if stored is not None:
             return transcript, stored
+        transcript = transcript or self._parse(path, data)
         result = analyse(transcript, profile=chosen, episode=slug, archive=self.archive())
         if profile is None:
             record = {"key": key, "analysis": result.to_dict()}
@@ -401,7 +415,8 @@ class Library:
         (see ``analysis``); a file's is computed. ``method`` other than the default
         (a topic-splitting method) is computed and not stored."""
         if episode in self and method in (None, DEFAULT_METHOD):
-            return (episode, episode, *self._analysis(episode, profile))
+            transcript, result = self._analysis(episode, profile)
+            return episode, episode, transcript or self.load(episode), result
         slug, transcript = self.resolve(episode)
         name = slug or slug_for_path(episode)
         result = analyse(transcript, profile=self.profile_for(transcript, path=profile),

@@ -95,7 +95,8 @@ def glossary(library: Library, episodes: tuple[str, ...], as_json: bool, mention
         task = progress.add_task("Analysing", total=len(names))
         for episode in names:
             try:
-                _, _, _, result = library.analysed(episode, profile=profile)
+                result = (library.analysis(episode, profile=profile) if episode in library
+                          else library.analysed(episode, profile=profile)[3])
             except BananaError as exc:  # one damaged episode does not hide the others
                 failures += 1
                 print_error(str(exc))
