@@ -237,9 +237,12 @@ class _Query:
     ordered: bool = False
     explain: bool = False
 
-    def engine(self, numbers, *, cache: TableCache | None = None) -> Engine:
+    def engine(self, numbers, *, cache: TableCache | None = None, prune: bool = False) -> Engine:
+        """The search engine; ``prune``: one answer is wanted and not counted, so a
+        larger sub-multiset may leave out what a smaller one makes (``Engine.prune``)."""
         return Engine(numbers, self.ops, steps=self.steps, ordered=self.ordered,
-                      use="some" if self.use == "fewest" else self.use, bounds=self.bounds, cache=cache)
+                      use="some" if self.use == "fewest" else self.use, bounds=self.bounds, cache=cache,
+                      prune=prune)
 
 
 # ----- the entry points ------------------------------------------------------------------
@@ -309,7 +312,7 @@ def _solve_checked(numbers, target: Fraction, query: _Query, *, wanted: int, nea
                    cache: TableCache | None, count_work: int | None = None) -> SolveResult:
     """``solve`` after its arguments were parsed and validated."""
     _check_size(numbers, target, query.bounds)
-    engine = query.engine(numbers, cache=cache)
+    engine = query.engine(numbers, cache=cache, prune=wanted == 1 and not count)
     goal = target.numerator if target.denominator == 1 else target
     if target.denominator != 1:
         engine.float_goals = [goal]
@@ -365,6 +368,7 @@ def _deepen(search, engine: Engine, goal, wanted: int, count: bool, query: _Quer
     allows) and count the distinct answers."""
     hits = search.hits
     cap = engine.min_cost() if first_cost is None else first_cost
+    sizes = search.sizes
     found: list[tuple[Solution, tuple]] = []
     verified: dict = {}
     seen = 0
@@ -394,7 +398,7 @@ def _deepen(search, engine: Engine, goal, wanted: int, count: bool, query: _Quer
         if len(found) >= wanted and outcome.count_work is not None:
             engine.work_limit = min(engine.bounds.max_work, engine.work + outcome.count_work)
             outcome.count_work = None  # set once, when counting starts
-        cap += 1
+        cap = engine.next_cost(cap, sizes)
     engine.work_limit = engine.bounds.max_work
     outcome.found = [solution for solution, _ in found]
     if count:
@@ -563,7 +567,7 @@ class _Range:
                     _release(search)
             self.searches = kept
             self._report()
-            cap += 1
+            cap = engine.next_cost(cap, {size for search, _ in self.searches for size in search.sizes} or {1})
 
     def _collect(self, search, goals: set) -> None:
         """Settle the goals the search reached (their cheapest answers are in)."""

@@ -167,6 +167,11 @@ class Top:
         """Every expression over the numbers has been considered."""
         return self.table.exhausted
 
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """How many numbers its expressions use (for ``Engine.next_cost``)."""
+        return (self.engine.size(self.code),)
+
     def extend(self, cap) -> None:
         """Build the layers up to cost ``cap`` (math.inf: all of them)."""
         engine, table, code = self.engine, self.table, self.code
@@ -523,6 +528,10 @@ class Every:
     @property
     def exhausted(self) -> bool:
         return all(top.exhausted for top in self.tops)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple({self.engine.size(top.code) for top in self.tops})
 
 
 # ----- nearest values ------------------------------------------------------------------

@@ -49,6 +49,7 @@ Tuples keep the hot loops fast; ``render.py`` and ``verify.py`` read them.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from math import gcd
@@ -57,7 +58,7 @@ from typing import Callable, Iterable
 from banana.errors import PuzzleError
 from banana.solver.lastlevel import Keep
 from banana.solver.literals import Literal, count_literal_forms, literal_forms
-from banana.solver.ops import NUMBER_COST, OPERATORS
+from banana.solver.ops import ARITHMETIC, NUMBER_COST, OPERATORS
 from banana.solver.values import (
     COST,
     LEFT,
@@ -97,6 +98,7 @@ COSTS = {name: op.cost for name, op in OPERATORS.items()}  # read-only
 # with only these, the last step can be found by lookups instead of enumeration
 LOOKUP_OPS = frozenset({"add", "sub", "mul", "div", "concat", "decimal", "repeating"})
 CROWD_CHECK = 4096  # new entries between two checks of the stored bound inside a layer
+COST_HORIZON = 160  # costs worked out per count of numbers (``next_cost``); past it, one at a time
 LITERAL_WORK = 4  # steps of work charged for making one literal (its digits, its value: ~5 µs)
 # kinds of pair jobs in a layer
 _RATIONAL, _IRRATIONAL, _MIXED = range(3)
@@ -266,6 +268,7 @@ class Engine:
         bounds: Bounds = Bounds(),
         cache: TableCache | None = None,
         progress: Callable[[int, int], None] | None = None,
+        prune: bool = False,
     ) -> None:
         numbers = tuple(numbers) if ordered else tuple(sorted(numbers))
         if not numbers:
@@ -339,7 +342,11 @@ class Engine:
         self.entries = 0
         self.tables: dict[int, Table] = {}
         self.float_goals: list = []  # fractional targets a float may snap to (last levels only)
-        settings = (self.ops, steps, ordered, bounds)
+        # --use some, one answer wanted, + - × ÷ only (every expression over s numbers
+        # costs 2s - 1): a value a smaller sub-multiset makes is left out of a larger one's
+        # table, since any answer built on it has a cheaper twin on fewer numbers
+        self.prune = bool(prune) and use != "all" and not ordered and self.ops <= ARITHMETIC
+        settings = (self.ops, steps, ordered, bounds, self.prune)
         self._shared = None if cache is None else cache.tables_for(settings)
         self._exhausted: set[int] = set()
         if ordered:
@@ -354,9 +361,16 @@ class Engine:
         self._sizes = [len(m) for m in members]
         self._cheapest = [self.cheapest(n) for n in range(len(numbers) + 1)]
         self._literal_nodes: dict[int, list] = {}
+        self._costs_by_size: list[list[int]] | None = None
+        self._below: dict[int, frozenset] = {}
         self._splits: dict[int, list[tuple[int, int]]] = {}
         self.arrays: dict = {}  # code -> float and cost arrays of its entries (lastlevel)
         self._log_limit = bounds.log10_magnitude
+        # the cost classes whose pairs take the whole-number path (``_whole_pairs``):
+        # integer steps and no unary operator (no fractions, no stacking to track)
+        self._whole = frozenset(
+            names for _, names, slow in self.binary_classes if not slow
+        ) if self.integer_steps and not self.unary else frozenset()
 
     # ----- sub-multisets ---------------------------------------------------------
     def vector(self, code: int) -> list[int]:
@@ -398,6 +412,54 @@ class Engine:
     def cheapest(self, count: int) -> int:
         """The least an expression over ``count`` numbers can cost."""
         return NUMBER_COST * count + (self._per_number - NUMBER_COST) * (count - 1)
+
+    def next_cost(self, cap: int, sizes: Iterable[int]) -> int:
+        """The least cost above ``cap`` that an expression over as many numbers as one
+        of ``sizes`` can have (with + - × ÷ alone, s numbers always cost 2s - 1, so a
+        deepening need not stop at the even costs). Costs depend only on how many
+        numbers an expression uses, not on their values: a literal of s numbers, a
+        binary operator on two expressions, up to the depth's unary operators."""
+        sizes = tuple(sizes)
+        reach = self._cost_sets(max(sizes))
+        best = None
+        for size in sizes:
+            costs = reach[size]
+            i = bisect_right(costs, cap)
+            if i == len(costs):
+                return cap + 1  # beyond what was worked out: no shortcut
+            best = costs[i] if best is None else min(best, costs[i])
+        return cap + 1 if best is None else best
+
+    def _cost_sets(self, size: int) -> list[list[int]]:
+        """For each count of numbers up to ``size``, the costs an expression can have,
+        up to COST_HORIZON (sorted)."""
+        found = self._costs_by_size
+        if found is not None and len(found) > size:
+            return found
+        digits = [cost for name, cost in (("decimal", COSTS["decimal"]), ("repeating", COSTS["repeating"]))
+                  if name in self.ops]
+        join = COSTS["concat"] if "concat" in self.ops else None
+        unary = sorted({COSTS[name] for name in self.unary})
+        depth = self.bounds.max_unary_depth
+        rounding = [COSTS[name] for name in self.unary if name in ROUNDING]
+        chain = depth + (1 + depth if rounding else 0) if unary and depth else 0  # unary steps in a row
+        sets: list[set[int]] = [set()]
+        for count in range(1, size + 1):
+            costs: set[int] = set()
+            if count == 1 or join is not None:
+                plain = NUMBER_COST * count + (join or 0) * (count - 1)
+                costs |= {plain} | {plain + extra for extra in digits}
+            for left in range(1, count):
+                for cost, _, _ in self.binary_classes:
+                    costs |= {a + b + cost for a in sets[left] for b in sets[count - left]
+                              if a + b + cost <= COST_HORIZON}
+            frontier = set(costs)
+            for _ in range(chain):
+                frontier = {c + u for c in frontier for u in unary if c + u <= COST_HORIZON} - costs
+                costs |= frontier
+            sets.append({c for c in costs if c <= COST_HORIZON})
+        self._costs_by_size = [sorted(costs) for costs in sets]
+        return self._costs_by_size
 
     # ----- budget ----------------------------------------------------------------
     def charge(self, work: int) -> None:
@@ -495,7 +557,7 @@ class Engine:
         stop = cap if table.horizon is None else min(cap, table.horizon)
         if stop > table.done:
             shared = self._shared is not None
-            sink = self.sink(table)
+            sink = self.sink(table, below=self.below(code) if self.prune else None)
             fresh, shadows = sink[3], sink[4]
             splits = self.splits(code) if self.binary else []
             for k in range(table.done + 1, int(stop) + 1):
@@ -537,9 +599,14 @@ class Engine:
                 put_value(node[VALUE], k, "lit", node[LEFT], None, True)
         generic = self._generic
         both = not self.one_way
+        whole = self._whole
         for kind, list_a, list_b, spans, names in jobs:
             if kind == _RATIONAL:
-                self._rational_pairs(list_a, list_b, spans, names, put, put_value, put_ratio)
+                if names in whole:
+                    below = self._below.get(code) if self.prune else None
+                    self._whole_pairs(list_a, list_b, spans, names, k, table, sink[3], below)
+                else:
+                    self._rational_pairs(list_a, list_b, spans, names, put, put_value, put_ratio)
                 continue
             for i, start, end in spans:
                 ea = list_a[i]
@@ -744,13 +811,27 @@ class Engine:
         return out
 
     # ----- storing values ---------------------------------------------------------------
-    def sink(self, table: Table, *, goals=None, hits=None, keep=None, float_goals=()) -> tuple:
+    def below(self, code: int) -> frozenset:
+        """The values the proper sub-multisets of ``code`` make (their tables are
+        complete when ``code``'s layer is built: with + - × ÷ alone, each has one layer)."""
+        found = self._below.get(code)
+        if found is None:
+            keys: set = set()
+            for a, b in self.splits(code):
+                for part in (a, b):
+                    keys.update(self.tables[part].by_value)
+                    keys.update(self.below(part))
+            found = self._below[code] = frozenset(keys)
+            self.charge(len(found) // 8)
+        return found
+
+    def sink(self, table: Table, *, goals=None, hits=None, keep=None, float_goals=(), below=None) -> tuple:
         """(put, put_ratio, put_value, fresh, shadows): the functions that file new
         expressions in ``table`` (cheapest per value; a layer never beats an earlier
         one) and list them in ``fresh`` (and in ``shadows`` a costlier one less stacked
         with unary operators, see ``Table``). ``goals`` (keys): every expression for a
         goal is appended to ``hits``, the cheapest and the others. ``keep``: store only
-        values it holds.
+        values it holds. ``below``: values to leave out (``prune``).
 
         A layer's entries are counted as stored once it is built; every
         ``CROWD_CHECK`` new entries (or answers) it also checks the stored bound on the
@@ -778,6 +859,8 @@ class Engine:
 
         def put(key, value, cost, op, left, right, exact):
             old = get(key)
+            if old is None and below is not None and key in below:
+                return None
             if old is not None:
                 if recording and key in goals:
                     hits.append((cost, value, op, left, right, exact))
@@ -916,6 +999,57 @@ class Engine:
             self._root(va, vb, cost, ea, eb, exact, put_value)
         else:
             self._log(va, vb, cost, ea, eb, exact, put_value)
+
+    def _whole_pairs(self, list_a, list_b, spans, names, k: int, table: Table, fresh: list, below) -> None:
+        """``_rational_pairs`` for integer tables without unary operators (Countdown,
+        Krypto): every value is an int and every pair of a job costs ``k``, so a new
+        value is filed directly (no fractions, no stacking, nothing kept aside)."""
+        limit, low, both = self.bounds.max_magnitude, self.low, not self.one_way
+        do_add, do_sub, do_mul, do_div = "add" in names, "sub" in names, "mul" in names, "div" in names
+        by_value = table.by_value
+        skip = below if below is not None else ()
+        add = fresh.append
+        check = len(fresh) + CROWD_CHECK
+        for i, start, end in spans:
+            ea = list_a[i]
+            va = ea[1]
+            xa = ea[5]
+            for eb in list_b[start:end]:
+                vb = eb[1]
+                if do_add:
+                    v = va + vb
+                    if low <= v <= limit and v not in by_value and v not in skip:
+                        by_value[v] = e = (k, v, "add", ea, eb, xa and eb[5])
+                        add(e)
+                if do_sub:
+                    v = va - vb
+                    if low <= v <= limit and v not in by_value and v not in skip:
+                        by_value[v] = e = (k, v, "sub", ea, eb, xa and eb[5])
+                        add(e)
+                    v = -v
+                    if both and low <= v <= limit and v not in by_value and v not in skip:
+                        by_value[v] = e = (k, v, "sub", eb, ea, xa and eb[5])
+                        add(e)
+                if do_mul:
+                    v = va * vb
+                    if low <= v <= limit and v not in by_value and v not in skip:
+                        by_value[v] = e = (k, v, "mul", ea, eb, xa and eb[5])
+                        add(e)
+                if do_div:
+                    if vb and va % vb == 0:
+                        v = va // vb
+                        if low <= v and v not in by_value and v not in skip:
+                            by_value[v] = e = (k, v, "div", ea, eb, xa and eb[5])
+                            add(e)
+                    if both and va and vb != va and vb % va == 0:
+                        v = vb // va
+                        if low <= v and v not in by_value and v not in skip:
+                            by_value[v] = e = (k, v, "div", eb, ea, xa and eb[5])
+                            add(e)
+            if len(fresh) >= check:
+                check = len(fresh) + CROWD_CHECK
+                if self.entries + len(fresh) > self.bounds.max_entries:
+                    self.store(len(fresh))  # over the stored bound: refuses
 
     def _rational_pairs(self, list_a, list_b, spans, names, put, put_value, put_ratio) -> None:
         """The operators ``names`` on rational pairs, both operand orders (in order,
