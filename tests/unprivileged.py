@@ -16,7 +16,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 USER = "nobody"
 
-_LAUNCH = "import sys; sys.path[:0] = sys.argv[1:3]; del sys.argv[1:3]; from banana.cli import main; main()"
+# The project first, the dependencies after the interpreter's own library (a backport
+# such as PyPI's "typing" in site-packages must never shadow the standard library).
+_LAUNCH = ("import sys; sys.path.insert(0, sys.argv[1]); sys.path.append(sys.argv[2]); "
+           "del sys.argv[1:3]; from banana.cli import main; main()")
 
 
 def _interpreter() -> list[str]:
