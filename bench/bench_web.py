@@ -3,14 +3,19 @@
 
 1. Search under load. The synthetic archive of ``bench_search.py`` (2,000 episodes of
    10,000 words: a Zipf vocabulary, topic phrases, hosts and guests) is indexed, and
-   ``banana serve`` is started on it as a user would (a subprocess, a free loopback
-   port). Then a bounded load loop: N client processes (8 by default), each sending a
-   fixed number of requests one after another over a kept-alive connection, cycling
-   through ``Synthetic.queries()`` from its own offset. Latency per request (p50, p95,
-   p99, max) and throughput, for the results page (``/search?q=``) and the JSON API
-   (``/api/search?q=``), and for one client alone. In the same run: ``banana search``
-   on the command line for each query (Python start-up included, as a listener without
-   a server pays), and ``Archive.search`` in process (the work itself).
+   ``banana serve`` is started on it as a user would (a subprocess on a free loopback
+   port), with one worker process and with two (``--workers``). Then bounded load
+   loops: N client processes (8 by default) start together, each sending a fixed number
+   of requests one after another over a kept-alive connection. Latency per request
+   (p50, p95, p99, max), throughput, and the server's CPU per request, for:
+   queries never asked before (every request a different query, so the server's kept
+   results cannot answer any: the search work itself), on the results page
+   (``/search?q=``) and the JSON API (``/api/search?q=``), from 8 clients and from one;
+   and ``Synthetic.queries()``'s fixed mix of 17 repeated, as popular queries are (the
+   server keeps the results of its last 512 searches while the index is unchanged). In
+   the same run: ``banana search`` on the command line for each query of the mix (Python
+   start-up included, what a listener pays without a server), and ``Archive.search`` in
+   process.
 
 2. A 3-hour episode's page. A 27,000-word transcript (3 hours at 2.5 words/s) in two
    shapes: speaker turns (513 lines) and whisper-like segments of about ten words (2,626
@@ -38,7 +43,9 @@ import gzip
 import http.client
 import json
 import os
+import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -53,7 +60,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_search import PRACTICAL_AI, Synthetic, percentile, write_synthetic  # noqa: E402
+from bench_search import PRACTICAL_AI, TOPICS, Synthetic, percentile, write_synthetic  # noqa: E402
 
 from banana.library import Library  # noqa: E402
 from banana.pipeline import import_files  # noqa: E402
@@ -82,11 +89,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen, int]:
+def start_server(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "banana", "--library", str(root), "serve",
-                                "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+                                "--port", str(port), "--workers", str(workers)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -123,16 +130,57 @@ def client(port: int, paths: list[str], requests: int, offset: int, start_at: fl
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of process ``pid`` and its children (workers) so far
+    (Linux /proc)."""
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def load_loop(port: int, paths: list[str], *, clients: int, requests: int, server: int) -> dict:
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def distinct_queries(synth: Synthetic, count: int, seed: int = 7) -> list[str]:
+    """``count`` different queries, none asked twice (so no kept result can answer one):
+    two common-ish words, one word of any frequency, a topic's words with another word,
+    a prefix, drawn with a fixed seed."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < count:
+        kind = rng.random()
+        if kind < 0.4:
+            query = f"{synth.rank(rng.randint(100, 5_000))} {synth.rank(rng.randint(100, 5_000))}"
+        elif kind < 0.7:
+            query = synth.rank(rng.randint(1_000, 40_000))
+        elif kind < 0.9:
+            query = f"{rng.choice(TOPICS)} {synth.rank(rng.randint(100, 3_000))}"
+        else:
+            query = synth.rank(rng.randint(500, 5_000))[:4] + "*"
+        if query not in seen:
+            seen.add(query)
+            out.append(query)
+    return out
+
+
+def load_loop(port: int, paths: list[str], *, clients: int, requests: int, server: int,
+              spread: int = 3) -> dict:
+    """``clients`` processes, each sending ``requests`` requests from ``paths`` (client k
+    starts at path k x ``spread``), all starting together; latencies over all of them."""
     start_at = time.time() + 1.0  # every client starts together
     with ProcessPoolExecutor(clients) as pool:
         cpu = cpu_seconds(server)
-        futures = [pool.submit(client, port, paths, requests, k * 3, start_at) for k in range(clients)]
+        futures = [pool.submit(client, port, paths, requests, k * spread, start_at)
+                   for k in range(clients)]
         latencies = [x for f in futures for x in f.result()]
         elapsed = time.time() - start_at
         cpu = cpu_seconds(server) - cpu
@@ -169,7 +217,8 @@ def in_process_times(root: Path, queries: list[str], repeats: int = 5) -> dict:
     return {"p50_ms": percentile(every, 0.5) * 1000, "p95_ms": percentile(every, 0.95) * 1000}
 
 
-def bench_search(work: Path, *, episodes: int, words: int, clients: int, requests: int) -> dict:
+def bench_search(work: Path, *, episodes: int, words: int, clients: int, requests: int,
+                 workers_list: tuple[int, ...]) -> dict:
     synth = Synthetic()
     library = Library(work / f"synthetic-{episodes}x{words}")
     index = SearchIndex(library, analysis=False)
@@ -182,20 +231,34 @@ def bench_search(work: Path, *, episodes: int, words: int, clients: int, request
     else:
         index.update()
     queries = [q for q, _ in synth.queries()]
-    pages = ["/search?" + urlencode({"q": q}) for q in queries]
-    api = ["/api/search?" + urlencode({"q": q}) for q in queries]
-    process, port = start_server(library.root)
-    try:
-        client(port, pages + api, len(pages) + len(api), 0, 0)  # warm: each query once
-        result = {
-            "episodes": episodes, "words_per_episode": words, "queries": len(queries),
-            "one_client_page": load_loop(port, pages, clients=1, requests=requests, server=process.pid),
-            "page": load_loop(port, pages, clients=clients, requests=requests, server=process.pid),
-            "api": load_loop(port, api, clients=clients, requests=requests, server=process.pid),
-        }
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    fresh = distinct_queries(synth, 3 * clients * requests + requests)
+    result = {"episodes": episodes, "words_per_episode": words, "queries": len(queries)}
+    for workers in workers_list:
+        unseen = iter(fresh)  # each load loop asks queries no loop asked before
+
+        def paths(prefix: str, n: int) -> list[str]:
+            return [f"{prefix}?" + urlencode({"q": next(unseen)}) for _ in range(n)]
+
+        process, port = start_server(library.root, workers)
+        try:
+            mix = ["/search?" + urlencode({"q": q}) for q in queries]
+            client(port, mix, len(mix), 0, 0)  # warm: the fixed mix once, kept from now on
+            client(port, paths("/search", 8), 8, 0, 0)  # and every worker's connection
+            result[f"workers_{workers}"] = {
+                "one_client_new_queries": load_loop(port, paths("/search", requests), clients=1,
+                                                    requests=requests, server=process.pid),
+                "page_new_queries": load_loop(port, paths("/search", clients * requests),
+                                              clients=clients, requests=requests, server=process.pid,
+                                              spread=requests),
+                "api_new_queries": load_loop(port, paths("/api/search", clients * requests),
+                                             clients=clients, requests=requests, server=process.pid,
+                                             spread=requests),
+                "page_fixed_mix": load_loop(port, mix, clients=clients, requests=requests,
+                                            server=process.pid),
+            }
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
     result["cli"] = cli_times(library.root, queries, CLI_REPEATS)
     result["in_process"] = in_process_times(library.root, queries)
     return result
@@ -290,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=10_000, help="words per synthetic episode")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--requests", type=int, default=REQUESTS_PER_CLIENT, help="per client")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="banana serve --workers for each load run [1 2]")
     parser.add_argument("--only", choices=("search", "page", "site"))
     parser.add_argument("--work", type=Path, help="keep the libraries here instead of a temp dir")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -302,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.only in (None, "search"):
             results["search"] = bench_search(work, episodes=episodes, words=words,
-                                             clients=args.clients, requests=args.requests)
+                                             clients=args.clients, requests=args.requests,
+                                             workers_list=tuple(args.workers))
         if args.only in (None, "page"):
             results["page"] = bench_page(work)
         if args.only in (None, "site"):

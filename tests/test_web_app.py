@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from banana.feeds.model import Item
 from banana.library import FeedOrigin, Library
+from banana.pipeline import store_episode
 from banana.search.archive import Archive
 from banana.transcript import Transcript, Utterance
 from banana.web.app import SECURITY_HEADERS, create_app
@@ -317,3 +318,21 @@ def test_a_library_without_an_index_still_serves_pages(tmp_path):
     with TestClient(create_app(library, archive=Archive(library.root)), base_url="http://127.0.0.1") as c:
         assert c.get("/").status_code == 200 and c.get("/episodes/one").status_code == 200
         assert c.get("/search", params={"q": "words"}).status_code == 200
+
+
+def test_a_search_is_kept_until_the_index_changes(tmp_path):
+    library = Library(tmp_path / "lib")
+    store_episode(library, Transcript.build([Utterance(0, 2, "Herons wade at dusk.", "Ana")],
+                                            title="One"), "one")
+    app = create_app(library)
+    cache = app.state.web.results
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        c.get("/api/search", params={"q": "wade"})  # the search connection opened
+        assert c.get("/api/search", params={"q": "herons"}).json()["total"] == 1
+        c.get("/search", params={"q": "herons"})
+        assert c.get("/api/search", params={"q": "herons"}).json()["total"] == 1
+        assert (cache.misses, cache.hits) == (2, 2)  # the page and the API ask the same search
+        store_episode(library, Transcript.build([Utterance(0, 2, "More herons.", "Ben")],
+                                                title="Two"), "two")
+        assert c.get("/api/search", params={"q": "herons"}).json()["total"] == 2
+        assert cache.misses == 3

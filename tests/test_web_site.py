@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -187,3 +193,32 @@ def test_serve_refuses_a_port_in_use(cli):
 def test_serve_refuses_a_host_that_is_not_this_machine(cli):
     result = cli("serve", "--host", "no-such-host.invalid", "--port", 0)
     assert result.exit_code == 2 and "--host" in result.output
+
+
+def test_serve_with_worker_processes_answers_and_stops(tmp_path):
+    library = Library(tmp_path / "lib")
+    store_episode(library, moment_transcript(), MOMENT_SLUG)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "banana", "--library", str(library.root), "serve",
+                                "--port", str(port), "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/search?q=rhubarb", timeout=5) as answer:
+                    assert json.load(answer)["results"][0]["episode"] == MOMENT_SLUG
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+                time.sleep(0.2)
+        foreign = urllib.request.Request(f"{base}/", headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(foreign, timeout=5)
+        assert refused.value.code == 400
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

@@ -11,8 +11,8 @@ from banana.cli import load, pass_library
 from banana.cli._render import err_console, print_error, progress_bar
 from banana.library import Library
 from banana.search.archive import Archive
-from banana.web.app import LOOPBACK_HOSTS, create_app
-from banana.web.server import is_loopback, listen, run, url_of
+from banana.web.app import LOOPBACK_HOSTS
+from banana.web.server import MAX_WORKERS, is_loopback, listen, run, url_of
 from banana.web.site import build_site, check_base_url
 
 BUILD = "banana.cli.index:build_for_search"  # run when there is no index to search yet
@@ -24,8 +24,10 @@ PROGRESS_MIN_EPISODES = 10
               help="Address to listen on (0.0.0.0: every network this machine is on).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True,
+              help="Processes answering requests (about one per core for a busy server).")
 @pass_library
-def serve(library: Library, host: str, port: int) -> None:
+def serve(library: Library, host: str, port: int, workers: int) -> None:
     """Serve the library as web pages: search every episode and hear the exact moment.
 
     Pages: / (episodes, newest first), /search?q=..., /episodes/SLUG (#t=SECONDS
@@ -38,16 +40,16 @@ def serve(library: Library, host: str, port: int) -> None:
     Examples:
       banana serve
       banana --library ~/podcasts serve --port 8080
-      banana serve --host 0.0.0.0 --port 80
+      banana serve --host 0.0.0.0 --port 80 --workers 2
     """
     sock = listen(host, port)
     try:
         if library.slugs() and Archive(library.root).needs_building():
             load(BUILD)(library.root)
-        app = create_app(library, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None)
         err_console.print(f"Serving {escape(str(library.root))} at {url_of(sock)} (Ctrl-C to stop)",
                           soft_wrap=True)
-        run(app, sock)
+        run(library, sock, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None,
+            workers=workers)
     finally:
         sock.close()
 

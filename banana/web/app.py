@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -41,8 +43,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from banana.errors import BananaError, EpisodeNotFound, PuzzleError, QueryError
+from banana.fsutil import default_library_path
 from banana.library import Library
-from banana.search.archive import Archive
+from banana.search.archive import Archive, SearchResults
 from banana.search.ranking import DEFAULT_LIMIT
 from banana.solver import PRESETS, resolve_ops, solve
 from banana.transcript import one_line
@@ -55,6 +58,8 @@ RESULTS_PER_PAGE = 10
 MAX_RESULT_PAGES = 50  # a search page asks the index for at most this many pages of hits
 MAX_API_LIMIT = 500  # results /api/search returns at most
 SOLUTIONS_SHOWN = 10
+CACHED_SEARCHES = 512  # searches whose results are kept (a few KB each)
+HOSTS_ENV = "BANANA_WEB_HOSTS"  # for worker processes: the Host names answered ("*": any)
 KIND_LABELS = {"transcript": "what was said", "segments": "chapter titles", "glossary": "the glossary"}
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -97,6 +102,51 @@ def _int(text: str | None, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
+def _file_state(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class ResultsCache:
+    """The last ``size`` searches' results, each kept while the index is unchanged (its
+    file and its write-ahead log keep their size and modification time: a commit or a
+    checkpoint changes one of them). A query many listeners ask is searched once."""
+
+    def __init__(self, archive: Archive, *, size: int = CACHED_SEARCHES) -> None:
+        self.archive = archive
+        self.size = size
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple, tuple[tuple, SearchResults]] = OrderedDict()
+
+    def generation(self) -> tuple:
+        return _file_state(self.archive.path), _file_state(Path(f"{self.archive.path}-wal"))
+
+    def search(self, query: str, **options) -> SearchResults:
+        """``Archive.search(query, **options)``, or the same search's kept results."""
+        key = (query, *sorted(options.items()))
+        generation = self.generation()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == generation:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return kept[1]
+        results = self.archive.search(query, **options)
+        with self._lock:
+            self.misses += 1
+            if self.generation() != generation:
+                return results  # the index changed (or its log was made) meanwhile: not kept
+            self._kept[key] = (generation, results)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return results
+
+
 class Web:
     """The pages of one library (``app`` builds the Starlette application around it)."""
 
@@ -104,6 +154,7 @@ class Web:
                  catalog: Catalog | None = None) -> None:
         self.library = library
         self.archive = archive or Archive(library.root)
+        self.results = ResultsCache(self.archive)
         self.catalog = catalog or Catalog(library)
         self.links = Links(root="/", version=static_version())
         self._static = {name: (data, hashlib.sha256(data).hexdigest()[:16])
@@ -152,7 +203,7 @@ class Web:
         if not query:
             return self.page("search.html", **context)
         try:
-            results = self.archive.search(query, episode=episode or None, speaker=speaker or None,
+            results = self.results.search(query, episode=episode or None, speaker=speaker or None,
                                           within=within, limit=page * RESULTS_PER_PAGE)
         except (QueryError, EpisodeNotFound) as exc:
             return self.page("search.html", 400, **{**context, "error": one_line(str(exc))})
@@ -245,7 +296,7 @@ class Web:
         if not query:
             return JSONResponse({"error": "give a query: /api/search?q=words"}, status_code=400)
         try:
-            results = self.archive.search(
+            results = self.results.search(
                 query, episode=params.get("episode") or None, speaker=params.get("speaker") or None,
                 within=params.get("in") or "transcript",
                 limit=_int(params.get("limit"), DEFAULT_LIMIT, 1, MAX_API_LIMIT))
@@ -316,3 +367,12 @@ def create_app(library: Library, *, allowed_hosts: Sequence[str] | None = LOOPBA
                     exception_handlers={HTTPException: not_found, 500: web.server_error})
     app.state.web = web
     return app
+
+
+def from_environment() -> Starlette:
+    """The application for the library ``BANANA_LIBRARY`` names, answering the Host names
+    ``BANANA_WEB_HOSTS`` lists: what each worker process of ``banana serve --workers N``
+    builds (uvicorn starts workers from an import string)."""
+    hosts = os.environ.get(HOSTS_ENV, ",".join(LOOPBACK_HOSTS))
+    allowed = None if hosts.strip() == "*" else [h for h in hosts.split(",") if h]
+    return create_app(Library(default_library_path()), allowed_hosts=allowed)

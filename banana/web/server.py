@@ -3,7 +3,9 @@
 The socket is opened first (``listen``), so a port in use or a host that is not this
 machine's is a one-line ``OptionError`` before anything starts, and ``--port 0`` can
 say which free port it got. uvicorn then serves the Starlette application on it until
-Ctrl-C (or SIGTERM), finishing the requests under way.
+Ctrl-C (or SIGTERM), finishing the requests under way: in this process, or in several
+worker processes that share the socket (``--workers``: searching is CPU work, and one
+Python process runs its Python parts on one core at a time).
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ import errno
 import ipaddress
 import socket
 
+import os
+from collections.abc import Sequence
+
 import uvicorn
-from starlette.applications import Starlette
+from uvicorn.supervisors import Multiprocess
 
 from banana.errors import OptionError
+from banana.fsutil import LIBRARY_ENV
+from banana.library import Library
+from banana.web.app import HOSTS_ENV, create_app
 
 LISTEN_BACKLOG = 128
 
@@ -56,8 +64,24 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
-def run(app: Starlette, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until interrupted."""
-    config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
-                            proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+APP_FACTORY = "banana.web.app:from_environment"  # what each worker process builds
+MAX_WORKERS = 32
+
+
+def run(library: Library, sock: socket.socket, *, allowed_hosts: Sequence[str] | None,
+        workers: int = 1) -> None:
+    """Serve ``library``'s pages on ``sock`` until interrupted: in this process, or in
+    ``workers`` processes sharing the socket (each builds the application from the
+    environment: ``BANANA_LIBRARY`` and ``BANANA_WEB_HOSTS``)."""
+    if not 1 <= workers <= MAX_WORKERS:
+        raise OptionError(f"--workers must be from 1 to {MAX_WORKERS}, not {workers}")
+    options = {"log_level": "warning", "access_log": False, "server_header": False,
+               "proxy_headers": False}
+    if workers == 1:
+        app = create_app(library, allowed_hosts=allowed_hosts)
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        return
+    os.environ[LIBRARY_ENV] = str(library.root)
+    os.environ[HOSTS_ENV] = "*" if allowed_hosts is None else ",".join(allowed_hosts)
+    config = uvicorn.Config(APP_FACTORY, factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[sock]).run()
