@@ -275,3 +275,70 @@ def test_bounds_options_change_the_search(cli):
     assert "ceil(sqrt(22))" not in {s["text"] for s in json.loads(none.output)["solutions"]}
     small = cli("solve", "4", "--target", "24", "--ops", "fact", "--max-factorial", "3")
     assert "no solution" in small.output
+
+
+# ----- for puzzle fans ------------------------------------------------------------------------
+
+
+def test_the_default_options_point_to_the_preset_that_solves_the_shows_teaser(cli):
+    """banana solve 2 2 --target 5 said only "no solution" (classic has no negation)."""
+    result = cli("solve", "2", "2", "--target", "5")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[1] == "no solution within the search bounds"
+    assert lines[2] == "with --ops wild:" and lines[3].strip() == "Γ(2)÷.2"
+    explained = cli("solve", "2", "2", "--target", "5", "--explain")
+    assert "Γ(2) = 1" in explained.output and "1÷.2 = 5" in explained.output
+
+
+def test_explain_prints_the_working_and_the_cost(cli):
+    result = cli("solve", "2", "2", "--target", "5", "--ops", "wild", "--all", "--explain")
+    assert result.exit_code == 0
+    assert "⌈√((2+2)!)⌉    cost 10" in result.output
+    for step in ("2+2 = 4", "4! = 24", "√24 ≈ 4.899", "⌈√((2+2)!)⌉ = 5"):
+        assert step in result.output
+    assert "distinct answers within the bounds · difficulty:" in result.output
+
+
+def test_nearest_shows_decimal_values(cli):
+    result = cli("solve", "2", "3", "--target", "4", "--ops", "sqrt,mul", "--nearest")
+    assert "√(2×3) = sqrt(6) ≈ 2.449489743" in result.output
+
+
+def test_ordered_steps_and_fewest(cli):
+    year = cli("solve", "1", "9", "8", "4", "--target", "100", "--ordered", "--json")
+    data = json.loads(year.output)
+    assert data["ordered"] is True and data["solutions"][0]["text"] == "(1+9)^(8/4)"
+    krypto = cli("solve", "24", "24", "16", "22", "25", "--target", "25", "--steps", "nonnegative",
+                 "--ops", "arithmetic")
+    assert "(24−24)×16×22+25" in krypto.output and "steps: nonnegative" in krypto.output
+    countdown = cli("solve", "24", "24", "16", "22", "25", "--target", "25", "--integer-steps", "--ops", "arithmetic")
+    assert "no solution within the search bounds" in countdown.output
+    fewest = cli("solve", "1", "2", "3", "4", "5", "--target", "9", "--fewest", "--json")
+    assert json.loads(fewest.output)["solutions"][0]["text"] == "4+5"
+
+
+def test_range_markdown_with_the_nearest_for_each_miss(cli):
+    result = cli("solve", "4", "4", "4", "4", "--range", "8..12", "--ops", "arithmetic", "--nearest", "--markdown")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[2:4] == ["| n | answer |", "|---:|---|"]
+    assert lines[4] == "| 8 | `4+4+4−4` |"
+    assert lines[6].startswith("| 10 | missing (nearest `") and "= 9" in lines[6]
+    assert lines[-1] == "reached 3 of 5, missing 2, first missing: 10"
+
+
+def test_range_text_lists_misses_with_their_nearest(cli):
+    result = cli("solve", "4", "4", "4", "4", "--range", "8..12", "--ops", "arithmetic", "--nearest")
+    assert "missing   nearest:" in result.output
+
+
+def test_a_range_out_of_budget_shows_what_it_reached(cli):
+    result = cli("solve", "4", "4", "4", "4", "--range", "0..100", "--ops", "wild", "--max-work", "3e4")
+    assert result.exit_code == 0
+    assert "the budget ran out: no answer costs" in result.output and "raise --max-work" in result.output
+
+
+def test_markdown_target(cli):
+    result = cli("solve", "3", "3", "8", "8", "--target", "24", "--ops", "arithmetic", "--markdown")
+    assert result.output.splitlines()[:3] == ["**3 3 8 8 → 24** (ops: arithmetic)", "", "- `8÷(3−8÷3)`"]

@@ -913,13 +913,40 @@ def test_the_stored_bound_holds_inside_a_large_layer():
 
 def test_a_batch_keeps_no_more_tables_than_one_search_may_store():
     """--batch shares tables between lines in a cache; it is bounded like one search
-    (it held up to two million values, 600 MB for sixteen wild lines)."""
+    (it held up to two million values, 600 MB for sixteen wild lines), and in bytes."""
     cache = TableCache()
     assert cache.max_entries <= Bounds().max_entries
+    assert cache.max_bytes == search_module.CACHE_BYTES
     lines = [f"{a} {b} {c} -> {a * b + c}" for a, b, c in itertools.product(range(1, 8), repeat=3)]
     items = list(solve_batch(lines, ops="classic", cache=cache))
     assert all(item.result.solved for item in items)
-    assert cache._size <= cache.max_entries
+    assert cache.size <= cache.max_bytes
+
+
+def test_the_batch_cache_is_bounded_in_bytes():
+    """The cache counts each expression at ENTRY_BYTES, an upper bound of what one takes
+    (measured here), and forgets its tables past max_bytes: a batch of 1,500 Krypto
+    deals held 537 MB."""
+    tracemalloc.start()
+    engine = Engine((3, 7, 9, 12, 25), resolve_ops("arithmetic"))
+    for code in engine.codes_by_size():
+        if code != engine.full:
+            engine.table(code)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    stored = sum(len(t.entries) for t in engine.tables.values())
+    assert held / stored <= search_module.ENTRY_BYTES
+    cache = TableCache(max_bytes=200 * search_module.ENTRY_BYTES)
+    sizes = []
+    lines = [f"{a} {b} {c} {d} -> 24" for a, b, c, d in itertools.combinations(range(1, 11), 4)][:60]
+    for item in solve_batch(lines, ops="arithmetic", cache=cache):
+        sizes.append(cache.size)
+        assert item.error is None
+    assert max(sizes) <= cache.max_bytes and 0 < max(sizes)
+    held = sum(len(t.entries) for tables in cache._tables.values() for t in tables.values())
+    assert held * search_module.ENTRY_BYTES <= cache.max_bytes + 200 * search_module.ENTRY_BYTES
+    with pytest.raises(PuzzleError, match="max_bytes"):
+        TableCache(max_bytes=10)
 
 
 def test_a_proof_too_large_to_write_out_is_not_attempted(monkeypatch):

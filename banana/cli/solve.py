@@ -323,7 +323,8 @@ def _code(text: str, output: str) -> str:
 
 def _read_batch(source: str) -> list[str]:
     if source == "-":
-        return click.get_text_stream("stdin").read().splitlines()
+        with click.open_file("-", encoding="utf-8") as handle:
+            return handle.read().splitlines()
     try:
         with open(source, encoding="utf-8") as handle:
             return handle.read().splitlines()

@@ -478,7 +478,8 @@ def tabulate(
     goes to the cheapest answers first, and a range answers what the same targets
     answer one by one (``solve_batch``) while the budget lasts. Without rounding
     operators the targets share one last level; with ⌊⌋ or ⌈⌉ (whose preimages are
-    intervals that would together keep most values) each target has its own. When
+    intervals that would together keep most values) each target has its own (with
+    --use some they share them). When
     the budget runs out after some answers were found, the result is partial
     (``complete`` False, the misses have no answer costing ``searched_to`` or less).
     ``nearest``: each miss also gets the closest value reached. ``progress(done,
@@ -536,7 +537,7 @@ class _Range:
         self.complete = True
         self.searched_to: int | None = None
         self.verified: dict = {}
-        joint = not (engine.ops & ROUNDING)
+        joint = not (engine.ops & ROUNDING) or query.use != "all"  # (--use some: one level per sub-multiset)
         if joint:
             hits: list = []
             self.searches = [(_searcher(engine, set(goals), hits, query.use, alternatives=False), set(goals))]

@@ -224,17 +224,36 @@ def lit_node(literal: Literal) -> tuple:
     return (literal.cost, literal.value, "lit", literal, None, True)
 
 
+ENTRY_BYTES = 250  # memory one stored expression takes, measured with tracemalloc (100-250 bytes)
+CACHE_BYTES = 64 * 2**20  # what a batch's table cache may hold (--batch), in bytes
+
+
 class TableCache:
     """Tables of sub-multisets, shared between puzzles with the same settings (``--batch``).
 
     A table depends only on its numbers and the settings, not on the puzzle, so a
-    puzzle may extend a table an earlier one started.
+    puzzle may extend a table an earlier one started. What the cache holds is bounded
+    in bytes (``max_bytes``, each expression counted at ``ENTRY_BYTES``): past it, every
+    table is forgotten (the search holding one keeps it).
     """
 
-    def __init__(self, *, max_entries: int = Bounds.max_entries) -> None:
-        self.max_entries = max_entries
+    def __init__(self, *, max_bytes: int = CACHE_BYTES, max_entries: int | None = None) -> None:
+        if max_entries is not None:  # the older bound, in stored items
+            max_bytes = max_entries * ENTRY_BYTES
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < ENTRY_BYTES:
+            raise PuzzleError(f"max_bytes must be a whole number of at least {ENTRY_BYTES}, not {max_bytes!r}")
+        self.max_bytes = max_bytes
         self._tables: dict = {}  # settings -> {members: Table}
-        self._size = 0
+        self._size = 0  # bytes held, estimated
+
+    @property
+    def max_entries(self) -> int:
+        return self.max_bytes // ENTRY_BYTES
+
+    @property
+    def size(self) -> int:
+        """The bytes the cache holds, estimated."""
+        return self._size
 
     def tables_for(self, settings) -> dict:
         """The tables built under ``settings`` (a dict the engine reads and fills)."""
@@ -246,8 +265,8 @@ class TableCache:
     def note(self, entries: int) -> None:
         """Count new entries; forget every table when the cache grows too large (the
         engines holding one keep it)."""
-        self._size += entries
-        if self._size > self.max_entries:
+        self._size += entries * ENTRY_BYTES
+        if self._size > self.max_bytes:
             for tables in self._tables.values():
                 tables.clear()
             self._size = 0
