@@ -160,8 +160,9 @@ def test_markdown_answers_are_behind_a_spoiler(episode, solutions):
     summary_line = md[opened:].splitlines()[1]
     assert summary_line.startswith("<summary>Spoiler:") and summary_line.endswith("</summary>")
     for s in solutions:
-        assert md.count(s.unicode) == 1
-        assert opened < md.index(s.unicode) < closed
+        shown = f"`{s.unicode}`"  # as a code span: Γ(2)÷.2 is also inside ⌈Γ(2)÷.2̄⌉
+        assert md.count(shown) == 1
+        assert opened < md.index(shown) < closed
     # a blank line after <summary> and before </details>, so Markdown inside is rendered
     assert "</summary>\n\n- " in md and "\n\n</details>" in md
 
