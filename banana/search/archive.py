@@ -398,12 +398,15 @@ class Archive:
             # Too few passages have every word: after them, rank those with any of them
             # (bm25 sums what each passage has: more of the words, or rarer ones, first).
             have_all = {row_id for row_id, _ in scored}
-            # Any of its FILL_TERMS rarest words (phrases first: their frequency is not
-            # counted): an OR of common words would walk most of the archive's rows.
-            rarest = sorted(required.conjuncts, key=lambda t: frequencies.get(t, -1))
+            # Any of its FILL_TERMS rarest words that some passage has (a phrase's, or a
+            # hyphenated word's, frequency is not counted: they come only when no single
+            # word does): an OR of common words would walk most of the archive's rows.
+            counted = sorted((t for t in required.conjuncts if frequencies.get(t, 0) > 0),
+                             key=lambda t: frequencies[t])
+            rarest = counted or [t for t in required.conjuncts if t not in frequencies]
             anywhere, total_any = run(
                 ParsedQuery(tuple(rarest[:ranking.FILL_TERMS])).expression(term, any_words=True),
-                None)
+                None) if rarest else ([], 0)
             rest = [row for row in anywhere if row[0] not in have_all]
             if rest:
                 any_words = True

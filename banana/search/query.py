@@ -133,6 +133,12 @@ class ParsedQuery:
                 seen.setdefault(t)
         return list(seen)
 
+    def scored_terms(self) -> list[Term]:
+        """The terms ranking and highlighting go by: a long query's scored few."""
+        if self.scored_conjuncts is None:
+            return self.terms()
+        return ParsedQuery(self.scored_conjuncts).terms()
+
     def without(self, dropped: set[Term]) -> ParsedQuery:
         """The query without some of its conjuncts (each a plain term)."""
         kept = tuple(c for c in self.conjuncts if c not in dropped)

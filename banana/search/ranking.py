@@ -294,7 +294,7 @@ def matchers_for(parsed: ParsedQuery, stem: Callable[[str], str],
     such as a phrase, as the rarest)."""
     rarest = max((idf(documents, df) for df in frequencies.values()), default=1.0)
     return [Matcher.of(t, stem, idf(documents, frequencies[t]) if t in frequencies else rarest)
-            for t in parsed.terms()]
+            for t in parsed.scored_terms()]
 
 
 def fold_name(name: str) -> str:
