@@ -336,3 +336,18 @@ def test_a_search_is_kept_until_the_index_changes(tmp_path):
                                                 title="Two"), "two")
         assert c.get("/api/search", params={"q": "herons"}).json()["total"] == 2
         assert cache.misses == 3
+
+
+def test_an_unexpected_failure_is_a_plain_500_without_a_traceback(web_library, monkeypatch):
+    app = create_app(web_library)
+
+    def broken(slug):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(app.state.web.catalog, "view", broken)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
+        page = c.get(f"/episodes/{MOMENT_SLUG}")
+        api = c.get(f"/api/episodes/{MOMENT_SLUG}")
+    assert page.status_code == 500 and "secret detail" not in page.text and "Traceback" not in page.text
+    assert api.status_code == 500 and api.json() == {"error": "internal error"}
+    assert page.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]

@@ -329,10 +329,14 @@ class Web:
                                "renamed or removed.")
 
     def server_error(self, request: Request, exc: Exception) -> Response:
+        """A plain 500 (the traceback goes to the server's log, not to the page). Starlette
+        answers it outside the middleware, so it carries the security headers itself."""
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "internal error"}, status_code=500)
+            return JSONResponse({"error": "internal error"}, status_code=500,
+                                headers=SECURITY_HEADERS)
         return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong; "
-                            "the server's log says what.</p>", status_code=500)
+                            "the server's log says what.</p>", status_code=500,
+                            headers=SECURITY_HEADERS)
 
     def routes(self) -> list[Route]:
         return [

@@ -40,7 +40,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,27 +77,27 @@ class SiteReport:
     seconds: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
     """What the manifest keeps of an episode."""
 
     key: str
     card: Card
-    glossary: list[GlossaryUse] = field(default_factory=list)
+    glossary: tuple[GlossaryUse, ...] = ()
     language: str = "en"
-    files: list[str] = field(default_factory=list)  # relative to OUT
+    files: tuple[str, ...] = ()  # relative to OUT
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "card": self.card.to_dict(),
                 "glossary": [g.to_dict() for g in self.glossary], "language": self.language,
-                "files": self.files}
+                "files": list(self.files)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _Entry:
         return cls(key=str(data["key"]), card=Card.from_dict(data["card"]),
-                   glossary=[GlossaryUse.from_dict(g) for g in data.get("glossary", ())],
+                   glossary=tuple(GlossaryUse.from_dict(g) for g in data.get("glossary", ())),
                    language=str(data.get("language") or "en"),
-                   files=[str(f) for f in data.get("files", ())])
+                   files=tuple(str(f) for f in data.get("files", ())))
 
 
 def check_base_url(base_url: str) -> str:
@@ -284,8 +284,8 @@ def _render_episode(library: Library, slug: str, previous: str | None, generator
         writer.copy(files[-1], view.audio_file)
     # The key after gathering: the page may have stored the episode's analysis just now.
     key = episode_key(library, slug, previous, generator)
-    return _Entry(key=key, card=view.card, glossary=list(view.glossary), language=language,
-                  files=files)
+    return _Entry(key=key, card=view.card, glossary=view.glossary, language=language,
+                  files=tuple(files))
 
 
 def _remove_gone(out: Path, known: dict[str, _Entry], kept: dict[str, _Entry]) -> list[Path]:
