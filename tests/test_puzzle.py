@@ -188,3 +188,14 @@ def test_a_rephrased_teaser_is_still_the_episodes_puzzle(opening, numbers, targe
     assert analysis.teaser is not None
     assert (analysis.teaser.numbers, analysis.teaser.target) == (numbers, target)
     assert [s.kind for s in analysis.segments if s.role == PUZZLE] == ["teaser"]
+
+
+def test_an_in_order_puzzle_gets_only_answers_that_keep_the_order():
+    query = parse_puzzle("Using the digits 1, 9, 8, 4 in that order, make 100. Any operations.")
+    assert query is not None and query.ordered
+    answers = solve_query(query, limit=5)
+    assert answers
+    for answer in answers:
+        digits = [d for d in answer.text if d.isdigit()]
+        assert digits == ["1", "9", "8", "4"], answer.text
+        assert expressions.value(expressions.parse(answer.text)) == 100

@@ -290,14 +290,16 @@ def solve_query(query: TeaserQuery, *, limit: int = DEFAULT_LIMIT) -> list[Solut
     A widened query ("anything") is solved with the operators the host named plus
     the classic preset first, and with every operator only when that finds nothing:
     the named operators give the answers a listener expects, and the full set is
-    much slower for three or more numbers."""
+    much slower for three or more numbers. A puzzle "in that order" keeps the numbers
+    in the order given (concatenation only between neighbours), so every answer
+    obeys the puzzle's own rule."""
     stages = [query.spec]
     if "wild" in query.ops:
         named = [o for o in query.ops if o != "wild"]
         stages = [",".join(named + ["classic"]), query.spec]
     for spec in stages:
         result = solve(list(query.numbers), query.target, ops=resolve_ops(spec), use="all",
-                       all_solutions=True, limit=max(limit, 1))
+                       all_solutions=True, limit=max(limit, 1), ordered=query.ordered)
         verified = [s for s in result.solutions if s.verified]
         if verified:
             return verified[:limit]
