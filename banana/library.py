@@ -200,6 +200,9 @@ class Library:
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_library_path()
+        # slug -> ((mtime_ns, size) of its feed-item.json, the item's order key): slugs()
+        # is called often (every analysis asks for the archive), the records change rarely
+        self._feed_order_keys: dict[str, tuple[tuple[int, int], tuple]] = {}
 
     def __repr__(self) -> str:
         return f"Library({str(self.root)!r})"
@@ -228,13 +231,21 @@ class Library:
     def _feed_order(self, slugs: list[str]) -> list[str]:
         keys = {}
         for slug in slugs:
-            if (self.root / slug / FEED_FILE).is_file():
+            try:
+                stat = (self.root / slug / FEED_FILE).stat()
+            except OSError:
+                continue  # not from a feed
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            known = self._feed_order_keys.get(slug)
+            if known is None or known[0] != stamp:  # read once, again only when the file changes
                 try:
                     origin = self.feed_origin(slug)
                 except LibraryError:
                     continue  # a damaged record: the episode keeps its natural place
-                if origin is not None:
-                    keys[slug] = origin.item.order_key
+                if origin is None:
+                    continue
+                known = self._feed_order_keys[slug] = (stamp, origin.item.order_key)
+            keys[slug] = known[1]
         if not keys:
             return slugs
         in_order = iter(sorted(keys, key=lambda s: (keys[s], natural_key(s))))

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from banana.analysis.puzzle import solve_query
+from banana.analysis.words import normalise
 from banana.audio import diarize
 from banana.audio import transcribe as whisper
 from banana.audio.align import Alignment, align
@@ -322,6 +323,7 @@ def show_vocabulary(library: Library, *, show: str = "") -> Vocabulary:
     hosts, terms = library_vocabulary(library)
     show = " ".join(show.split()) or _usual_show(library)
     profile_hosts: list[str] = []
+    said_titles: list[str] = []  # segment titles the show says on air ("In English Please")
     if show:
         try:
             profile = library.profile_for(Transcript(show=show))
@@ -329,7 +331,9 @@ def show_vocabulary(library: Library, *, show: str = "") -> Vocabulary:
             profile = None
         if profile is not None and profile.name.casefold() == show.casefold():
             profile_hosts = list(profile.hosts)
-    return Vocabulary(show, tuple(dict.fromkeys([*profile_hosts, *hosts])), tuple(terms))
+            said_titles = [s.title for s in profile.segments
+                           if normalise(s.title) in {normalise(c) for c in s.cues}]
+    return Vocabulary(show, tuple(dict.fromkeys([*profile_hosts, *hosts])), tuple(terms), tuple(said_titles))
 
 
 def _usual_show(library: Library) -> str:
@@ -850,11 +854,14 @@ def _download_path(job: FeedJob) -> Path:
     return Path(job.downloads) / f"{job.slug}{suffix}"
 
 
-def run_feed_job(job: FeedJob, *, fetcher: Fetcher, transcriber: Transcriber | None) -> ItemOutcome:
+def run_feed_job(job: FeedJob, *, fetcher: Fetcher, transcriber: Transcriber | None,
+                 library: Library | None = None) -> ItemOutcome:
     """Import one item (its published transcript, else its enclosure transcribed),
     store it with its feed item and analyse it. Any failure is this item's outcome;
-    nothing is stored for a failed item, and a download is kept (``.part``) to resume."""
-    library = Library(job.library_root)
+    nothing is stored for a failed item, and a download is kept (``.part``) to resume.
+    ``library`` is the job's library when the caller has it open already."""
+    library = library if library is not None and str(library.root) == job.library_root \
+        else Library(job.library_root)
     origin = FeedOrigin(job.feed, job.show, job.item)
     try:
         problem = importable_problem(job.item)
@@ -893,11 +900,14 @@ class FeedWorker:
         self.fetcher = Fetcher(policy)
         self.options = transcriber_options
         self.transcriber: Transcriber | None = None
+        self.library: Library | None = None
 
     def run(self, job: FeedJob) -> ItemOutcome:
         if self.transcriber is None and self.options is not None and needs_audio(job.item):
             self.transcriber = Transcriber(**self.options)
-        return run_feed_job(job, fetcher=self.fetcher, transcriber=self.transcriber)
+        if self.library is None or str(self.library.root) != job.library_root:
+            self.library = Library(job.library_root)
+        return run_feed_job(job, fetcher=self.fetcher, transcriber=self.transcriber, library=self.library)
 
 
 def _transcriber_options(transcriber: Transcriber | None) -> dict | None:
@@ -1071,7 +1081,7 @@ def update_feeds(library: Library, names: Sequence[str] = (), *, policy: FetchPo
                 _run_on_ray(todo, ray, policy, transcriber, done)
             else:
                 for job in todo:
-                    done(run_feed_job(job, fetcher=fetcher, transcriber=transcriber))
+                    done(run_feed_job(job, fetcher=fetcher, transcriber=transcriber, library=library))
             failures = {k: v for k, v in record.failures.items() if k in record.slugs}
             for o in outcomes:
                 if o.error:

@@ -12,8 +12,9 @@
    second, and whether both libraries hold the same bytes. The model is a randomly
    initialised checkpoint of whisper's ``tiny`` dimensions (no weights downloaded),
    greedy, 110 tokens a 30-second window (about what speech takes; a random model
-   never stops by itself). The one-process path is timed with torch's default threads
-   (all cores) and with one thread, the setting each Ray worker gets.
+   never stops by itself). The one-process path is timed with one thread (the setting
+   each Ray worker gets, so the bytes stored must be the same) and with torch's default
+   threads (all cores). Ray's workers run at niceness 0 here (see RAY_NOT_NICED).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,14 +42,28 @@ FORMATS = [("vtt", "text/vtt"), ("srt", "application/x-subrip"), ("podcast-json"
 TINY = dict(n_audio_state=384, n_audio_head=6, n_audio_layer=4, n_text_state=384, n_text_head=6,
             n_text_layer=4)  # whisper's published tiny model
 TOKENS_PER_WINDOW = 110
+# Ray runs its workers at niceness 15 (they yield to its own daemons and to everything else):
+# on a machine shared with other work that hands their CPU away, so they run at 0 here, like
+# the one-process run they are compared with.
+RAY_NOT_NICED = {"RAY_worker_niceness": "0"}
+
+
+def cpu_seconds() -> float:
+    """CPU time of the finished child processes (and theirs), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU_USED: list[float] = []  # of each ``banana`` call, in order
 
 
 def banana(library: Path, *args, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = subprocess.run([sys.executable, "-m", "banana", "--library", str(library), *map(str, args)],
                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
                             capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    CPU_USED.append(cpu_seconds() - cpu)
     if result.returncode != 0:
         raise SystemExit(f"banana {' '.join(map(str, args))} failed:\n{result.stderr[-2000:]}")
     return seconds, result
@@ -81,6 +97,7 @@ def bench_feed(work: Path, items: int, turns: int, workers: int) -> None:
         library = work / f"feed-library-{turns}"
         add_s, _ = banana(library, "feed", "add", server.url("/feed.xml"))
         update_s, result = banana(library, "feed", "update", "--json")
+        update_cpu = CPU_USED[-1]
         imported = sum(i["how"] == "transcript" for f in json.loads(result.stdout)["feeds"] for i in f["items"])
         stored = len(list(library.glob("*/transcript.json")))
         before, seen = snapshot(library), len(server.log)
@@ -91,7 +108,8 @@ def bench_feed(work: Path, items: int, turns: int, workers: int) -> None:
         print(f"feed: {len(feed) / 1e6:.2f} MB, {items} items")
         print("| step | wall time | result |\n| --- | ---: | --- |")
         print(f"| `feed add` | {add_s:.2f} s | {items} items read |")
-        print(f"| `feed update` | {update_s:.2f} s | {imported} imported, {stored} episodes stored |")
+        print(f"| `feed update` | {update_s:.2f} s | {imported} imported, {stored} episodes stored; "
+              f"{update_cpu:.1f} CPU s |")
         print(f"| add + update | **{add_s + update_s:.2f} s** | {stored / (add_s + update_s):.0f} episodes/s |")
         print(f"| `feed update --workers {workers}` (Ray; another library) | {ray_s:.2f} s | "
               f"{ray_stored} episodes stored |")
@@ -110,7 +128,7 @@ def bench_scale(work: Path, episodes: int, seconds: float, workers: int, one_thr
             TOKENS_PER_WINDOW, "--language", "en", "--beam-size", "1", "--no-word-timestamps",
             "--speakers", "none"]
     runs = [("one process, 1 thread", [], {"OMP_NUM_THREADS": "1"}),
-            (f"Ray, {workers} workers (1 CPU, 1 thread each)", ["--workers", workers], {}),
+            (f"Ray, {workers} workers (1 CPU, 1 thread each)", ["--workers", workers], RAY_NOT_NICED),
             ("one process, torch's default threads", [], {})][:2 if one_thread_only else 3]
     with FeedServer() as server:
         serve_audio_show(server, work, episodes, seconds=seconds)
@@ -136,6 +154,10 @@ def bench_scale(work: Path, episodes: int, seconds: float, workers: int, one_thr
               else f"{differ} differ from the one-thread run"))
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smaller feed, fewer and shorter episodes")
@@ -151,12 +173,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.items, args.episodes, args.seconds, args.turns = 60, 8, 10.0, [24]
+    print(f"machine: {os.cpu_count()} cores, {load()} at the start")
     with tempfile.TemporaryDirectory(prefix="bench-feeds-") as tmp:
         if args.only in (None, "feed"):
             for turns in args.turns:
                 bench_feed(Path(tmp), args.items, turns, args.workers)
         if args.only in (None, "scale"):
             bench_scale(Path(tmp), args.episodes, args.seconds, args.workers, args.one_thread_only)
+    print(f"\n{load()} at the end")
     return 0
 
 

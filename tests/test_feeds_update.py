@@ -239,3 +239,16 @@ def test_temporary_files_a_killed_run_left_in_the_feed_folder_are_removed(server
     kept.write_bytes(b"resume me")
     update_feeds(lib, policy=quick())
     assert not any(p.exists() for p in left) and kept.exists()
+
+
+def test_the_order_follows_a_changed_feed_date_in_the_same_library_object(server, library):
+    items = [dict(n=2, title="Bee", guid="g2", date=rss_date(2)), dict(n=1, title="Ant", guid="g1", date=rss_date(1))]
+    serve(server, items)
+    lib = Library(library)
+    add_feed(lib, server.url("/feed.xml"))
+    update_feeds(lib, policy=quick())
+    assert lib.slugs() == ["ant", "bee"]
+    items[0]["date"], items[1]["date"] = rss_date(1), rss_date(2)  # the host fixed its dates
+    serve(server, items)
+    [result] = update_feeds(lib, policy=quick())
+    assert result.refreshed == 2 and lib.slugs() == ["bee", "ant"]
