@@ -36,13 +36,13 @@ import shutil
 import socket
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from banana.audio.decode import SAMPLE_RATE_HZ, is_silent
+from banana.audio.decode import SAMPLE_RATE_HZ, SILENCE_WINDOW_SECONDS, is_silent
 from banana.errors import ModelError
 from banana.transcript import Transcript, Utterance, Word
 
@@ -634,6 +634,73 @@ def to_transcript(segments: Sequence[Segment] | dict[str, Any], *, duration: flo
     return Transcript.build(utterances, duration=duration, source=source, language=language, **fields)
 
 
+# A prompt can make whisper skip speech: with a long enough initial prompt (plus
+# hotwords), tiny.en decoded the first 30-second window of an episode as its first
+# sentence alone and jumped to the next window, losing 20 seconds (the show's own intro
+# resembles the prompt, which whisper takes for text already transcribed). A prompted
+# decode whose first words come well after the speech starts is decoded again with less
+# prompt: without the initial prompt, then without hotwords too.
+PROMPT_SKIP_SECONDS = 3.0  # first words this long after the speech starts: speech was skipped
+WHOLE_WINDOW_SECONDS = 25.0  # a first segment this long (a window decoded without timestamps) ...
+WHOLE_WINDOW_MIN_WORDS_PER_SECOND = 1.0  # ... holding fewer words than this skipped speech
+SPEECH_BELOW_PEAK_DB = 30.0  # speech starts at the first 100 ms this close to the loud part
+
+
+def speech_onset(samples: np.ndarray) -> float:
+    """Seconds to the first 100 ms window within ``SPEECH_BELOW_PEAK_DB`` of the audio's
+    loud part (its 95th-percentile window)."""
+    window = max(1, int(SILENCE_WINDOW_SECONDS * SAMPLE_RATE_HZ))
+    count = samples.size // window
+    if count == 0:
+        return 0.0
+    rms = np.sqrt(np.mean(samples[:count * window].astype(np.float64).reshape(count, window) ** 2, axis=1))
+    loud = float(np.percentile(rms, 95))
+    if loud <= 0:
+        return 0.0
+    above = np.flatnonzero(rms >= loud * 10 ** (-SPEECH_BELOW_PEAK_DB / 20))
+    return float(above[0]) * SILENCE_WINDOW_SECONDS if above.size else 0.0
+
+
+def _first_start(segments: Sequence[Segment]) -> float:
+    for seg in segments:
+        if seg.text.strip():
+            return seg.words[0].start if seg.words else seg.start
+    return float("inf")
+
+
+def skipped_speech(segments: Sequence[Segment], onset: float) -> bool:
+    """Did the decode skip the start of the speech (its first words long after the
+    speech starts, or its first window decoded as one long segment with few words: the
+    first sentence alone)?"""
+    spoken = [seg for seg in segments if seg.text.strip()]
+    if not spoken:
+        return True
+    first = spoken[0]
+    length = first.end - first.start
+    return (_first_start(spoken) - onset > PROMPT_SKIP_SECONDS
+            or (length >= WHOLE_WINDOW_SECONDS
+                and len(first.text.split()) < WHOLE_WINDOW_MIN_WORDS_PER_SECOND * length))
+
+
+def _without_skipped_speech(model: SpeechModel, samples: np.ndarray, options: DecodeOptions,
+                            segments: list[Segment]) -> list[Segment]:
+    """``segments``, or, when the prompt made whisper skip speech, a decode with less
+    prompt that does not (or that starts earliest)."""
+    onset = speech_onset(samples)
+    best = segments
+    tried = {(options.prompt, options.hotwords)}
+    for fallback in (replace(options, prompt=None), replace(options, prompt=None, hotwords=None)):
+        if not skipped_speech(best, onset):
+            break
+        if (fallback.prompt, fallback.hotwords) in tried:
+            continue
+        tried.add((fallback.prompt, fallback.hotwords))
+        again, _ = model.segments(samples, fallback)
+        if not skipped_speech(again, onset) or _first_start(again) < _first_start(best) - PROMPT_SKIP_SECONDS:
+            best = again
+    return best
+
+
 def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
                language: str | None = None, prompt: str | None = None,
                word_timestamps: bool = True, temperature: float | None = None,
@@ -656,5 +723,7 @@ def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
                             temperature=temperature, beam_size=beam_size, max_tokens=max_tokens,
                             hotwords=hotwords)
     segments, detected = model.segments(samples, options, progress=progress)
+    if options.prompt or options.hotwords:
+        segments = _without_skipped_speech(model, samples, options, segments)
     return to_transcript(segments, duration=duration, source=source,
                          language=language or detected, **fields)
