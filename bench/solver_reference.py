@@ -77,26 +77,36 @@ def _combine(a: Fraction, b: Fraction) -> list[Fraction]:
 
 def krypto_values(numbers: tuple[int, ...], rule: str = "nonnegative") -> set[Fraction]:
     """Every value of a + - × ÷ expression using each number exactly once, every step
-    obeying ``rule``."""
+    obeying ``rule`` (whole-number rules in int arithmetic, "any" in Fractions)."""
+    whole = rule != "any"
+    low = {"any": None, "integer": None, "nonnegative": 0, "positive": 1}[rule]
     n = len(numbers)
-    values: dict[int, set[Fraction]] = {}
+    values: dict[int, set] = {}
     for mask in range(1, 1 << n):
         bits = [i for i in range(n) if mask >> i & 1]
         if len(bits) == 1:
-            value = Fraction(numbers[bits[0]])
-            values[mask] = {value} if allowed(value, rule) else set()
+            value = numbers[bits[0]] if whole else Fraction(numbers[bits[0]])
+            values[mask] = {value} if low is None or value >= low else set()
             continue
-        out: set[Fraction] = set()
+        out: set = set()
         sub = (mask - 1) & mask
         while sub:
             rest = mask ^ sub
             if sub < rest:
                 for a in values[sub]:
                     for b in values[rest]:
-                        out.update(v for v in _combine(a, b) if allowed(v, rule))
+                        if whole:
+                            candidates = [a + b, a - b, b - a, a * b]
+                            if b and a % b == 0:
+                                candidates.append(a // b)
+                            if a and b % a == 0:
+                                candidates.append(b // a)
+                            out.update(v for v in candidates if low is None or v >= low)
+                        else:
+                            out.update(_combine(a, b))
             sub = (sub - 1) & mask
         values[mask] = out
-    return values[(1 << n) - 1]
+    return {Fraction(v) for v in values[(1 << n) - 1]}
 
 
 # ----- puzzles in a given order -------------------------------------------------------------
@@ -147,9 +157,10 @@ def ordered_values(digits: tuple[int, ...], *, unary: tuple[str, ...] = (), limi
 _TOKEN = re.compile(r"\s*(\d+|[-+*/()])")
 
 
-def check_steps(text: str, numbers: tuple[int, ...], target: int, rule: str) -> bool:
-    """Does the plain-text answer (+ - * / and brackets) use exactly ``numbers``, equal
-    ``target``, and keep every step within ``rule``?"""
+def check_steps(text: str, numbers: tuple[int, ...], target: int, rule: str, *, every: bool = True) -> bool:
+    """Does the plain-text answer (+ - * / and brackets) use exactly ``numbers`` (each
+    at most once, when not ``every``), equal ``target``, and keep every step within
+    ``rule``?"""
     tokens, pos = [], 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
@@ -202,4 +213,9 @@ def check_steps(text: str, numbers: tuple[int, ...], target: int, rule: str) -> 
         value = expr()
     except (IndexError, ValueError):
         return False
-    return ok[0] and index[0] == len(tokens) and value == target and sorted(used) == sorted(numbers)
+    pool = list(numbers)
+    for n in used:
+        if n not in pool:
+            return False
+        pool.remove(n)
+    return ok[0] and index[0] == len(tokens) and value == target and (not every or not pool)

@@ -740,14 +740,16 @@ def _unary_reach(engine: Engine, value, depth: int) -> list:
 @pytest.mark.parametrize("goals", [[5], [24], [7, 8, 9, 10]])
 def test_the_preimages_keep_every_value_that_unary_operators_turn_into_a_goal(goals):
     """Completeness of the merged breadth-first preimages, checked forwards: from a
-    grid of integers and fractions, every value that up to three unary operators turn
-    into a goal is kept."""
+    grid of integers and fractions, every value that up to three unary operators (and a
+    rounding around them) turn into a goal is kept."""
     engine = Engine((4,), resolve_ops("wild"), bounds=Bounds(max_unary_depth=3))
     keep = engine.preimages(goals)
     starts = list(range(-30, 700)) + [Fraction(k, d) for k in range(-60, 240) for d in (3, 4, 7, 100) if k % d]
     checked = 0
     for start in starts:
         reach = _unary_reach(engine, start, 3)
+        # and a rounding around the chain, which does not count towards the depth
+        reach += [f(v) for v in reach for f in (math.floor, math.ceil) if type(v) is not int]
         if any(abs(float(v) - g) <= 1e-9 * max(1.0, abs(g)) for v in reach for g in goals):
             checked += 1
             key = start if type(start) is int else (start.numerator, start.denominator)

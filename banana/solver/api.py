@@ -701,9 +701,9 @@ def _solution(node: tuple, value, verified: bool, query: _Query, *, approx: bool
 def rank(node: tuple, *, sort: bool = True) -> tuple:
     """How a fan ranks answers: cheapest first, then the fewest symbols (brackets
     included; a repeating decimal's bar is no symbol), the fewest operators, and the
-    plain-text form."""
+    Unicode form."""
     shown = render(node, "unicode", sort=sort)
-    return (node[COST], len(shown) - shown.count(OVERLINE), _operators(node), render(node, "text", sort=sort))
+    return (node[COST], len(shown) - shown.count(OVERLINE), _operators(node), shown)
 
 
 def _operators(node: tuple) -> int:
@@ -717,7 +717,7 @@ def _select(hits: list, claimed, wanted: int, *, verified: dict | None = None,
     """The ``wanted`` best-ranked distinct hits that verify (``rank``), as (answer,
     expression) pairs.
 
-    ``verified`` caches proofs by text between calls. ``charge(steps)`` is told the
+    ``verified`` caches proofs by Unicode form between calls. ``charge(steps)`` is told the
     work (sorting, rendering, proofs) before it is done: the search's budget.
     """
     if not hits:

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from banana.solver.ops import NUMBER_COST, OPERATORS
 
@@ -27,7 +28,7 @@ class Literal:
     point: bool = False
     parts: int = 1  # how many of the puzzle's numbers it joins
 
-    @property
+    @cached_property  # a literal is frozen: worked out once (rendering reads it often)
     def value(self) -> int | Fraction:
         # whole + fraction / 10^f + repeat / ((10^r - 1) 10^f), over one denominator
         shift = 10 ** len(self.fraction)
@@ -41,7 +42,7 @@ class Literal:
             return numerator // denominator
         return Fraction(numerator, denominator)
 
-    @property
+    @cached_property  # a literal is frozen: worked out once (rendering reads it often)
     def cost(self) -> int:
         cost = NUMBER_COST * self.parts + OPERATORS["concat"].cost * (self.parts - 1)
         if self.repeat:
@@ -54,21 +55,21 @@ class Literal:
     def is_integer(self) -> bool:
         return not self.point
 
-    @property
+    @cached_property  # a literal is frozen: worked out once (rendering reads it often)
     def text(self) -> str:
         if not self.point:
             return self.whole
         tail = f"({self.repeat})" if self.repeat else ""
         return f"{self.whole}.{self.fraction}{tail}"
 
-    @property
+    @cached_property  # a literal is frozen: worked out once (rendering reads it often)
     def unicode(self) -> str:
         if not self.point:
             return self.whole
         tail = "".join(digit + OVERLINE for digit in self.repeat)
         return f"{self.whole}.{self.fraction}{tail}"
 
-    @property
+    @cached_property  # a literal is frozen: worked out once (rendering reads it often)
     def latex(self) -> str:
         if not self.point:
             return self.whole

@@ -9,9 +9,15 @@ layer k holds the values whose cheapest expression costs exactly k, made from
 * a binary operator of cost c on a value of A costing x and a value of B costing
   k - c - x, for every split S = A + B,
 * a unary operator of cost c on a value of S costing k - c (at most
-  ``max_unary_depth`` unary operators stacked directly on one another; a value whose
-  cheapest expression is already stacked keeps a costlier, less stacked one for unary
-  operators only, so the depth bound never hides an expression within it).
+  ``max_unary_depth`` unary operators stacked directly on one another, and a rounding
+  ⌊⌋ ⌈⌉ around them; a value whose cheapest expression is already stacked keeps a
+  costlier, less stacked one for unary operators only, so the depth bound never hides
+  an expression within it).
+
+With integer steps and no unary operator (Countdown, Krypto), a pair is filed
+directly (``_whole_pairs``); with ``--use some`` and one answer wanted, a table leaves
+out the values a smaller sub-multiset makes (``prune``). Which costs an expression over
+s numbers can have depends only on s (``next_cost``), so a deepening skips the others.
 
 Every source of layer k costs less than k, so a layer is final once built: raising
 the cost cap from C to C' builds layers C+1..C' and recomputes nothing. A table is
@@ -87,8 +93,9 @@ BINARY_ORDER = ("add", "sub", "mul", "div", "pow", "root", "log")
 UNARY_ORDER = ("neg", "sqrt", "fact", "dfact", "gamma", "floor", "ceil", "percent")
 SLOW_BINARY = frozenset({"pow", "root", "log"})  # the only ones that can bring an irrational back
 UNARY_SET = frozenset(UNARY_ORDER)
-# rounding does not count towards --max-depth: ⌈√((2+2)!)⌉ rounds a chain of two (a
-# rounded value is an integer, which rounding leaves alone, so two never stack)
+# a rounding around a chain of unary operators does not count towards --max-depth:
+# ⌈√((2+2)!)⌉ rounds a chain of two (once something is applied to the rounded value, the
+# rounding counts like any other operator)
 ROUNDING = frozenset({"floor", "ceil"})
 # what every step of an answer may be (``--steps``): any number; an integer; an integer
 # >= 0 (Krypto: (24-24)*16*22+25); an integer >= 1 (Countdown)
@@ -345,12 +352,11 @@ class Engine:
         self.unary_classes = sorted((cost, tuple(names)) for cost, names in unary_classes.items())
         self._min_binary = min(classes) if classes else 0
         self._max_binary = max(classes) if classes else 0
-        counted = [COSTS[name] for name in self.unary if name not in ROUNDING]
         rounding = [COSTS[name] for name in self.unary if name in ROUNDING]
         # the most a chain of unary operators above a binary step or a number costs:
-        # max_unary_depth counted ones, and a rounding around each and around the whole
+        # max_unary_depth of them, and a rounding around the whole
         depth = bounds.max_unary_depth
-        self._unary_reach = depth * max(counted, default=0) + (depth + 1) * max(rounding, default=0) if depth else 0
+        self._unary_reach = depth * max(unary_classes, default=0) + max(rounding, default=0) if depth else 0
         joins = list(classes)
         if len(numbers) > 1 and "concat" in self.ops:
             joins.append(OPERATORS["concat"].cost)
@@ -461,7 +467,7 @@ class Engine:
         unary = sorted({COSTS[name] for name in self.unary})
         depth = self.bounds.max_unary_depth
         rounding = [COSTS[name] for name in self.unary if name in ROUNDING]
-        chain = depth + (1 + depth if rounding else 0) if unary and depth else 0  # unary steps in a row
+        chain = depth + (1 if rounding else 0) if unary and depth else 0  # unary steps in a row
         sets: list[set[int]] = [set()]
         for count in range(1, size + 1):
             costs: set[int] = set()
@@ -677,7 +683,8 @@ class Engine:
     def unary_sources(self, table: Table, k: int) -> list[tuple[list, tuple]]:
         """(entries, names): the entries a unary operator of cost c turns into layer
         ``k`` (layer k - c and its shadows, not already at the stacking limit; a
-        rounding does not count towards it)."""
+        rounding may go around a chain at the limit, as it does not count while it is
+        the outermost)."""
         depth = self.bounds.max_unary_depth
         out = []
         if not depth:
@@ -695,7 +702,9 @@ class Engine:
                 if below:
                     out.append((below, counted))
             if rounding:
-                out.append((entries, rounding))
+                within = [e for e in entries if _unary_depth(e, depth) <= depth]
+                if within:
+                    out.append((within, rounding))
         return out
 
     def literal_nodes(self, code: int) -> list[tuple]:
@@ -744,20 +753,15 @@ class Engine:
         covered = _union(iv for iv in (_clip(lo, hi, limit) for lo, hi in windows) if iv is not None)
         frontier, spans = set(points), list(covered)
         self.store(len(points) + len(covered))
-        # levels in order: a rounding, then each counted operator with a rounding after it
-        # (rounding does not count towards the depth); what a rounding level adds is
-        # inverted by the next counted level along with what it started from
+        # levels from the outside in: the rounding around a chain (it does not count
+        # towards the depth; what it adds is inverted with what it started from), then
+        # max_unary_depth levels of every unary operator
         rounding = [name for name in self.unary if name in ROUNDING]
-        counted = [name for name in self.unary if name not in ROUNDING]
         plan: list[tuple[list[str], bool]] = []
         if self.bounds.max_unary_depth:
             if rounding:
                 plan.append((rounding, True))
-            for _ in range(self.bounds.max_unary_depth):
-                if counted:
-                    plan.append((counted, False))
-                if rounding:
-                    plan.append((rounding, True))
+            plan += [(self.unary, False)] * self.bounds.max_unary_depth
         for names, accumulate in plan:
             if not frontier and not spans:
                 break
@@ -886,7 +890,7 @@ class Engine:
                     if not len(hits) % CROWD_CHECK:
                         crowded()
                 if key in stacked:
-                    depth = (op not in ROUNDING) + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
+                    depth = 1 + _unary_depth(left, depth_limit) if op in UNARY_SET else 0
                     if depth < stacked[key]:
                         shadows.append((cost, value, op, left, right, exact))
                         if depth:
@@ -899,9 +903,7 @@ class Engine:
                 by_value[key] = entry
                 add(entry)
                 if op in UNARY_SET:
-                    depth = (op not in ROUNDING) + _unary_depth(left, depth_limit)
-                    if depth:
-                        stacked[key] = depth
+                    stacked[key] = 1 + _unary_depth(left, depth_limit)
                 if not len(fresh) % CROWD_CHECK:
                     crowded()
             if recording and key in goals:
@@ -1338,11 +1340,10 @@ def _count(spans: list) -> int:
 
 def _unary_depth(entry: tuple, limit: int) -> int:
     """How many unary operators sit directly on top of each other at the root (up to
-    ``limit``), roundings not counted."""
+    ``limit`` + 1, enough to tell whether a rounding may still go around them)."""
     depth = 0
-    while depth < limit and entry[OP] in UNARY_SET:
-        if entry[OP] not in ROUNDING:
-            depth += 1
+    while depth <= limit and entry[OP] in UNARY_SET:
+        depth += 1
         entry = entry[LEFT]
     return depth
 
