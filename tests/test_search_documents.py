@@ -98,6 +98,13 @@ def test_intro_names(opening, names):
     assert intro_names([Piece(0, "Host", 0, 10, opening)]) == names
 
 
+def test_an_intro_name_the_episode_says_in_lower_case_is_a_phrase_not_a_person():
+    parts = [Piece(0, None, 0, 10, "Welcome to another Fully Connected episode. My guest today "
+                                   "is Ada Lovelace, and we're joined by Bare Metal."),
+             Piece(1, None, 10, 20, "Is the metal bare? Bare metal servers, bare metal clouds.")]
+    assert intro_names(parts) == ["Ada Lovelace"]
+
+
 def test_people_are_speakers_then_the_guests_the_intro_names():
     t = timed(("Host", "My guest today is Ada Lovelace. Hi Ada.", 5), (None, "Hello!", 1),
               ("Host Two", "And I'm joined by Host Two.", 3))

@@ -23,6 +23,7 @@ and the episode's own text (title, people, topics).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -170,7 +171,8 @@ _NOT_NAMES = frozenset("""The This That These Those Our My Your His Her Their It
 
 def intro_names(parts: Sequence[Piece]) -> list[str]:
     """Names the opening pieces introduce, in order, without repeats: two to four
-    capitalised words after a cue ("my guest today is", "joined by", "we have", ...)."""
+    capitalised words after a cue ("my guest today is", "joined by", "we have", ...),
+    none of which the episode says more often in lower case (``parts`` are its pieces)."""
     found: dict[str, None] = {}
     for piece in parts[:INTRO_PIECES]:
         for m in _INTRO.finditer(piece.text):
@@ -183,7 +185,14 @@ def intro_names(parts: Sequence[Piece]) -> list[str]:
                     name_words = name_words[1:]
                 if len(name_words) >= 2 and not any(w in _NOT_NAMES for w in name_words):
                     found.setdefault(" ".join(name_words))
-    return list(found)
+    if not found:
+        return []
+    # A word the episode says in lower case more often than capitalised is a common
+    # word, not a name ("welcome to Open Collective ... open source"): the episode's own
+    # usage tells its names from its capitalised phrases.
+    said = Counter(w.strip(".,;:!?\"'()") for piece in parts for w in piece.text.split())
+    return [name for name in found
+            if all(said[w.lower()] <= said[w] for w in name.split() if not w.endswith("."))]
 
 
 def people(transcript: Transcript, parts: Sequence[Piece], listed: Iterable[str] = ()) -> list[str]:
