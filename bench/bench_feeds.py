@@ -92,7 +92,7 @@ def bench_feed(work: Path, items: int, turns: int, workers: int) -> None:
                                            last_modified="Sun, 29 Nov 2026 10:00:00 GMT")
         on_ray = work / f"feed-library-{turns}-ray"
         banana(on_ray, "feed", "add", server.url("/feed.xml"))
-        ray_s, _ = banana(on_ray, "feed", "update", "--json", "--workers", workers)
+        ray_s, _ = banana(on_ray, "feed", "update", "--json", "--workers", workers, env=RAY_NOT_NICED)
         ray_stored = len(list(on_ray.glob("*/transcript.json")))
         library = work / f"feed-library-{turns}"
         add_s, _ = banana(library, "feed", "add", server.url("/feed.xml"))
