@@ -9,7 +9,6 @@ every expression, by dynamic programming over the numbers in ``fractions``."""
 from __future__ import annotations
 
 import itertools
-import math
 import random
 import subprocess
 import sys
@@ -115,7 +114,7 @@ def test_krypto_allows_a_zero_step_and_countdown_does_not():
     assert solve(*deal, ops="arithmetic", integer_steps=True).steps == "positive"
 
 
-@pytest.mark.parametrize("rule", ["nonnegative", "positive", "integer"])
+@pytest.mark.parametrize("rule", ["nonnegative", "positive", "integer", "any"])
 def test_step_rules_match_an_exact_reference(rule):
     rng = random.Random(17)
     deals = [(tuple(rng.randint(0 if rule != "positive" else 1, 13) for _ in range(4)), rng.randint(-10, 40))
@@ -415,3 +414,23 @@ def test_leaving_out_what_fewer_numbers_make_keeps_the_cheapest_answer(numbers, 
     if pruned.solved:
         assert pruned.solutions[0].cost == full.solutions[0].cost
         assert E.equals(E.parse(pruned.solutions[0].text), target)
+
+
+def test_countdown_games_match_an_exact_reference():
+    """--use some with whole positive steps (pruned tables, nearest by lookups) against
+    every value of every sub-multiset; the nearest value's distance too."""
+    rng = random.Random(5)
+    games = [(tuple(rng.sample([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 25, 50, 75, 100], 5)), rng.randint(101, 999))
+             for _ in range(25)]
+    lines = [f"{' '.join(map(str, numbers))} -> {target}" for numbers, target in games]
+    items = solve_batch(lines, ops="arithmetic", use="some", steps="positive", nearest=True)
+    for item, (numbers, target) in zip(items, games):
+        values = set()
+        for size in range(1, len(numbers) + 1):
+            for subset in itertools.combinations(numbers, size):
+                values |= reference_values(subset, "positive")
+        distance = min(abs(v - target) for v in values)
+        result = item.result
+        assert result.solved == (distance == 0), item.line
+        if not result.solved:
+            assert {abs(Fraction(s.value) - target) for s in result.nearest} == {distance}, item.line
