@@ -200,6 +200,7 @@ class Library:
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_library_path()
+        self._archive: tuple[int, Archive] | None = None  # (listing's mtime, what it gave)
         # slug -> ((mtime_ns, size) of its feed-item.json, the item's order key): slugs()
         # is called often (every analysis asks for the archive), the records change rarely
         self._feed_order_keys: dict[str, tuple[tuple[int, int], tuple]] = {}
@@ -438,7 +439,19 @@ class Library:
         """The library's word statistics (how many episodes say each word), for chapter
         titles that are distinctive on this show. Kept in ``archive.json`` and rebuilt
         when more than ARCHIVE_STALE_SHARE of the episodes are new or gone since, so a
-        batch of imports does not rebuild it for every episode."""
+        batch of imports does not rebuild it for every episode. While the library folder's
+        listing is unchanged (its modification time), the one read last is reused."""
+        try:
+            listing = self.root.stat().st_mtime_ns
+        except OSError:
+            listing = None
+        if listing is not None and self._archive is not None and self._archive[0] == listing:
+            return self._archive[1]
+        archive = self._load_archive()
+        self._archive = (listing, archive) if listing is not None else None
+        return archive
+
+    def _load_archive(self) -> Archive:
         slugs = set(self.slugs())
         path = self.root / ARCHIVE_FILE
         try:
