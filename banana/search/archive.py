@@ -403,6 +403,9 @@ class Archive:
             # word does): an OR of common words would walk most of the archive's rows.
             counted = sorted((t for t in required.conjuncts if frequencies.get(t, 0) > 0),
                              key=lambda t: frequencies[t])
+            if counted:  # and none less than half as telling (idf) as the rarest
+                floor = ranking.idf(documents, frequencies[counted[0]]) / 2
+                counted = [t for t in counted if ranking.idf(documents, frequencies[t]) >= floor]
             rarest = counted or [t for t in required.conjuncts if t not in frequencies]
             anywhere, total_any = run(
                 ParsedQuery(tuple(rarest[:ranking.FILL_TERMS])).expression(term, any_words=True),

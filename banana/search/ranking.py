@@ -20,8 +20,9 @@ trivia other episodes tell about them); the fourth the episode that is about the
 name it. A plain query of several words requires only those that are
 not in more than ``FREQUENT_SHARE`` of the passages ("how do you handle errors in go"
 requires "handle", "errors" and "go"); when fewer passages than asked for have all
-it requires, the passages with any of its ``FILL_TERMS`` rarest words are ranked after
-those (bm25 sums what each has), and a note says so.
+it requires, the passages with any of its ``FILL_TERMS`` rarest words (none less than
+half as telling, by idf, as the rarest) are ranked after those (bm25 sums what each
+has), and a note says so.
 
 Two hits of one episode are ``SPREAD`` passages apart at least (unless the search is
 within one episode): the passage right after a hit is most often the same discussion,
