@@ -76,55 +76,20 @@ def _unit_tokens(doc: Doc, units: list[tuple[int, int]]) -> list[list[str]]:
 def _partition(doc: Doc, units: list[tuple[int, int]], *,
                min_first_words: int = MIN_TOPIC_WORDS) -> list[int]:
     """Unit indexes where topics start (besides 0): the segmentation maximising the
-    Laplace-smoothed multinomial likelihood of each topic's words, minus a per-topic
-    penalty that is smaller at a turn announcing a topic shift."""
+    Laplace-smoothed multinomial likelihood of each topic's words (Utiyama & Isahara),
+    ``Σ_w c_w·log(c_w + 1) − n·log(n + V)`` up to terms every partition shares, minus
+    a per-topic penalty that is smaller at a turn announcing a topic shift."""
     tokens = _unit_tokens(doc, units)
-    vocab = {w for ts in tokens for w in ts}
-    k = max(len(vocab), 1)
-    n_words = doc.words_between(units[0][0], units[-1][1])
-    penalty = PARTITION_PENALTY * math.log(max(n_words, 2))
-    unit_words = [doc.words_between(a, b) for a, b in units]
-    shift = [doc.shifts(a) for a, _ in units]
-    u = len(units)
-    # g[c] = c * log(c + 1); adding one more of a word seen c times adds g[c+1] - g[c]
-    g = [c * math.log(c + 1) for c in range(sum(len(t) for t in tokens) + 2)]
-    best = [-math.inf] * (u + 1)
-    back = [0] * (u + 1)
-    best[0] = 0.0
-    for i in range(u):
-        if best[i] == -math.inf:
-            continue
-        counts: dict[str, int] = defaultdict(int)
-        a_sum = 0.0
-        n = 0
-        words = 0
-        cost_start = penalty * (1 - SHIFT_BONUS) if shift[i] and i > 0 else penalty
-        for j in range(i, u):
-            for w in tokens[j]:
-                c = counts[w]
-                a_sum += g[c + 1] - g[c]
-                counts[w] = c + 1
-            n += len(tokens[j])
-            words += unit_words[j]
-            if words > MAX_TOPIC_WORDS:
-                break
-            shortest = min_first_words if i == 0 else MIN_TOPIC_WORDS
-            if words < shortest and not (i == 0 and j == u - 1):
-                continue
-            score = best[i] + a_sum - n * math.log(n + k) - (cost_start if i > 0 else 0.0)
-            if score > best[j + 1]:
-                best[j + 1] = score
-                back[j + 1] = i
-    if best[u] == -math.inf:
-        return []
-    starts = []
-    j = u
-    while j > 0:
-        i = back[j]
-        if i > 0:
-            starts.append(i)
-        j = i
-    return sorted(starts)
+    vocabulary = max(len({w for ts in tokens for w in ts}), 1)
+    n_tokens = sum(len(ts) for ts in tokens)
+    g = [c * math.log(c + 1) for c in range(n_tokens + 2)]
+    return _best_partition(
+        doc, units, tokens,
+        gain=[g[c + 1] - g[c] for c in range(n_tokens + 1)],
+        closing=[-n * math.log(n + vocabulary) for n in range(n_tokens + 1)],
+        penalty=PARTITION_PENALTY * math.log(max(doc.words_between(units[0][0], units[-1][1]), 2)),
+        shift_bonus=SHIFT_BONUS, min_first_words=min_first_words,
+        min_topic_words=MIN_TOPIC_WORDS)
 
 
 def _dcm(doc: Doc, units: list[tuple[int, int]], *, min_first_words: int = MIN_TOPIC_WORDS,
@@ -133,18 +98,34 @@ def _dcm(doc: Doc, units: list[tuple[int, int]], *, min_first_words: int = MIN_T
     each topic's Dirichlet-compound-multinomial log-likelihood minus a per-topic
     penalty (smaller at a turn that announces a shift). A topic's log-likelihood,
     up to terms every partition shares, is
-    ``lgamma(V·α) − lgamma(n + V·α) + Σ_w Σ_{k<c_w} log(k + α)``, kept incrementally as
-    a topic grows one unit at a time."""
+    ``lgamma(V·α) − lgamma(n + V·α) + Σ_w Σ_{k<c_w} log(k + α)``."""
     tokens = _unit_tokens(doc, units)
     vocabulary = len({w for ts in tokens for w in ts}) or 1
     alpha = settings.alpha
     prior = vocabulary * alpha
     log_prior = math.lgamma(prior)
     n_tokens = sum(len(ts) for ts in tokens)
-    penalty = settings.penalty * math.log(max(n_tokens, 2))
+    return _best_partition(
+        doc, units, tokens,
+        gain=[math.log(k + alpha) for k in range(n_tokens + 1)],
+        closing=[log_prior - math.lgamma(n + prior) for n in range(n_tokens + 1)],
+        penalty=settings.penalty * math.log(max(n_tokens, 2)),
+        shift_bonus=settings.shift_bonus, min_first_words=min_first_words,
+        min_topic_words=settings.min_topic_words)
+
+
+def _best_partition(doc: Doc, units: list[tuple[int, int]], tokens: list[list[str]], *,
+                    gain: list[float], closing: list[float], penalty: float,
+                    shift_bonus: float, min_first_words: int,
+                    min_topic_words: int) -> list[int]:
+    """The optimal partition of ``units`` by dynamic programming, for a topic score
+    that is a sum over its words plus a term of its length: the c-th repeat of a word
+    adds ``gain[c]``, a topic of n tokens adds ``closing[n]``, every topic after the
+    first costs ``penalty`` (``× (1 − shift_bonus)`` where its first turn announces a
+    shift). A topic grows one unit at a time, so each start is scored in one pass;
+    none is longer than MAX_TOPIC_WORDS, none but the last shorter than its minimum."""
     unit_words = [doc.words_between(a, b) for a, b in units]
     shift = [doc.shifts(a) for a, _ in units]
-    logs = [math.log(k + alpha) for k in range(n_tokens + 1)]  # log(k + α), k a count
     u = len(units)
     best = [-math.inf] * (u + 1)
     back = [0] * (u + 1)
@@ -156,12 +137,12 @@ def _dcm(doc: Doc, units: list[tuple[int, int]], *, min_first_words: int = MIN_T
         acc = 0.0
         n = 0
         words = 0
-        cost = 0.0 if i == 0 else penalty * (1 - settings.shift_bonus if shift[i] else 1.0)
-        shortest = min_first_words if i == 0 else settings.min_topic_words
+        cost = 0.0 if i == 0 else penalty * (1 - shift_bonus if shift[i] else 1.0)
+        shortest = min_first_words if i == 0 else min_topic_words
         for j in range(i, u):
             for w in tokens[j]:
                 c = counts[w]
-                acc += logs[c]
+                acc += gain[c]
                 counts[w] = c + 1
             n += len(tokens[j])
             words += unit_words[j]
@@ -169,7 +150,7 @@ def _dcm(doc: Doc, units: list[tuple[int, int]], *, min_first_words: int = MIN_T
                 break
             if words < shortest and not (i == 0 and j == u - 1):
                 continue
-            score = best[i] + acc + log_prior - math.lgamma(n + prior) - cost
+            score = best[i] + acc + closing[n] - cost
             if score > best[j + 1]:
                 best[j + 1] = score
                 back[j + 1] = i
