@@ -104,6 +104,18 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def write_if_changed(path: Path | str, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly
+    those bytes; whether it wrote (a file that cannot be read is written)."""
+    try:
+        if Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+    return True
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -585,7 +585,7 @@ from banana.feeds.parse import parse_feed  # noqa: E402
 from banana.feeds.rewrite import Tags, add_podcast_tags  # noqa: E402
 from banana.feeds.store import FeedRecord, FeedStore, sha256_hex  # noqa: E402
 from banana.formats import decode_text, parse_transcript  # noqa: E402
-from banana.fsutil import UnreadableFile, atomic_write_bytes, open_regular  # noqa: E402
+from banana.fsutil import UnreadableFile, open_regular, write_if_changed  # noqa: E402
 from banana.library import SLUG_MAX_CHARS, FeedOrigin, check_slug, slugify  # noqa: E402
 from banana.transcript import web_url_problem  # noqa: E402
 
@@ -1128,15 +1128,9 @@ class FeedPublished:
 
 def _write_bytes_if_changed(path: Path, data: bytes) -> bool:
     try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    try:
-        atomic_write_bytes(path, data)
+        return write_if_changed(path, data)
     except OSError as exc:
         raise FeedError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    return True
 
 
 def check_base_url(base_url: str) -> str:

@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from banana.errors import BananaError, LibraryError, OptionError
-from banana.fsutil import atomic_path, atomic_write_bytes
+from banana.fsutil import atomic_path, write_if_changed
 from banana.library import ANALYSIS_FILE, FEED_FILE, META_FILE, TRANSCRIPT_FILE, Library
 from banana.transcript import one_line, web_url_problem
 from banana.web.render import (Links, page_language, render, static_files, static_version,
@@ -164,12 +164,8 @@ class _Writer:
     def bytes(self, relative: str, data: bytes) -> None:
         path = self.out / relative
         try:
-            if path.read_bytes() == data:
+            if not write_if_changed(path, data):
                 return
-        except OSError:
-            pass
-        try:
-            atomic_write_bytes(path, data)
         except OSError as exc:
             raise LibraryError(f"{path}: cannot write ({exc.strerror or exc})") from None
         self.written.append(path)
