@@ -23,7 +23,6 @@ LIBRARY is a library folder built from the show's transcripts (bench_search_qual
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path

@@ -7,7 +7,7 @@ import pytest
 
 from banana.library import Library
 from banana.search.index import SearchIndex
-from banana.search.ranking import HIGHLIGHT_OPEN, SNIPPET_WORDS, Weights
+from banana.search.ranking import HIGHLIGHT_OPEN, SNIPPET_WORDS
 from banana.search.text import STEMMERS
 from banana.transcript import WORDS_PER_SECOND, Transcript, Utterance
 

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from banana.search.text import (STEM_KEEPS, STEMMERS, plain_text, porter2, plural, stemmer, stems,
-                                word_spans,
-                                words)
+from banana.search.text import (STEM_KEEPS, STEMMERS, plain_text, plural, porter2, stemmer, stems,
+                                word_spans, words)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -398,25 +398,14 @@ class Archive:
             # Too few passages have every word: after them, rank those with any of them
             # (bm25 sums what each passage has: more of the words, or rarer ones, first).
             have_all = {row_id for row_id, _ in scored}
-            # Any of its FILL_TERMS rarest words that some passage has (a phrase's, or a
-            # hyphenated word's, frequency is not counted: they come only when no single
-            # word does): an OR of common words would walk most of the archive's rows.
-            counted = sorted((t for t in required.conjuncts if frequencies.get(t, 0) > 0),
-                             key=lambda t: frequencies[t])
-            if counted:  # and none less than half as telling (idf) as the rarest
-                floor = ranking.idf(documents, frequencies[counted[0]]) / 2
-                counted = [t for t in counted if ranking.idf(documents, frequencies[t]) >= floor]
-            rarest = counted or [t for t in required.conjuncts if t not in frequencies]
-            anywhere, total_any = run(
-                ParsedQuery(tuple(rarest[:ranking.FILL_TERMS])).expression(term, any_words=True),
-                None) if rarest else ([], 0)
+            fill = ranking.fill_terms(required, frequencies, documents)
+            anywhere, total_any = run(ParsedQuery(tuple(fill)).expression(term, any_words=True),
+                                      None) if fill else ([], 0)
             rest = [row for row in anywhere if row[0] not in have_all]
             if rest:
                 any_words = True
                 total = len(scored) + len(rest) if total_any <= MAX_RANKED else total_any
-                note = _join_notes(note, (
-                    f"{'no passage has' if not scored else f'only {len(scored)} passage' + ('s have' if len(scored) > 1 else ' has')}"
-                    f" all the words; {'ranked' if not scored else 'then'} the passages with any of them"))
+                note = _join_notes(note, ranking.fill_note(len(scored)))
         if total > MAX_RANKED:
             note = _join_notes(note, f"{total:,} matches: ranked the first {MAX_RANKED:,} "
                                      f"in library order; add words to narrow it")

@@ -154,6 +154,29 @@ def idf(documents: int, df: int) -> float:
     return math.log(1.0 + (documents - df + 0.5) / (df + 0.5))
 
 
+def fill_terms(query: ParsedQuery, frequencies: dict[Term, int], documents: int) -> list[Term]:
+    """The words that choose the passages ranked after those with every word: the
+    query's FILL_TERMS rarest that some passage has, none less than half as telling (idf)
+    as the rarest (an OR of common words would walk most of the archive's rows). A
+    phrase's or hyphenated word's frequency is not counted: they come only when no
+    single word does."""
+    counted = sorted((t for t in query.conjuncts if frequencies.get(t, 0) > 0),
+                     key=lambda t: frequencies[t])
+    if counted:
+        floor = idf(documents, frequencies[counted[0]]) / 2
+        counted = [t for t in counted if idf(documents, frequencies[t]) >= floor]
+    chosen = counted or [t for t in query.conjuncts if isinstance(t, Term) and t not in frequencies]
+    return chosen[:FILL_TERMS]
+
+
+def fill_note(with_all: int) -> str:
+    """What the note says when passages without every word were ranked."""
+    if not with_all:
+        return "no passage has all the words; ranked the passages with any of them"
+    have = "passage has" if with_all == 1 else "passages have"
+    return f"only {with_all} {have} all the words; then the passages with any of them"
+
+
 # --- the pieces of a hit ---------------------------------------------------------------------
 
 
