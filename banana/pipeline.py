@@ -33,7 +33,7 @@ from banana.audio.align import Alignment, align
 from banana.audio.decode import duration_seconds, load_audio, probe
 from banana.errors import AnalysisError, BananaError, FormatError, LibraryError, OptionError
 from banana.formats import EXTENSIONS, read_transcript, write_transcript
-from banana.fsutil import atomic_write_text
+from banana.fsutil import atomic_write_text, write_if_changed
 from banana.library import EpisodeMeta, Library, assign_slugs, natural_key
 from banana.publish.chapters import episode_chapters, write_chapters
 from banana.publish.notes import build_notes, render
@@ -409,17 +409,6 @@ def is_audio(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_SUFFIXES
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write atomically unless the file already holds exactly this text."""
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except (OSError, UnicodeDecodeError):
-        pass
-    atomic_write_text(path, text)
-    return True
-
-
 def publish(library: Library, slug: str, *, source: Path,
             progress: Progress | None = None) -> EpisodeResult:
     """Publish a stored episode from its stored analysis: solve the teaser, write the
@@ -448,7 +437,8 @@ def publish(library: Library, slug: str, *, source: Path,
         "notes.md": render(notes, "md"),
         "notes.html": render(notes, "html"),
     }
-    written = tuple(folder / name for name, text in outputs.items() if write_if_changed(folder / name, text))
+    written = tuple(folder / name for name, text in outputs.items()
+                    if write_if_changed(folder / name, text.encode("utf-8")))
     return EpisodeResult(source=source, slug=slug, title=transcript.title,
                          duration=transcript.duration, segments=len(analysis.segments),
                          glossary_terms=len(analysis.glossary), teaser=teaser, written=written)
@@ -585,7 +575,7 @@ from banana.feeds.parse import parse_feed  # noqa: E402
 from banana.feeds.rewrite import Tags, add_podcast_tags  # noqa: E402
 from banana.feeds.store import FeedRecord, FeedStore, sha256_hex  # noqa: E402
 from banana.formats import decode_text, parse_transcript  # noqa: E402
-from banana.fsutil import UnreadableFile, open_regular, write_if_changed  # noqa: E402
+from banana.fsutil import UnreadableFile, open_regular  # noqa: E402
 from banana.library import SLUG_MAX_CHARS, FeedOrigin, check_slug, slugify  # noqa: E402
 from banana.transcript import web_url_problem  # noqa: E402
 
