@@ -1,4 +1,4 @@
-"""The feeds section of banana/pipeline.py and the library's feed records: audio
+"""banana/pipeline/feeds.py and the library's feed records: audio
 enclosures downloaded and transcribed (real generated audio, the tiny random whisper
 checkpoint), the feed's order in listings and in the walk to the previous episode,
 slugs that stay put across updates, what the user set winning over the feed."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from banana.library import EpisodeMeta, Library
-from banana.pipeline import Transcriber, add_feed, update_feeds
+from banana.pipeline import Transcriber
+from banana.pipeline.feeds import add_feed, update_feeds
 from banana.audio.decode import load_audio
 from banana.feeds.fetch import FetchPolicy
 from banana.formats import write_transcript

@@ -15,8 +15,8 @@ from banana.cli._render import console, err_console, print_error, print_json, pr
 from banana.feeds.fetch import FetchPolicy
 from banana.feeds.store import FeedRecord
 from banana.library import Library
-from banana.pipeline import (FeedItemStatus, RayOptions, add_feed, feed_records, feed_status,
-                             publish_feed, update_feeds)
+from banana.pipeline.feeds import (FeedItemStatus, RayOptions, add_feed, feed_records, feed_status,
+                                   publish_feed, update_feeds)
 from banana.transcript import format_timestamp
 
 MB = 1024 * 1024
