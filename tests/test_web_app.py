@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -351,3 +355,40 @@ def test_an_unexpected_failure_is_a_plain_500_without_a_traceback(web_library, m
     assert page.status_code == 500 and "secret detail" not in page.text and "Traceback" not in page.text
     assert api.status_code == 500 and api.json() == {"error": "internal error"}
     assert page.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
+
+
+class _Watched(Archive):
+    """A real archive that records how many of its searches run at once (each held a
+    moment, so searches that could overlap do)."""
+
+    def __init__(self, root) -> None:
+        super().__init__(root)
+        self.running = self.most = 0
+        self._count = threading.Lock()
+
+    def search(self, query, **options):
+        with self._count:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.05)
+            return super().search(query, **options)
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+def test_a_server_process_runs_one_search_at_a_time(web_library):
+    """Searches in threads of one process would pass SQLite's released GIL back and forth
+    at every row; the server queues them (parallel searching is --workers' processes)."""
+    archive = _Watched(web_library.root)
+    queries = ["data", "privacy", "census", "model", "teaser", "heron", "english", "please"]
+    with serving(create_app(web_library, archive=archive)) as url:
+        def ask(query):
+            return httpx.get(f"{url}/api/search", params={"q": query}, timeout=30).json()
+
+        with ThreadPoolExecutor(len(queries)) as pool:
+            answers = list(pool.map(ask, queries))
+    assert archive.most == 1
+    direct = Archive(web_library.root)
+    assert [a["total"] for a in answers] == [direct.search(q).total for q in queries]
