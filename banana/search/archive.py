@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,23 +159,16 @@ class Archive:
             return self._open_read_only()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+        def set_up(conn: sqlite3.Connection) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise self._error(exc) from None
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+
+        return self._connect(self.path, set_up)
 
     def _open_read_only(self) -> sqlite3.Connection:
         """The index of a library this user cannot write, opened read-only: no WAL
@@ -189,13 +182,8 @@ class Archive:
                                   f"index; its owner can build one with `banana index`")
         shared = all(Path(f"{self.path}{suffix}").is_file() for suffix in ("-wal", "-shm"))
         uri = self.path.resolve().as_uri() + ("?mode=ro" if shared else "?mode=ro&immutable=1")
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-        except sqlite3.Error as exc:
-            raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+        def set_up(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA query_only = 1")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -205,6 +193,21 @@ class Archive:
                     f"search index {self.path} is from an older Banana (schema {version}, now "
                     f"{SCHEMA_VERSION}) and library {self.root} is read-only, so it "
                     f"cannot be upgraded; its owner can run `banana index`")
+
+        return self._connect(uri, set_up, uri=True)
+
+    def _connect(self, target: Path | str, set_up: Callable[[sqlite3.Connection], None],
+                 **options: Any) -> sqlite3.Connection:
+        """A connection to ``target`` with the busy timeout, then ``set_up``; closed
+        again, with the error on one line, if either fails."""
+        try:
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None, **options)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"cannot open search index {self.path}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            set_up(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise self._error(exc) from None
