@@ -83,34 +83,29 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def passage_term(stem: Callable[[str], str]) -> Callable[[Term], str]:
-    """A term over the passages: its words in ``words`` or ``who``, or its stems."""
+def _column_term(columns: str, stem: Callable[[str], str]) -> Callable[[Term], str]:
+    """A term over ``columns``: its words there, or (not a prefix) its stems."""
     def term(t: Term) -> str:
-        exact = f"{{words who}} : {quoted(t)}"
+        exact = f"{columns} : {quoted(t)}"
         if t.prefix:
             return exact
         return f"({exact} OR stems : {_quote(stems(t.text, stem))})"
     return term
+
+
+def passage_term(stem: Callable[[str], str]) -> Callable[[Term], str]:
+    """A term over the passages: its words in ``words`` or ``who``, or its stems."""
+    return _column_term("{words who}", stem)
 
 
 def episode_term(stem: Callable[[str], str]) -> Callable[[Term], str]:
     """A term over the episodes' own text."""
-    def term(t: Term) -> str:
-        exact = f"{{title people topics}} : {quoted(t)}"
-        if t.prefix:
-            return exact
-        return f"({exact} OR stems : {_quote(stems(t.text, stem))})"
-    return term
+    return _column_term("{title people topics}", stem)
 
 
 def entry_term(stem: Callable[[str], str]) -> Callable[[Term], str]:
     """A term over segment titles and glossary entries."""
-    def term(t: Term) -> str:
-        exact = f"text : {quoted(t)}"
-        if t.prefix:
-            return exact
-        return f"({exact} OR stems : {_quote(stems(t.text, stem))})"
-    return term
+    return _column_term("text", stem)
 
 
 def near_expression(terms: Sequence[Term], stem: Callable[[str], str], tokens: int) -> str | None:
