@@ -56,6 +56,21 @@ def stored(library) -> dict[str, bytes]:
             for p in library.glob(f"*/{name}")}
 
 
+def worker_niceness(sid: int) -> list[int]:
+    """The niceness of each of the run's Ray workers (``ray::FeedWorker`` processes)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            title = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == sid and b"FeedWorker" in title:
+            found.append(int(fields[16]))
+    return found
+
+
 def session_processes(sid: int) -> list[str]:
     """Live (not zombie) processes still in the killed run's session."""
     found = []
@@ -83,6 +98,9 @@ def test_a_ray_run_killed_mid_way_resumes_only_what_was_missing_and_matches_the_
     while len(list(on_ray.glob("*/transcript.json"))) < 6 and process.poll() is None \
             and time.monotonic() < deadline:
         time.sleep(0.05)
+    # the workers are the command's own work: not niced below it (Ray's default is 15,
+    # which on a busy machine hands their CPU to everything else)
+    assert set(worker_niceness(process.pid)) == {os.nice(0)}
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     # Ray's daemons die with the driver; its workers (process groups of their own) notice

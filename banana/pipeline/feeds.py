@@ -385,6 +385,7 @@ class RayOptions:
 
 
 LOCAL_RAY_WORKERS = 2
+RAY_NICENESS_ENV = "RAY_worker_niceness"  # read by the Ray it starts
 
 
 def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolicy,
@@ -399,7 +400,11 @@ def _run_on_ray(jobs: Sequence[FeedJob], options: RayOptions, policy: FetchPolic
             if options.address:
                 ray.init(address=options.address, **quiet)
             else:
-                # a local Ray listens on loopback only: nothing of it is reachable from elsewhere
+                # A local Ray listens on loopback only: nothing of it is reachable from
+                # elsewhere. Its workers are this command's own work, so they run at the
+                # command's priority (Ray's default, niceness 15, hands their CPU to any
+                # other work on the machine: slower than no Ray at all when it is busy).
+                os.environ.setdefault(RAY_NICENESS_ENV, "0")
                 ray.init(num_cpus=options.workers or LOCAL_RAY_WORKERS, include_dashboard=False,
                          _node_ip_address="127.0.0.1", **quiet)
         except (ConnectionError, RuntimeError, ValueError) as exc:
