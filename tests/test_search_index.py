@@ -27,6 +27,7 @@ from banana.pipeline import store_episode
 from banana.search import archive as archive_module
 from banana.search import index as index_module
 from banana.search.index import INDEX_FILE, MIGRATIONS, SCHEMA_VERSION, SearchIndex
+from banana.search import ranking
 from banana.search.ranking import Weights
 from banana.search.query import MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_SCORED_TERMS, parse_query
 from banana.transcript import Transcript, Utterance
@@ -828,3 +829,15 @@ def test_another_stemmer_indexes_every_episode_again(lib):
     assert sorted(report.updated) == ["ep-2", "ep-3"]  # ... and are, by the next update
     assert SearchIndex(lib).search("explaining").total == 2
     SearchIndex(lib).integrity_check()
+
+
+def test_a_long_lived_archive_counts_the_passages_other_writers_add(ix, lib):
+    """A server's archive keeps the passage count (the rarity of every word depends on
+    it) between searches, and counts again once another connection has committed."""
+    reader = archive_module.Archive(lib.root)
+    reader.search("banana")
+    conn = reader._reader()
+    before = reader._passage_count(conn)
+    assert before == ranking.passage_count(conn) == ix.stats()["passages"]
+    store_episode(lib, episode((ANNA, "Pineapples."), (BEN, "More pineapples.")), "ep-9")
+    assert reader._passage_count(conn) == ranking.passage_count(conn) == before + 2

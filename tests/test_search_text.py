@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banana.search.text import (STEM_KEEPS, STEMMERS, plain_text, plural, porter2, stemmer, stems,
-                                word_spans, words)
+                                spans_and_words, word_spans, words)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -93,3 +93,11 @@ def test_plural_stemmer_undoes_plurals_only(word, stem):
 def test_every_stemmer_keeps_the_first_letters_the_highlighter_relies_on(word):
     for name in STEMMERS:
         assert stemmer(name)(word)[:STEM_KEEPS] == word[:STEM_KEEPS]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+       | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_spans_and_words_are_word_spans(text):
+    spans, folded = spans_and_words(text)
+    assert len(spans) == len(folded)
+    assert [(start, end, word) for (start, end), word in zip(spans, folded)] == list(word_spans(text))

@@ -355,7 +355,7 @@ class Archive:
         all of them when fewer than ``wanted`` have all."""
         w = self.weights
         note = parsed.note
-        documents = ranking.passage_count(conn)
+        documents = self._passage_count(conn)
         frequencies = ranking.stem_frequencies(conn, parsed.terms(), stem)
         required = parsed
         if parsed.plain and len(parsed.conjuncts) > 1 and documents:
@@ -434,6 +434,17 @@ class Archive:
                         taken=top)
         return _Ranked(top, total, note, any_words, frequencies, documents, required)
 
+    def _passage_count(self, conn: sqlite3.Connection) -> int:
+        """The passages in the index, counted again only when another connection has
+        committed since (``PRAGMA data_version``; this one only reads)."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        kept = getattr(self._local, "passages", None)
+        if kept is not None and kept[0] is conn and kept[1] == version:
+            return kept[2]
+        count = ranking.passage_count(conn)
+        self._local.passages = (conn, version, count)
+        return count
+
     @staticmethod
     def _people_coverage(conn: sqlite3.Connection, query: ParsedQuery,
                          stem) -> dict[int, float]:
@@ -470,18 +481,22 @@ class Archive:
         ids = [row_id for row_id, _ in ranked.top]
         marks = ", ".join("?" * len(ids))
         rows = {row[0]: row[1:] for row in conn.execute(
-            f"SELECT p.id, p.first_piece, p.last_piece, p.start, p.end, p.words, ep.slug,"
-            f" ep.title, ep.audio_url FROM passages p JOIN episodes ep"
-            f" ON ep.id = p.id >> {EPISODE_SHIFT} WHERE p.id IN ({marks})", ids)}
+            f"SELECT p.id, p.start, p.end, p.words, ep.slug, ep.title, ep.audio_url"
+            f" FROM passages p JOIN episodes ep ON ep.id = p.id >> {EPISODE_SHIFT}"
+            f" WHERE p.id IN ({marks})", ids)}
+        pieces: dict[int, list[tuple]] = defaultdict(list)
+        for passage_id, *piece in conn.execute(
+                f"SELECT p.id, c.turn, c.speaker, c.start, c.end, c.offset, c.length"
+                f" FROM passages p JOIN pieces c ON c.id BETWEEN p.first_piece AND p.last_piece"
+                f" WHERE p.id IN ({marks}) ORDER BY p.id, c.id", ids):
+            pieces[passage_id].append(piece)
         hits: list[Hit] = []
         for row_id, score in ranked.top:
             if row_id not in rows:
                 continue  # (removed since it was ranked)
-            first, last, start, end, text, slug, title, audio_url = rows[row_id]
+            start, end, text, slug, title, audio_url = rows[row_id]
             best = None
-            for piece_id, turn, who, p_start, p_end, offset, length in conn.execute(
-                    "SELECT id, turn, speaker, start, end, offset, length FROM pieces"
-                    " WHERE id BETWEEN ? AND ?", (first, last)):
+            for turn, who, p_start, p_end, offset, length in pieces[row_id]:
                 if wanted is not None and wanted not in ranking.fold_name(who or ""):
                     continue
                 marked = ranking.mark(text[offset:offset + length], matchers, stem,

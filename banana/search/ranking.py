@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 from banana.search.query import ParsedQuery, Term, quoted
 from banana.search.schema import EPISODE_SHIFT
-from banana.search.text import STEM_KEEPS, fold, stems, word_spans, words
+from banana.search.text import STEM_KEEPS, fold, spans_and_words, stems, words
 
 DEFAULT_LIMIT = 10
 HITS_PER_EPISODE = 3  # results from one episode, unless the search is within one episode
@@ -234,10 +234,7 @@ def mark(text: str, matchers: Sequence[Matcher], stem: Callable[[str], str], *,
          stem_match: float) -> Marked:
     """Find ``matchers`` in ``text``: where, and a score (each term found counts its
     weight, a stem match ``stem_match`` of it; repeats add a little)."""
-    spans, tokens = [], []
-    for start, end, word in word_spans(text):
-        spans.append((start, end))
-        tokens.append(word)
+    spans, tokens = spans_and_words(text)
     # Only a word that begins as a query stem begins can stem to it (STEM_KEEPS).
     heads = {s[:STEM_KEEPS] for m in matchers for s in m.stems}
     token_stems = [stem(t) if t[:STEM_KEEPS] in heads else t for t in tokens]

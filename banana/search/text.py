@@ -83,6 +83,17 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(), m.end(), fold(m.group())
 
 
+def spans_and_words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The character span and the folded word of each word of ``text``: ``word_spans``
+    as two lists, in one pass of the lower-cased text when it is ASCII (a snippet's
+    every word is looked at, so this is the highlighter's inner loop)."""
+    if not text.isascii():
+        found = list(word_spans(text))
+        return [(start, end) for start, end, _ in found], [word for _, _, word in found]
+    found = list(_WORD.finditer(text.lower()))
+    return [m.span() for m in found], [m.group() for m in found]
+
+
 # --- stemmers ------------------------------------------------------------------------------
 
 _VOWELS = frozenset("aeiouy")
