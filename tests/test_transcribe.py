@@ -3,6 +3,8 @@ output turned into a Transcript — with a tiny random checkpoint, never real we
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import whisper
@@ -279,3 +281,62 @@ def test_progress_hook_is_removed_after_a_failure(model):
         tr.transcribe(model, noise(2.0, rate=SAMPLE_RATE_HZ, amplitude=0.2), source="s", progress=stop,
                       word_timestamps=False, **FAST)
     assert module.tqdm is original
+
+
+def _speech_after(seconds: float, total: float) -> np.ndarray:
+    """Silence, then a tone standing for speech from ``seconds`` on."""
+    quiet = np.zeros(int(seconds * SAMPLE_RATE_HZ), dtype=np.float32)
+    return np.concatenate([quiet, tone(total - seconds, rate=SAMPLE_RATE_HZ)])
+
+
+def test_speech_starts_where_the_audio_first_gets_loud():
+    assert tr.speech_onset(_speech_after(5.0, 20.0)) == pytest.approx(5.0, abs=0.1)
+    assert tr.speech_onset(_speech_after(0.0, 5.0)) == 0.0
+
+
+@pytest.mark.parametrize("segments, skipped", [
+    ([tr.Segment(5.2, 9.0, "Welcome to the show.")], False),
+    ([tr.Segment(5.0, 9.0, " "), tr.Segment(9.5, 12.0, "the first words, late")], True),  # 4.5 s in
+    ([tr.Segment(5.0, 33.0, "Only this sentence.")], True),  # a whole window, four words
+    ([tr.Segment(5.0, 33.0, " ".join(["word"] * 40))], False),  # a whole window of talk
+    ([], True),
+])
+def test_a_decode_that_skipped_the_start_of_the_speech_is_recognised(segments, skipped):
+    assert tr.skipped_speech(segments, onset=5.0) is skipped
+
+
+class _SkipsWhenPrompted(tr.SpeechModel):
+    """Whisper as it behaves with a prompt that resembles the opening words: the first
+    words it gives come well after the speech starts. No real model can be made to do
+    this on demand, so this one is scripted; what is tested is what ``transcribe`` does
+    with such a decode."""
+
+    def __init__(self) -> None:
+        super().__init__(tr.ModelSpec("scripted", None, Path(".")), None, "cpu")
+        self.decodes: list[tuple[str | None, str | None]] = []
+
+    def segments(self, samples, options, *, progress=None):
+        self.decodes.append((options.prompt, options.hotwords))
+        duration = len(samples) / SAMPLE_RATE_HZ
+        if progress is not None:
+            progress(duration)
+        if options.prompt:
+            return [tr.Segment(14.0, 18.0, "halfway through, the prompt's words")], "en"
+        return [tr.Segment(5.0, 9.0, "Welcome to the show."),
+                tr.Segment(14.0, 18.0, "halfway through")], "en"
+
+
+def test_a_prompted_decode_that_skipped_speech_is_decoded_again_without_the_prompt():
+    model, told, again = _SkipsWhenPrompted(), [], []
+    t = tr.transcribe(model, _speech_after(5.0, 20.0), source="s", prompt="Welcome to the show.",
+                      hotwords="In English Please", progress=told.append, retry_progress=again.append)
+    assert t.utterances[0].text == "Welcome to the show." and t.utterances[0].start == 5.0
+    # the first decode without the prompt did not skip: the hotwords are kept, no third decode
+    assert model.decodes == [("Welcome to the show.", "In English Please"), (None, "In English Please")]
+    assert told == [20.0] and again == [0.0, 20.0]  # the retry's progress, from the start
+
+
+def test_a_decode_without_a_prompt_is_never_decoded_again():
+    model = _SkipsWhenPrompted()
+    tr.transcribe(model, _speech_after(5.0, 20.0), source="s")
+    assert model.decodes == [(None, None)]

@@ -683,9 +683,11 @@ def skipped_speech(segments: Sequence[Segment], onset: float) -> bool:
 
 
 def _without_skipped_speech(model: SpeechModel, samples: np.ndarray, options: DecodeOptions,
-                            segments: list[Segment]) -> list[Segment]:
+                            segments: list[Segment], *,
+                            progress: Callable[[float], None] | None = None) -> list[Segment]:
     """``segments``, or, when the prompt made whisper skip speech, a decode with less
-    prompt that does not (or that starts earliest)."""
+    prompt that does not (or that starts earliest); ``progress`` follows each decode
+    again from the start."""
     onset = speech_onset(samples)
     best = segments
     tried = {(options.prompt, options.hotwords)}
@@ -695,7 +697,9 @@ def _without_skipped_speech(model: SpeechModel, samples: np.ndarray, options: De
         if (fallback.prompt, fallback.hotwords) in tried:
             continue
         tried.add((fallback.prompt, fallback.hotwords))
-        again, _ = model.segments(samples, fallback)
+        if progress is not None:
+            progress(0.0)
+        again, _ = model.segments(samples, fallback, progress=progress)
         if not skipped_speech(again, onset) or _first_start(again) < _first_start(best) - PROMPT_SKIP_SECONDS:
             best = again
     return best
@@ -706,12 +710,15 @@ def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
                word_timestamps: bool = True, temperature: float | None = None,
                beam_size: int = DEFAULT_BEAM_SIZE, max_tokens: int | None = None,
                hotwords: str | None = None,
-               progress: Callable[[float], None] | None = None, **fields: Any) -> Transcript:
+               progress: Callable[[float], None] | None = None,
+               retry_progress: Callable[[float], None] | None = None, **fields: Any) -> Transcript:
     """Transcribe decoded audio (see ``banana.audio.load_audio``).
 
     Silence-only audio gives an empty transcript without running the model (whisper
     tends to invent words for silence). ``fields`` (title, show, ...) go to the
-    Transcript; ``source`` names the model (``ModelSpec.label``).
+    Transcript; ``source`` names the model (``ModelSpec.label``). ``progress`` is told
+    the seconds decoded; ``retry_progress`` the same for a decode again with less prompt
+    (when the prompted one skipped the start of the speech).
     """
     duration = len(samples) / SAMPLE_RATE_HZ
     if is_silent(samples):
@@ -724,6 +731,7 @@ def transcribe(model: SpeechModel | None, samples: np.ndarray, *, source: str,
                             hotwords=hotwords)
     segments, detected = model.segments(samples, options, progress=progress)
     if options.prompt or options.hotwords:
-        segments = _without_skipped_speech(model, samples, options, segments)
+        segments = _without_skipped_speech(model, samples, options, segments,
+                                           progress=retry_progress)
     return to_transcript(segments, duration=duration, source=source,
                          language=language or detected, **fields)

@@ -174,7 +174,11 @@ def transcribe(library: Library, audio: tuple[Path, ...], engine: str | None, mo
                     if stage == "load":
                         progress.update(task, description=f"Loading {escape(transcriber.spec.label)}")
                         return
-                    verb = {"decode": "Decoding", "diarize": "Finding speakers in"}.get(stage, "Transcribing")
+                    verb = {"decode": "Decoding", "diarize": "Finding speakers in",
+                            "retry": "Speech skipped; again with less prompt:"}.get(stage, "Transcribing")
+                    if stage == "retry" and done == 0:
+                        err_console.print(f"The prompted decode of {escape(path.name)} skipped the start "
+                                          f"of the speech: decoding again with less prompt")
                     if stage == "transcribe" and done == 0:
                         if transcriber.used_prompt and prompt_from_library and not shown["prompt"]:
                             err_console.print(f"Prompt: {escape(transcriber.used_prompt)}")

@@ -199,7 +199,7 @@ class Transcriber:
 
     def __call__(self, library: Library, samples, *, progress: Callable[[float], None] | None = None,
                  diarize_progress: Callable[[float], None] | None = None, diarize_speakers: bool = True,
-                 **fields) -> Transcript:
+                 retry_progress: Callable[[float], None] | None = None, **fields) -> Transcript:
         """The transcript of the samples, with speakers when diarization was asked for
         (and ``diarize_speakers``: not when a published transcript supplies them)."""
         self.load(library, show=str(fields.get("show") or ""))
@@ -207,7 +207,7 @@ class Transcriber:
             self._loaded, samples, source=self.spec.label, language=self.language,
             prompt=self.used_prompt, word_timestamps=self.word_timestamps,
             temperature=self.temperature, beam_size=self.beam_size, max_tokens=self.max_tokens,
-            hotwords=self.hotwords, progress=progress, **fields)
+            hotwords=self.hotwords, progress=progress, retry_progress=retry_progress, **fields)
         if self.speakers is None or not diarize_speakers or not transcript.utterances:
             return transcript
         found = diarize.diarize(samples, speakers=self.speakers, progress=diarize_progress)
@@ -226,7 +226,9 @@ class Transcribed:
     alignment: Alignment | None = None
 
 
-AudioProgress = Callable[[str, float | None, float], None]  # (what, total s, done s)
+# (what, total s, done s); what: "decode", "load", "transcribe", "retry" (decoding again
+# with less prompt: the prompted decode skipped the start of the speech), "diarize"
+AudioProgress = Callable[[str, float | None, float], None]
 
 
 def transcribe_file(library: Library, path: Path, slug: str, transcriber: Transcriber, *,
@@ -249,6 +251,7 @@ def transcribe_file(library: Library, path: Path, slug: str, transcriber: Transc
     transcript = transcriber(
         library, samples, progress=lambda s: report("transcribe", duration, s),
         diarize_progress=lambda s: report("diarize", duration, s),
+        retry_progress=lambda s: report("retry", duration, s),
         diarize_speakers=published is None, title=info.title or title_from_name(path), show=info.album)
     alignment = None
     if published is not None:
