@@ -14,8 +14,8 @@ URLs (stable, so people can share them and tools can rely on them):
                             (``banana notes --format json``)
 ``/static/<file>``          the pages' CSS and JavaScript
 
-Endpoints are plain functions, run in Starlette's thread pool (the search connection is
-one per thread, see ``Archive``; searches take turns, see ``ResultsCache``). A slug is
+Endpoints are plain functions, run in Starlette's thread pool; searches are handed to one
+thread of their own, with one search connection (see ``ResultsCache``). A slug is
 checked by the library's own rule before any file is touched, so ``..`` or an encoded
 ``%2e%2e%2f`` never names a path; the only file served from the library is an episode's
 ``audio.<ext>``, and only when it resolves inside the library. Every response carries
