@@ -32,7 +32,7 @@ from banana.formats import read_transcript  # noqa: E402
 from banana.transcript import Transcript, Utterance  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
-ANNOTATIONS = HERE / "annotations" / "real"
+ANNOTATIONS = HERE / "annotations"
 TURN_SLACK = 3  # a glossary entry may sit this many turns from the annotated one
 
 
@@ -42,11 +42,11 @@ def _holds(a: str, b: str) -> bool:
     return any(x[i:i + len(y)] == y for i in range(len(x) - len(y) + 1))
 
 
-def quality() -> None:
+def quality(folder: Path) -> None:
     totals: Counter = Counter()
     print("| episode | mentions | strict | lenient | recall | glossary | precision | recall |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for path in sorted(ANNOTATIONS.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         transcript = read_transcript(CORPUS / data["file"])
         analysis = analyse(transcript)
@@ -112,14 +112,19 @@ def speed(repeat: int) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one timing run")
+    parser.add_argument("--set", choices=("real", "dev"), default="real",
+                        help="the annotations reported (real, default) or the development set "
+                             "settings are chosen on (dev)")
+    parser.add_argument("--no-speed", action="store_true", help="quality only")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"{CORPUS} is missing: nothing to measure")
         return 0
     print("Mentions and glossary on hand-annotated episodes\n")
-    quality()
-    print("\nSpeed of analyse()")
-    speed(1 if args.quick else 3)
+    quality(ANNOTATIONS / args.set)
+    if not args.no_speed:
+        print("\nSpeed of analyse()")
+        speed(1 if args.quick else 3)
     return 0
 
 

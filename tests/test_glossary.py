@@ -139,6 +139,15 @@ def test_records_round_trip():
      "differential privacy.", "differential privacy"),
     ("Tree shaking is basically when the bundler drops the code nobody imports, so the "
      "bundle gets smaller. We rely on tree shaking.", "Tree shaking"),
+    # a short lead-in before the term; no comma before "which"; "called X. It is…"
+    ("So by comparison, apko is a tool that we developed to build images from a list of "
+     "packages. We run apko nightly.", "apko"),
+    ("The idea is that we would use mmdebstrap which is kind of an improved version of "
+     "Debootstrap for building images. Then mmdebstrap got faster.", "mmdebstrap"),
+    ("They started with a product that is now called Chainguard Enforce. It is a thing you plug "
+     "into Kubernetes that verifies what runs.", "Chainguard Enforce"),
+    ("Glibc has these things called indirect functions, which means the function you call is "
+     "picked when the program loads.", "indirect functions"),
 ])
 def test_terms_defined_in_passing_are_found(said, term):
     t = _t([("Ana Lima", "Welcome back to the show."), ("Bo Chen", said),
@@ -154,6 +163,16 @@ def test_terms_defined_in_passing_are_found(said, term):
     "Acme is a startup from Berlin that sells shoes to runners.",
     "I learned data visualization with a library called Vega, which - that was fun.",
     "I wanted to talk about a startup called Atestiv that is committed to fighting fakes.",
+    # everyday words are not terms, however they are introduced (Zipf frequency >= 4)
+    "The design is a tough one, and the design is what everybody sees first in the product.",
+    "People call this passion, and passion is what keeps founders going through the bad years.",
+    # how much or how good, not what it is
+    "Basically, Musl is a lot simpler in terms of how it is implemented than the others.",
+    "And Crypto is a big market you are launching into now with the whole team behind it.",
+    # a person is not a term (the speaker's own name)
+    "You just dropped a big one, Ana, which is like multi-browser support for every test.",
+    # "called X, which had…": a story about X, not what X is
+    "Then we bought a company called Zentrix, which had some fantastic relationships upstream.",
 ])
 def test_descriptions_and_pronouns_are_not_definitions(said):
     t = _t([("Ana Lima", "Welcome back."), ("Bo Chen", said), ("Ana Lima", "Nice.")])
