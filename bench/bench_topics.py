@@ -11,7 +11,9 @@ Data (the shared corpus beside the checkout; nothing of it is copied):
   episodes of all five shows);
 * **annotated episodes** — the hand annotations in ``bench/annotations/real/`` (12
   episodes of five shows: topic boundaries read by people, not by Banana) and the home
-  show's four in ``bench/annotations/``.
+  show's four in ``bench/annotations/``; the 10 development episodes of
+  ``bench/annotations/dev/`` (two a show) are reported in their own columns and never
+  used to choose a setting.
 
 For every setting of the grid the ``dcm`` method segments every document once; then,
 for each show, the setting with the lowest mean Pk on the *other* shows (their
@@ -94,10 +96,11 @@ def stitched(files: list[Path], count: int, seed: int) -> list[tuple[Transcript,
     return docs
 
 
-def annotated() -> list[tuple[str, str, Transcript, set[int]]]:
-    """(show, name, transcript, reference boundaries) of every annotated episode."""
+def annotated(folder: str = "real") -> list[tuple[str, str, Transcript, set[int]]]:
+    """(show, name, transcript, reference boundaries) of every annotated episode of
+    ``annotations/<folder>/`` (and, for "real", the home show's four)."""
     out = []
-    for path in sorted((HERE / "annotations" / "real").glob("*.json")):
+    for path in sorted((HERE / "annotations" / folder).glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         source = CORPUS / data["file"]
         if not source.exists():
@@ -105,7 +108,7 @@ def annotated() -> list[tuple[str, str, Transcript, set[int]]]:
         show = next(s for p, s in PREFIXES.items() if path.stem.startswith(p))
         ref = {t["first_turn"] for t in data["topics"] if t["first_turn"] > 0}
         out.append((show, path.stem, read_transcript(source), ref))
-    for path in sorted((HERE / "annotations").glob("*.json")):
+    for path in sorted((HERE / "annotations").glob("*.json")) if folder == "real" else ():
         data = json.loads(path.read_text(encoding="utf-8"))
         source = Path(data["file"])
         source = source if source.is_absolute() else (REPO / source).resolve()
@@ -175,9 +178,12 @@ def main(argv=None) -> int:
         items.append(("mixed", "mixed", f"mixed-{k}", t, ref, topics_only))
     for show, name, t, ref in annotated():
         items.append(("annotated", show, name, t, ref, whole))
+    for show, name, t, ref in annotated("dev"):  # reported, never used to choose
+        items.append(("dev", show, name, t, ref, whole))
     print(f"{sum(1 for i in items if i[0] == 'stitched')} stitched documents "
           f"({per_show} a show), {sum(1 for i in items if i[0] == 'mixed')} mixed, "
-          f"{sum(1 for i in items if i[0] == 'annotated')} annotated episodes; "
+          f"{sum(1 for i in items if i[0] == 'annotated')} annotated episodes, "
+          f"{sum(1 for i in items if i[0] == 'dev')} development episodes (reported only); "
           f"{len(grid)} settings\n")
 
     started = time.perf_counter()
@@ -192,7 +198,7 @@ def main(argv=None) -> int:
     def chosen_without(excluded: set[str]) -> int:
         def loss(g: int) -> float:
             used = [name for kind, show, name, *_ in items
-                    if show not in excluded and kind != "mixed"]
+                    if show not in excluded and kind not in ("mixed", "dev")]
             return statistics.mean(score[g, name] for name in used)
         return min(range(len(grid)), key=loss)
 
@@ -209,7 +215,7 @@ def main(argv=None) -> int:
         # mixed documents are never used to choose: their setting is the per-show data's
         g = chosen_without({show} if show != "mixed" else set())
         choices[show] = grid[g]
-        for kind in ("stitched", "annotated", "mixed"):
+        for kind in ("stitched", "annotated", "dev", "mixed"):
             members = [(name, t, ref, seg) for k, s, name, t, ref, seg in items
                        if k == kind and s == show]
             if not members:
@@ -220,16 +226,17 @@ def main(argv=None) -> int:
                 rows[base][kind, show] = statistics.mean(
                     pk(ref, fn(t, ref, seg), len(t.utterances)) for _, t, ref, seg in members)
 
-    columns = [(k, s) for k in ("stitched", "annotated") for s in shows
+    columns = [(k, s) for k in ("stitched", "annotated", "dev") for s in shows
                if any((k, s) in r for r in rows.values())] + [("mixed", "mixed")]
     head = " | ".join(f"{k[:5]} {s}" for k, s in columns)
-    print(f"Pk (lower is better)\n| method | {head} | stitched mean | annotated mean |")
-    print("|---" * (len(columns) + 3) + "|")
+    print(f"Pk (lower is better)\n| method | {head} | stitched mean | annotated mean | dev mean |")
+    print("|---" * (len(columns) + 4) + "|")
     for method, values in rows.items():
         cells = " | ".join(f"{values[c]:.3f}" if c in values else "–" for c in columns)
         st = statistics.mean(v for (k, s), v in values.items() if k == "stitched")
         an = statistics.mean(v for (k, s), v in values.items() if k == "annotated")
-        print(f"| {method} | {cells} | {st:.3f} | {an:.3f} |")
+        dv = statistics.mean(v for (k, s), v in values.items() if k == "dev")
+        print(f"| {method} | {cells} | {st:.3f} | {an:.3f} | {dv:.3f} |")
     print("\nSettings chosen without each show (penalty, alpha, min topic words):")
     for show, s in choices.items():
         print(f"  {show:13} penalty {s.penalty}, alpha {s.alpha}, min_topic_words {s.min_topic_words}")

@@ -12,7 +12,9 @@
    results cannot answer any: the search work itself), on the results page
    (``/search?q=``) and the JSON API (``/api/search?q=``), from 8 clients and from one;
    and ``Synthetic.queries()``'s fixed mix of 17 repeated, as popular queries are (the
-   server keeps the results of its last 512 searches while the index is unchanged). In
+   server keeps the results of its last 512 searches while the index is unchanged); and
+   new queries from 8 *paced* clients, each asking at most one every 0.25 s (listeners
+   typing and reading, 32 queries a second in all, not a flood). In
    the same run: ``banana search`` on the command line for each query of the mix (Python
    start-up included, what a listener pays without a server), and ``Archive.search`` in
    process.
@@ -72,6 +74,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 60  # the load loop is bounded: this many requests per client
+PACE_S = 0.25  # a paced client's requests: at most one every this many seconds
 CLI_REPEATS = 3
 PAGE_REPEATS = 20
 START_TIMEOUT_S = 120
@@ -110,13 +113,18 @@ def start_server(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
     raise SystemExit("banana serve did not start")
 
 
-def client(port: int, paths: list[str], requests: int, offset: int, start_at: float) -> list[float]:
-    """One client: ``requests`` requests one after another on one connection."""
+def client(port: int, paths: list[str], requests: int, offset: int, start_at: float,
+           interval: float = 0.0) -> list[float]:
+    """One client: ``requests`` requests on one connection, one after another (``interval``
+    0) or each at most every ``interval`` seconds (a paced client: the next request waits
+    for the answer and for its turn)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     while time.time() < start_at:
         time.sleep(0.001)
     latencies = []
     for i in range(requests):
+        if interval:
+            time.sleep(max(0.0, start_at + i * interval - time.time()))
         path = paths[(offset + i) % len(paths)]
         began = time.perf_counter()
         conn.request("GET", path)
@@ -173,18 +181,20 @@ def distinct_queries(synth: Synthetic, count: int, seed: int = 7) -> list[str]:
 
 
 def load_loop(port: int, paths: list[str], *, clients: int, requests: int, server: int,
-              spread: int = 3) -> dict:
+              spread: int = 3, interval: float = 0.0) -> dict:
     """``clients`` processes, each sending ``requests`` requests from ``paths`` (client k
-    starts at path k x ``spread``), all starting together; latencies over all of them."""
+    starts at path k x ``spread``), all starting together (paced clients: staggered over
+    one ``interval``); latencies over all of them."""
     start_at = time.time() + 1.0  # every client starts together
     with ProcessPoolExecutor(clients) as pool:
         cpu = cpu_seconds(server)
-        futures = [pool.submit(client, port, paths, requests, k * spread, start_at)
+        futures = [pool.submit(client, port, paths, requests, k * spread,
+                               start_at + k * interval / clients, interval)
                    for k in range(clients)]
         latencies = [x for f in futures for x in f.result()]
         elapsed = time.time() - start_at
         cpu = cpu_seconds(server) - cpu
-    return {"clients": clients, "requests": len(latencies),
+    return {"clients": clients, "requests": len(latencies), "interval_s": interval,
             "server_cpu_ms_per_request": cpu * 1000 / len(latencies),
             "p50_ms": percentile(latencies, 0.5) * 1000, "p95_ms": percentile(latencies, 0.95) * 1000,
             "p99_ms": percentile(latencies, 0.99) * 1000, "max_ms": max(latencies) * 1000,
@@ -236,7 +246,7 @@ def bench_search(work: Path, *, episodes: int, words: int, clients: int, request
     else:
         index.update()
     queries = [q for q, _ in synth.queries()]
-    fresh = distinct_queries(synth, 3 * clients * requests + requests)
+    fresh = distinct_queries(synth, 4 * clients * requests + requests)
     result = {"episodes": episodes, "words_per_episode": words, "queries": len(queries)}
     for workers in workers_list:
         unseen = iter(fresh)  # each load loop asks queries no loop asked before
@@ -260,6 +270,11 @@ def bench_search(work: Path, *, episodes: int, words: int, clients: int, request
                                              spread=requests),
                 "page_fixed_mix": load_loop(port, mix, clients=clients, requests=requests,
                                             server=process.pid),
+                # listeners, not a flood: each client asks a new query every PACE_S
+                "page_new_queries_paced": load_loop(port, paths("/search", clients * requests),
+                                                    clients=clients, requests=requests,
+                                                    server=process.pid, spread=requests,
+                                                    interval=PACE_S),
             }
         finally:
             process.send_signal(signal.SIGINT)

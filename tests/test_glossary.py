@@ -111,6 +111,17 @@ def test_mentions_are_real_names_ranked_by_salience():
     assert set(found) == {"Kubernetes", "Etherpad", "HashiCorp", "Game of Thrones"}
 
 
+def test_mentions_merge_plurals_and_drop_adjective_compounds():
+    t = _t([("Ann Lee", "We used Prisma with Next.js the Styled JSX way. Prisma is an ORM, "
+                        "and ORMs were big. Our ORM was fine."),
+            ("Bo Chen", "Half of it was AI-generated, with NASA-grade checks. I asked NASA "
+                        "about the ORM and about Prisma again.")])
+    found = {m.term: m for m in analyse(t, episode="ep").mentions}
+    assert "ORMs" not in found and found["ORM"].count == 2  # one mention, two turns
+    assert {"Next.js", "Styled JSX", "NASA", "Prisma"} <= set(found)
+    assert not any("-" in term or " the " in term for term in found)
+
+
 def test_explained_term_is_not_also_a_mention():
     turns = [("A", "Welcome to the show.")] + [("A", "We use gradient boosting a lot. " * 20)] + [
         ("A", "Time for In English Please. Can you explain gradient boosting in English please?"),

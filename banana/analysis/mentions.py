@@ -22,7 +22,8 @@ vocabulary (``[mentions] terms``), each kept only where the context fits: said a
 twice, or near another name of the vocabulary ("a spark in their eyes" is not Spark).
 
 A name that is only ever said as part of a longer one ("Google" in "Google Cloud") is
-that longer name. Each mention gets a kind (``person``, ``place`` or ``name``) and is
+that longer name; a plural said beside its singular is the singular ("ORMs", "ORM"); a
+hyphen and an English word make an adjective of a name ("NASA-grade" is NASA). Each mention gets a kind (``person``, ``place`` or ``name``) and is
 ranked by salience: the number of turns that say it, then how early it first appears.
 Everything is one pass over the words (linear in the transcript's length).
 """
@@ -39,6 +40,7 @@ from banana.analysis.profile import EXPLAINS, Profile
 from banana.analysis.segments import Segment
 from banana.analysis.words import STOPWORDS, cue_pattern, normalise
 from banana.transcript import Transcript
+from wordfreq import zipf_frequency
 
 # Capitalised words that are never names in themselves: pronouns, days, months.
 _NOT_NAMES = frozenset("""
@@ -82,10 +84,11 @@ usa west western east eastern north south silicon valley seattle boston californ
 atlanta arabic english latin houston austin chicago berlin tokyo israel africa korea korean
 """.split())
 # Small words a name may keep inside it ("Game of Thrones", "Bank of America").
+# "the" only after "of" ("Lord of the Rings"): "Next.js the Styled JSX" is two names.
 _INNER = "of|the|de|la|van|von|du|&"
 _WORD = r"(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])"
 _CAPITALISED = re.compile(
-    rf"(?<![\w.@/])({_WORD}(?:\s+(?:(?:{_INNER})\s+)?{_WORD})*)")
+    rf"(?<![\w.@/])({_WORD}(?:\s+(?:(?:of(?:\s+the)?|de|la|van|von|du|&)\s+)?{_WORD})*)")
 _SENTENCE_END_BEFORE = re.compile(r"(?:[.!?…]\s+|[\"“(]\s*|[:;—–]\s*)$")
 
 
@@ -139,7 +142,7 @@ def _case_counts(transcript: Transcript) -> tuple[Counter, Counter, Counter]:
     capital_inside: Counter = Counter()
     alone: Counter = Counter()
     for u in transcript.utterances:
-        words = list(re.finditer(r"[A-Za-z][\w'’-]*", u.text))
+        words = list(re.finditer(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*", u.text))  # "Next.js" one word
         for i, m in enumerate(words):
             word = m.group(0)
             key = normalise(word)
@@ -170,12 +173,18 @@ specific compatible aware enabled centric heavy free ready esque ish emitting
 
 def _name_words(text: str) -> list[str]:
     """A capitalised run's words, each without a possessive or an adjective suffix
-    ("React-based" → "React")."""
+    ("React-based" → "React", "AI-generated" → "AI")."""
     out = []
     for word in re.sub(r"['’]s\b", "", text).strip(" .-").split():
         m = _SUFFIX_WORD.match(word)
-        out.append(m.group(1) if m and m.group(2) in _SUFFIXES else word)
+        out.append(m.group(1) if m and (m.group(2) in _SUFFIXES or _english(m.group(2)))
+                   else word)
     return out
+
+
+def _english(word: str) -> bool:
+    """Any word of wordfreq's English list ("generated", "derived", "grade", "wide")."""
+    return len(word) > 2 and zipf_frequency(word, "en", wordlist="small") > 0
 
 
 def _names(transcript: Transcript, skip_turns: set[int], exclude: set[str]) -> dict[str, _Said]:
@@ -288,7 +297,7 @@ def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profi
             found[key].surface.update(said.surface)
         else:
             found[key] = said
-    merged = _merge_contained(found)
+    merged = _merge_contained(_merge_plurals(found))
     out = []
     for key, said in merged.items():
         if not said.turns or key in explained:
@@ -300,6 +309,19 @@ def mentions(transcript: Transcript, segments: Sequence[Segment], profile: Profi
                            start=transcript.utterances[first].start, turn=first,
                            count=len(said.turns), kind=_kind(key, said, people)))
     out.sort(key=lambda m: (-m.count, m.start, m.term.lower()))
+    return out
+
+
+def _merge_plurals(found: dict[str, _Said]) -> dict[str, _Said]:
+    """"ORMs" and "ORM" are one mention, under the singular."""
+    out = dict(found)
+    for key, said in found.items():
+        one = key[:-1] if key.endswith("s") else None
+        if one and one in out and one != key:
+            kept = out[one]
+            kept.turns = sorted(set(kept.turns) | set(said.turns))
+            kept.person_cue = kept.person_cue or said.person_cue
+            del out[key]
     return out
 
 
