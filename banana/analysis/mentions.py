@@ -35,12 +35,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from wordfreq import zipf_frequency
+
 from banana.analysis.doc import Doc
 from banana.analysis.profile import EXPLAINS, Profile
 from banana.analysis.segments import Segment
 from banana.analysis.words import STOPWORDS, cue_pattern, normalise
 from banana.transcript import Transcript
-from wordfreq import zipf_frequency
 
 # Capitalised words that are never names in themselves: pronouns, days, months.
 _NOT_NAMES = frozenset("""
