@@ -30,12 +30,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from wordfreq import zipf_frequency
-
 from banana.analysis.profile import EXPLAINS
 from banana.analysis.segments import Segment
 from banana.analysis.titles import TITLE_GENERIC
-from banana.analysis.words import STOPWORDS, normalise, split_sentences, stem
+from banana.analysis.words import STOPWORDS, normalise, split_sentences, stem, zipf
 from banana.transcript import Transcript
 
 EXPLANATION_MAX_WORDS = 70
@@ -289,8 +287,7 @@ DEFINITION_MAX_CHARS = 400
 def ordinary(term: str) -> bool:
     """One everyday English word, not an acronym: no glossary term when said in passing."""
     words = term.split()
-    return (len(words) == 1 and not term.isupper()
-            and zipf_frequency(words[0], "en", wordlist="small") >= ORDINARY_ZIPF)
+    return len(words) == 1 and not term.isupper() and zipf(words[0].lower()) >= ORDINARY_ZIPF
 
 
 def _as_term(text: str) -> str | None:

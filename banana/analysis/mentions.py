@@ -35,12 +35,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from wordfreq import zipf_frequency
-
 from banana.analysis.doc import Doc
 from banana.analysis.profile import EXPLAINS, Profile
 from banana.analysis.segments import Segment
-from banana.analysis.words import STOPWORDS, cue_pattern, normalise
+from banana.analysis.words import STOPWORDS, cue_pattern, normalise, zipf
 from banana.transcript import Transcript
 
 # Capitalised words that are never names in themselves: pronouns, days, months.
@@ -185,7 +183,7 @@ def _name_words(text: str) -> list[str]:
 
 def _english(word: str) -> bool:
     """Any word of wordfreq's English list ("generated", "derived", "grade", "wide")."""
-    return len(word) > 2 and zipf_frequency(word, "en", wordlist="small") > 0
+    return len(word) > 2 and zipf(word) > 0
 
 
 def _names(transcript: Transcript, skip_turns: set[int], exclude: set[str]) -> dict[str, _Said]:

@@ -147,6 +147,17 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common ``word`` is in English on the Zipf scale (wordfreq's small English list:
+    4 is once in 100,000 words, "design" 5.2, "logo" 4.3, "embeddings" 1.8; 0 when the
+    list does not hold it). wordfreq takes ~150 ms to import (ftfy, langcodes): loaded on
+    the first call, so commands that never analyse do not pay for it."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en", wordlist="small")
+
+
 def stem(word: str) -> str:
     """A light suffix-stripper, enough to group "deepfakes"/"deepfake", "upskilling"/"upskill"."""
     if len(word) > 4 and word.endswith("ies"):
