@@ -159,6 +159,13 @@ def test_records_round_trip():
      "into Kubernetes that verifies what runs.", "Chainguard Enforce"),
     ("Glibc has these things called indirect functions, which means the function you call is "
      "picked when the program loads.", "indirect functions"),
+    # the explanation first, then its name; an analogy
+    ("You buy every stock in the market, good or bad, and hold it for decades. That's basically "
+     "what an index fund is.", "index fund"),
+    ("People post twenty tweets in a row to make one long argument. Some call them tweet storms.",
+     "tweet storms"),
+    ("A service mesh is like the post office of your cluster: every call goes through it. "
+     "We added a service mesh last year.", "service mesh"),
 ])
 def test_terms_defined_in_passing_are_found(said, term):
     t = _t([("Ana Lima", "Welcome back to the show."), ("Bo Chen", said),
@@ -178,6 +185,7 @@ def test_terms_defined_in_passing_are_found(said, term):
     "The design is a tough one, and the design is what everybody sees first in the product.",
     "People call this passion, and passion is what keeps founders going through the bad years.",
     # how much or how good, not what it is
+    "Dark mode is like the best feature of the release, and dark mode is on everywhere now.",
     "Basically, Musl is a lot simpler in terms of how it is implemented than the others.",
     "And Crypto is a big market you are launching into now with the whole team behind it.",
     # a person is not a term (the speaker's own name)

@@ -238,6 +238,9 @@ _OPENER = r"(?:^|^(?:so|and|well|okay|now|but)[, ]+)(?:[\w' ]{1,24}, )?"
 # "a lot simpler", "a big market", "a thing that I…": how much or how good, not what it is
 _NOT_KIND = (r"(?! (?:lot|little|bit|big|good|great|huge|nice|cool|real|really|very|pretty|fun|bad|"
              r"whole|few|couple|long|thing)\b)")
+# "is like the best…": a ranking, not an analogy
+_NOT_RANK = (r"(?! (?:best|worst|only|same|most|least|first|last|biggest|greatest|coolest|hardest|"
+             r"easiest|funniest|thing|whole)\b)")
 # what a thing does, said in the present ("a tool called X, which lets you…")
 _DOES = (r"(?:lets|helps|allows|does|makes|gives|turns|takes|runs|manages|adds|means|provides|"
          r"uses|generates|builds|compiles|converts|checks|tracks|stores|finds|works)")
@@ -249,7 +252,8 @@ _DOES = (r"(?:lets|helps|allows|does|makes|gives|turns|takes|runs|manages|adds|m
 _NEXT_DEFINES = re.compile(rf"(?:it|this|that)(?:'s| is| {_DOES})\b", re.I)
 _DEFINITIONS = [
     ("is", re.compile(rf"{_OPENER}{_NP} (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|when|where|wherein|"
-                      r"how we|the idea|the concept|the process|the practice|the notion|like a) ", re.I)),
+                      r"how we|the idea|the concept|the process|the practice|the notion|"
+                      rf"like (?:a|an){_NOT_KIND}|like the{_NOT_RANK}) ", re.I)),
     ("is", re.compile(rf"{_OPENER}{_NP} (?:is|are) (?:basically|essentially) ", re.I)),
     ("is", re.compile(rf"{_OPENER}{_NP} (?:means|stands for|refers to|is defined as) ", re.I)),
     ("which", re.compile(r"(?:\b(?:the|a|an|with|use|using|of|in|on|about|like)|^|[.,;:]) "
@@ -261,9 +265,13 @@ _DEFINITIONS = [
                          re.I)),
     ("next", re.compile(rf"\b(?:called|known as) {_NP}[.!]?$", re.I)),
     ("call", re.compile(r"\b(?:what (?:we|people|they|you|i|folks) (?:call|refer to as)|"
-                        r"(?:that's|that is|this is|it's|it is|which is) (?:called|known as)|"
-                        rf"(?:some )?people call (?:this|that|it)) (?:the |a |an )?{_NP}(?=[.,;!?]|$)",
-                        re.I)),
+                        r"(?:that's|that is|this is|it's|it is|which is|what's|what is) (?:called|known as)|"
+                        r"(?:heard|seen) (?:it|this|that) called|"
+                        r"(?:some|some people|people|folks) call (?:this|that|it|them)) "
+                        rf"(?:the |a |an )?{_NP}(?=[.,;!?]|$)", re.I)),
+    # "… That's basically what a diversified ETF is.": the sentence before explains it
+    ("call", re.compile(rf"\b(?:that's|that is|this is) {_HEDGE}(?:effectively |exactly )?what "
+                        rf"(?:a |an |the )?{_NP} (?:is|are|means)(?=[.,;!?]|$)", re.I)),
 ]
 _ARTICLE = re.compile(r"^(?:the|a|an|our|your|their|my|his|her) ", re.I)
 _LEAD = re.compile(r"^(?:(?:so|and|but|then|well|now|also|okay|yeah|i think|we think|you know|"
