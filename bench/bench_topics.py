@@ -13,7 +13,9 @@ Data (the shared corpus beside the checkout; nothing of it is copied):
   episodes of five shows: topic boundaries read by people, not by Banana) and the home
   show's four in ``bench/annotations/``; the 10 development episodes of
   ``bench/annotations/dev/`` (two a show) are reported in their own columns and never
-  used to choose a setting.
+  used to choose a setting; and six of these episodes annotated a second time, by another
+  annotator who did not see the first annotation (``bench/annotations/agreement/``): how
+  far apart two readers' chapters are, beside dcm.
 
 For every setting of the grid the ``dcm`` method segments every document once; then,
 for each show, the setting with the lowest mean Pk on the *other* shows (their
@@ -155,6 +157,38 @@ def whole(t: Transcript, *, method: str = "dcm",
     return boundaries(find_segments(t, method=method, settings=settings))
 
 
+def agreement() -> None:
+    """Two annotators of the same episodes (``annotations/agreement/<stem>.B.json``, written
+    without seeing the first annotation): Pk of one against the other, beside dcm's Pk
+    against each and no boundary's."""
+    rows = []
+    print("\nAgreement between two annotators (Pk, mean of both directions)")
+    print("| episode | topics A / B / dcm | A vs B | dcm vs A, B | no boundary |")
+    print("|---|---|---:|---:|---:|")
+    for second in sorted((HERE / "annotations" / "agreement").glob("*.B.json")):
+        stem = second.name.split(".")[0]
+        first = next((f for f in (HERE / "annotations" / d / f"{stem}.json" for d in ("real", "dev"))
+                      if f.exists()), None)
+        if first is None:
+            continue
+        a, b = (json.loads(f.read_text(encoding="utf-8")) for f in (first, second))
+        source = CORPUS / a["file"]
+        if not source.exists():
+            continue
+        t = read_transcript(source)
+        n = len(t.utterances)
+        ra, rb = ({x["first_turn"] for x in d["topics"] if x["first_turn"] > 0} for d in (a, b))
+        hyp = whole(t)
+        row = ((pk(ra, rb, n) + pk(rb, ra, n)) / 2, (pk(ra, hyp, n) + pk(rb, hyp, n)) / 2,
+               (pk(ra, set(), n) + pk(rb, set(), n)) / 2)
+        rows.append(row)
+        print(f"| {stem} ({first.parent.name}) | {len(ra) + 1} / {len(rb) + 1} / {len(hyp) + 1} | "
+              f"{row[0]:.3f} | {row[1]:.3f} | {row[2]:.3f} |")
+    if rows:
+        means = [statistics.mean(r[i] for r in rows) for i in range(3)]
+        print(f"| **mean** | | **{means[0]:.3f}** | **{means[1]:.3f}** | {means[2]:.3f} |")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -245,6 +279,7 @@ def main(argv=None) -> int:
           f"{every.penalty}, alpha {every.alpha}, min_topic_words {every.min_topic_words}; "
           f"shipped: {DEFAULT_SETTINGS}")
     print(f"({len(grid)} settings × {len(items)} documents in {grid_seconds:.0f} s)")
+    agreement()
     return 0
 
 
