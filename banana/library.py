@@ -20,7 +20,6 @@ from banana.analysis import SCHEMA as ANALYSIS_SCHEMA
 from banana.analysis import Analysis, analyse
 from banana.analysis.profile import Profile, default_profile, load_profile
 from banana.analysis.titles import Archive, archive_of
-from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import BananaError, EpisodeNotFound, FeedError, FormatError, LibraryError
 from banana.feeds.model import Item
 from banana.formats import read_transcript
@@ -424,15 +423,15 @@ class Library:
                  method: str | None = None) -> tuple[str | None, str, Transcript, Analysis]:
         """EPISODE (a slug, or a transcript file) with its analysis: ``(slug or None,
         name, transcript, analysis)``. A stored episode's analysis is the stored one
-        (see ``analysis``); a file's is computed. ``method`` other than the default
-        (a topic-splitting method) is computed and not stored."""
-        if episode in self and method in (None, DEFAULT_METHOD):
+        (see ``analysis``); a file's is computed. A ``method`` (a topic-splitting method:
+        None is the profile's) is computed and not stored."""
+        if episode in self and method is None:
             transcript, result = self._analysis(episode, profile)
             return episode, episode, transcript or self.load(episode), result
         slug, transcript = self.resolve(episode)
         name = slug or slug_for_path(episode)
         result = analyse(transcript, profile=self.profile_for(transcript, path=profile),
-                         episode=name, method=method or DEFAULT_METHOD)
+                         episode=name, method=method)
         return slug, name, transcript, result
 
     def archive(self) -> Archive:

@@ -241,6 +241,8 @@ def main(argv=None) -> int:
         "even (true count)": lambda t, ref, seg: even(t, ref),
         "NLTK TextTiling": lambda t, ref, seg: nltk_boundaries(t),
         "partition (before)": lambda t, ref, seg: seg(t, method="partition"),
+        # weights fitted on the development episodes (bench/fit_topic_questions.py)
+        "questions (interviews)": lambda t, ref, seg: seg(t, method="questions"),
     }
     rows: dict[str, dict[tuple[str, str], float]] = {name: {} for name in baselines}
     rows["dcm, leave-one-show-out"] = {}

@@ -260,3 +260,43 @@ def test_reworded_cues_are_found():
     segs = find_segments(t)
     assert kinds(segs) == ["intro", "topic", "explainer", "topic", "teaser", "outro"]
     assert segs[2].term == "a hive" or segs[2].term == "hive"
+
+
+FILLER_C = ("Trains run on steel rails and the locomotive pulls freight cars across the country. "
+            "Signals keep two trains from sharing one block of track at the same time. ") * 4
+SAME_SUBJECT = ["And how long does that usually take?", "Interesting. Why does that happen?",
+                "What surprised you most about it?"]
+
+
+def _interview() -> Transcript:
+    """A host asks, a guest answers at length: three subjects, four questions each."""
+    turns = []
+    for opening, answer in (("So tell me, where did your interest in bees start?", FILLER_A),
+                            ("Let's talk about volcanoes. How do they erupt?", FILLER_B),
+                            ("Switching gears: how do trains share one track?", FILLER_C)):
+        for question in (opening, *SAME_SUBJECT):
+            turns += [("Ann Host", question), ("Bob Guest", answer)]
+    return _episode(turns)
+
+
+def test_questions_method_starts_a_chapter_at_the_question_that_changes_subject():
+    t = _interview()
+    topics = find_segments(t, method="questions")
+    assert [s.first_turn for s in topics] == [0, 8, 16]  # not at the same-subject questions
+    # chosen by the show's profile as well
+    profile = parse_profile('[topics]\nmethod = "questions"\n', inherit=default_profile())
+    assert profile.topic_method == "questions"
+    assert [s.first_turn for s in find_segments(t, profile=profile)] == [0, 8, 16]
+    again = type(profile).from_dict(profile.to_dict(), inherit=default_profile())
+    assert again.topic_method == "questions" and again.fingerprint == profile.fingerprint
+
+
+def test_profile_topic_methods_are_known_and_a_wrong_one_is_one_clear_line():
+    from banana.analysis.profile import TOPIC_METHODS
+    from banana.analysis.topics import METHODS
+    from banana.errors import ProfileError
+    assert set(TOPIC_METHODS) <= set(METHODS)
+    with pytest.raises(ProfileError, match=r"\[topics\] method must be one of 'dcm', "
+                                           r"'questions', not 'chapters'") as info:
+        parse_profile('[topics]\nmethod = "chapters"\n', source="show.toml")
+    assert "\n" not in str(info.value)

@@ -20,7 +20,6 @@ from banana.analysis.puzzle import TeaserQuery, parse_puzzle
 from banana.analysis.segments import Segment, find_segments
 from banana.analysis.spoken import SpokenAnswer, parse_spoken_answer
 from banana.analysis.titles import Archive
-from banana.analysis.topics import DEFAULT_METHOD
 from banana.errors import AnalysisError, FormatError
 from banana.transcript import WORDS_PER_SECOND, Transcript
 
@@ -74,13 +73,14 @@ class Analysis:
 
 
 def analyse(transcript: Transcript, *, profile: Profile | None = None,
-            episode: str | None = None, method: str = DEFAULT_METHOD,
+            episode: str | None = None, method: str | None = None,
             archive: Archive | None = None) -> Analysis:
     """Segments, glossary entries, mentions and the brain teaser of one episode.
 
     ``episode`` names the episode in glossary entries and mentions (its slug); it
     defaults to the transcript's title. ``archive`` is the show's back catalogue (its
-    word statistics), for chapter titles that are distinctive on this show."""
+    word statistics), for chapter titles that are distinctive on this show. ``method``
+    splits topics (analysis.topics.METHODS); None: the profile's, else the default."""
     words = transcript.word_count
     if words > MAX_ANALYSED_WORDS:
         raise AnalysisError(

@@ -30,7 +30,9 @@ Optional keys of a segment table (all have defaults):
 
 A ``[topics]`` table may set ``penalty``: how coarse the show's chapters are (the cost of
 one more topic; the default is the setting chosen across five shows; Banana Data, whose
-episodes are a few named segments and two news topics, sets 8 in its own profile).
+episodes are a few named segments and two news topics, sets 8 in its own profile); and
+``method``: ``"dcm"`` (the default: a chapter where the words change) or ``"questions"``
+(an interview show: a chapter at the host's next question on a new subject).
 
 A cue phrase matches regardless of case and punctuation, with or without spaces
 between its words ("brain teaser" also finds "brainteaser" and "brain-teaser"),
@@ -57,6 +59,10 @@ from pathlib import Path
 from typing import Any
 
 from banana.errors import ProfileError
+
+# What a profile's [topics] method may choose (analysis.topics.METHODS has two more, kept
+# for comparison in bench/bench_topics.py).
+TOPIC_METHODS = ("dcm", "questions")
 
 DEFAULT_PROFILE_RESOURCE = "banana-data.toml"
 POSITIONS = ("start", "end", "any")
@@ -165,6 +171,7 @@ class Profile:
     # How coarse the show's chapters are: the cost of one more topic (see
     # analysis.topics); None uses the setting chosen across shows.
     topic_penalty: float | None = None
+    topic_method: str | None = None  # None: analysis.topics.DEFAULT_METHOD
     source: str = ""  # where the profile came from (a path or "built-in")
 
     def __post_init__(self) -> None:
@@ -198,8 +205,10 @@ class Profile:
         }
         if self.terms:
             data["mentions"] = {"terms": list(self.terms)}
-        if self.topic_penalty is not None:
-            data["topics"] = {"penalty": self.topic_penalty}
+        topics = {key: value for key, value in (("penalty", self.topic_penalty),
+                                                 ("method", self.topic_method)) if value is not None}
+        if topics:
+            data["topics"] = topics
         return data
 
     @classmethod
@@ -246,17 +255,22 @@ class Profile:
         if inherit is not None and not terms:
             terms = inherit.terms
         topics = data.get("topics", {})
-        if not isinstance(topics, dict) or set(topics) - {"penalty"}:
-            raise ProfileError(f"{source}: [topics] may only set 'penalty'")
+        if not isinstance(topics, dict) or set(topics) - {"penalty", "method"}:
+            raise ProfileError(f"{source}: [topics] may only set 'penalty' and 'method'")
+        method = topics.get("method")
+        if method is not None and method not in TOPIC_METHODS:
+            raise ProfileError(f"{source}: [topics] method must be one of "
+                               f"{', '.join(map(repr, TOPIC_METHODS))}, not {method!r}")
         penalty = topics.get("penalty")
         if penalty is not None and (isinstance(penalty, bool) or not isinstance(penalty, (int, float))
                                     or not 0 < penalty <= 100):
             raise ProfileError(f"{source}: [topics] penalty must be a number above 0 (at most 100)")
-        if penalty is None and extends and inherit is not None:
-            penalty = inherit.topic_penalty
+        if extends and inherit is not None:
+            penalty = inherit.topic_penalty if penalty is None else penalty
+            method = inherit.topic_method if method is None else method
         return cls(name=name.strip(), hosts=hosts, segments=tuple(segments), terms=terms,
                    topic_penalty=None if penalty is None else float(penalty),
-                   source=source)
+                   topic_method=method, source=source)
 
 
 def _phrases(value: Any, ctx: str) -> tuple[str, ...]:

@@ -369,13 +369,14 @@ def named_spans(doc: Doc, profile: Profile) -> list[_Span]:
 # --- putting it together ----------------------------------------------------------------------
 
 def find_segments(transcript: Transcript, *, profile: Profile | None = None,
-                  method: str = DEFAULT_METHOD, doc: Doc | None = None,
+                  method: str | None = None, doc: Doc | None = None,
                   settings: TopicSettings | None = None,
                   archive: Archive | None = None) -> list[Segment]:
     """The episode as consecutive segments covering every turn: named segments from the
     profile, topics between them. Explainer segments carry no term here; ``analyse``
     adds it."""
     profile = profile or default_profile()
+    method = method or profile.topic_method or DEFAULT_METHOD
     if settings is None:  # the show's own granularity, else the setting chosen across shows
         settings = DEFAULT_SETTINGS if profile.topic_penalty is None \
             else replace(DEFAULT_SETTINGS, penalty=profile.topic_penalty)

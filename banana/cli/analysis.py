@@ -13,7 +13,7 @@ from banana.cli import pass_library
 from banana.cli._render import console, err_console, print_error, print_json, progress_bar
 from banana.errors import BananaError, PuzzleError
 from banana.analysis.puzzle import resolved_ops, solve_query
-from banana.analysis.topics import DEFAULT_METHOD, METHODS
+from banana.analysis.topics import METHODS
 from banana.library import Library
 from banana.publish.teasers import answer_announced_later
 from banana.transcript import format_timestamp
@@ -34,8 +34,9 @@ def _span(start: float, end: float) -> str:
 @click.command()
 @click.argument("episode")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--method", type=click.Choice(list(METHODS)), default=DEFAULT_METHOD,
-              show_default=True, help="How the discussion is split into topics.")
+@click.option("--method", type=click.Choice(list(METHODS)), default=None,
+              help="How the discussion is split into topics [default: the show profile's "
+                   "[topics] method, else dcm].")
 @_profile_option
 @pass_library
 def segments(library: Library, episode: str, as_json: bool, method: str,
