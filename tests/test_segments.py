@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,10 @@ def test_questions_method_starts_a_chapter_at_the_question_that_changes_subject(
     assert [s.first_turn for s in find_segments(t, profile=profile)] == [0, 8, 16]
     again = type(profile).from_dict(profile.to_dict(), inherit=default_profile())
     assert again.topic_method == "questions" and again.fingerprint == profile.fingerprint
+    # without speakers nobody is seen asking: the words decide, as with dcm
+    anonymous = Transcript.build([replace(u, speaker=None) for u in t.utterances], title="w")
+    assert [s.first_turn for s in find_segments(anonymous, method="questions")] == \
+        [s.first_turn for s in find_segments(anonymous, method="dcm")]
 
 
 def test_profile_topic_methods_are_known_and_a_wrong_one_is_one_clear_line():
