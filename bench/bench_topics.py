@@ -11,8 +11,8 @@ Data (the shared corpus beside the checkout; nothing of it is copied):
   episodes of all five shows);
 * **annotated episodes** — the hand annotations in ``bench/annotations/real/`` (12
   episodes of five shows: topic boundaries read by people, not by Banana) and the home
-  show's four in ``bench/annotations/``; the 10 development episodes of
-  ``bench/annotations/dev/`` (two a show) are reported in their own columns and never
+  show's four in ``bench/annotations/``; the 20 development episodes of
+  ``bench/annotations/dev/`` (four a show) are reported in their own columns and never
   used to choose a setting; and six of these episodes annotated a second time, by another
   annotator who did not see the first annotation (``bench/annotations/agreement/``): how
   far apart two readers' chapters are, beside dcm.

@@ -1,10 +1,10 @@
 """Fit the ``questions`` topic method's logistic model: ``python bench/fit_topic_questions.py``.
 
-Data: the development annotations (``bench/annotations/dev/``, 10 episodes of five shows, never
+Data: the development annotations (``bench/annotations/dev/``, 20 episodes of five shows, never
 the reported ones). Each turn is an example, labelled 1 where an annotated chapter starts;
 its features are ``banana.analysis.topics.question_features`` (the library's own). The model
 is scikit-learn's logistic regression; the threshold and the least gap between chapters are
-chosen leave-one-episode-out on the same ten episodes. Printed: the weights to write into
+chosen leave-one-episode-out on the same episodes. Printed: the weights to write into
 ``banana/analysis/topics.py`` (and whether they are the ones there), then held-out figures:
 the reported annotated episodes (``bench/annotations/real/``) with the model fitted on the
 development set, the same leave-one-show-out (fitted on the other four shows' development

@@ -186,6 +186,7 @@ def test_terms_defined_in_passing_are_found(said, term):
     "People call this passion, and passion is what keeps founders going through the bad years.",
     # how much or how good, not what it is
     "Dark mode is like the best feature of the release, and dark mode is on everywhere now.",
+    "We sweeten it with stevia, which is like the best natural sweetener there is, honestly.",
     "Basically, Musl is a lot simpler in terms of how it is implemented than the others.",
     "And Crypto is a big market you are launching into now with the whole team behind it.",
     # a person is not a term (the speaker's own name)

@@ -15,7 +15,7 @@ Two sources, one entry per term:
   be a name or an acronym; for "X is …", a capitalised X must be a concept the episode
   also says in lower case (a company's description is not a definition).
 
-Rules and the everyday-word threshold chosen on ten hand-annotated development episodes
+Rules and the everyday-word threshold chosen on hand-annotated development episodes
 (``python bench/bench_analysis.py --set dev``), reported on twelve others of the same five
 shows (``python bench/bench_analysis.py``): figures in bench/README.md.
 """
@@ -257,10 +257,12 @@ _DEFINITIONS = [
     ("is", re.compile(rf"{_OPENER}{_NP} (?:is|are) (?:basically|essentially) ", re.I)),
     ("is", re.compile(rf"{_OPENER}{_NP} (?:means|stands for|refers to|is defined as) ", re.I)),
     ("which", re.compile(r"(?:\b(?:the|a|an|with|use|using|of|in|on|about|like)|^|[.,;:]) "
-                         rf"{_NP},? which (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|like|kind|sort) ",
+                         rf"{_NP},? which (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|kind|sort|"
+                         rf"like (?:(?:a|an){_NOT_KIND}|the{_NOT_RANK}))\b",
                          re.I)),
     ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it)"
-                         rf"(?: is|'s| are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|like|supposed to)\b", re.I)),
+                         rf"(?: is|'s| are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|supposed to|"
+                         rf"like(?: (?:a|an){_NOT_KIND}| the{_NOT_RANK}|,))", re.I)),
     ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it) {_DOES}\b",
                          re.I)),
     ("next", re.compile(rf"\b(?:called|known as) {_NP}[.!]?$", re.I)),
