@@ -116,6 +116,16 @@ def write_if_changed(path: Path | str, data: bytes) -> bool:
     return True
 
 
+def file_state(path: Path | str) -> tuple[int, int] | None:
+    """(modification time in ns, size) of ``path``, or None when it cannot be read: what a
+    cache compares to know a file is unchanged."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

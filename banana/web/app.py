@@ -45,7 +45,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from banana.errors import BananaError, EpisodeNotFound, PuzzleError, QueryError
-from banana.fsutil import default_library_path
+from banana.fsutil import default_library_path, file_state
 from banana.library import Library
 from banana.search.archive import Archive, SearchResults
 from banana.search.ranking import DEFAULT_LIMIT
@@ -104,14 +104,6 @@ def _int(text: str | None, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def _file_state(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
 class ResultsCache:
     """The last ``size`` searches' results, each kept while the index is unchanged (its
     file and its write-ahead log keep their size and modification time: a commit or a
@@ -133,7 +125,7 @@ class ResultsCache:
         self._kept: OrderedDict[tuple, tuple[tuple, SearchResults]] = OrderedDict()
 
     def generation(self) -> tuple:
-        return _file_state(self.archive.path), _file_state(Path(f"{self.archive.path}-wal"))
+        return file_state(self.archive.path), file_state(Path(f"{self.archive.path}-wal"))
 
     def search(self, query: str, **options) -> SearchResults:
         """``Archive.search(query, **options)``, or the same search's kept results."""

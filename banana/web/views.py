@@ -27,6 +27,7 @@ from typing import Any
 
 from banana.analysis import Analysis
 from banana.errors import AnalysisError, BananaError, EpisodeNotFound
+from banana.fsutil import file_state
 from banana.library import (ANALYSIS_FILE, FEED_FILE, META_FILE, TRANSCRIPT_FILE, Library,
                             is_slug)
 from banana.publish.chapters import Chapter, chapters_from_segments
@@ -257,14 +258,6 @@ def library_name(library: Library, newest: Sequence[str]) -> str:
 
 # -- the cache --------------------------------------------------------------------------------
 
-def _state(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
 class Catalog:
     """Cards, episode pages and the glossary of one library, each gathered once and
     kept while the files it comes from keep their size and modification time (the
@@ -284,14 +277,14 @@ class Catalog:
 
     def state(self, slug: str) -> tuple:
         folder = self.library.episode_dir(slug)
-        files = [_state(folder / name) for name in (TRANSCRIPT_FILE, ANALYSIS_FILE, META_FILE,
+        files = [file_state(folder / name) for name in (TRANSCRIPT_FILE, ANALYSIS_FILE, META_FILE,
                                                     FEED_FILE)]
-        audio = [(p.name, _state(p)) for p in folder.glob(f"{AUDIO_STEM}.*")]
+        audio = [(p.name, file_state(p)) for p in folder.glob(f"{AUDIO_STEM}.*")]
         return tuple(files) + tuple(sorted(audio))
 
     def slugs(self) -> list[str]:
         """Every episode, newest first (kept while the library folder is unchanged)."""
-        key = _state(self.library.root)
+        key = file_state(self.library.root)
         with self._lock:
             if self._order is not None and self._order[0] == key and key is not None:
                 return self._order[1]
@@ -303,7 +296,7 @@ class Catalog:
     def name(self) -> str:
         """``library_name`` of the newest episodes, kept while the library folder is
         unchanged."""
-        key = _state(self.library.root)
+        key = file_state(self.library.root)
         with self._lock:
             if self._name is not None and self._name[0] == key and key is not None:
                 return self._name[1]
