@@ -166,6 +166,11 @@ def test_records_round_trip():
      "tweet storms"),
     ("A service mesh is like the post office of your cluster: every call goes through it. "
      "We added a service mesh last year.", "service mesh"),
+    # "kind of like" is an analogy; the time after a name is not part of it
+    ("We grow them on chiplets, which are kind of like tiny circuit boards stacked inside one "
+     "package. Chiplets are everywhere.", "chiplets"),
+    ("I work on a tool called Quarry now. It is a query runner for the terminal that keeps your "
+     "history.", "Quarry"),
 ])
 def test_terms_defined_in_passing_are_found(said, term):
     t = _t([("Ana Lima", "Welcome back to the show."), ("Bo Chen", said),
@@ -193,6 +198,14 @@ def test_terms_defined_in_passing_are_found(said, term):
     "You just dropped a big one, Ana, which is like multi-browser support for every test.",
     # "called X, which had…": a story about X, not what X is
     "Then we bought a company called Zentrix, which had some fantastic relationships upstream.",
+    # a title of a work is not a term to look up
+    "Then I read this book by a professor in Ohio, which is called Paradigms of Graph Mining, and it is long.",
+    "I wrote a recipes section called Structuring Stores, which gives guidelines for big apps.",
+    # one person's thing; an evaluation; a name's description of its own description; talk about words
+    "Your hyperfocus is where we start, and then your hyperfocus goes up or down with practice.",
+    "They would hit the robot arms with rubber ducks, which is kind of crazy. The rubber ducks won.",
+    "They set up this holding company, which is a limited partnership, which is a subsidiary of the fund. A limited partnership it is.",
+    "Graph mining is a term that we use a lot, and graph mining is what we call it at work.",
 ])
 def test_descriptions_and_pronouns_are_not_definitions(said):
     t = _t([("Ana Lima", "Welcome back."), ("Bo Chen", said), ("Ana Lima", "Nice.")])

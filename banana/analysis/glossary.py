@@ -237,7 +237,7 @@ _HEDGE = r"(?:basically |essentially |simply |just |really |actually |kind of |s
 _OPENER = r"(?:^|^(?:so|and|well|okay|now|but)[, ]+)(?:[\w' ]{1,24}, )?"
 # "a lot simpler", "a big market", "a thing that I…": how much or how good, not what it is
 _NOT_KIND = (r"(?! (?:lot|little|bit|big|good|great|huge|nice|cool|real|really|very|pretty|fun|bad|"
-             r"whole|few|couple|long|thing)\b)")
+             r"whole|few|couple|long|thing|term (?:that|which|we|i|you|people))\b)")
 # "is like the best…": a ranking, not an analogy
 _NOT_RANK = (r"(?! (?:best|worst|only|same|most|least|first|last|biggest|greatest|coolest|hardest|"
              r"easiest|funniest|thing|whole)\b)")
@@ -257,7 +257,7 @@ _DEFINITIONS = [
     ("is", re.compile(rf"{_OPENER}{_NP} (?:is|are) (?:basically|essentially) ", re.I)),
     ("is", re.compile(rf"{_OPENER}{_NP} (?:means|stands for|refers to|is defined as) ", re.I)),
     ("which", re.compile(r"(?:\b(?:the|a|an|with|use|using|of|in|on|about|like)|^|[.,;:]) "
-                         rf"{_NP},? which (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|kind|sort|"
+                         rf"{_NP},? which (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|(?:kind|sort|type) of (?:a|an|like)|"
                          rf"like (?:(?:a|an){_NOT_KIND}|the{_NOT_RANK}))\b",
                          re.I)),
     ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it)"
@@ -276,6 +276,18 @@ _DEFINITIONS = [
                         rf"(?:a |an |the )?{_NP} (?:is|are|means)(?=[.,;!?]|$)", re.I)),
 ]
 _ARTICLE = re.compile(r"^(?:the|a|an|our|your|their|my|his|her) ", re.I)
+# "your sensitivity is where we start": one person's, not a term
+_POSSESSIVE = re.compile(r"^(?:(?:so|and|but|well|now)[, ]+)?(?:our|your|their|my|his|her) ", re.I)
+# "this LLC, which is a for-profit entity, which is…": a description of the name before
+_DESCRIBES = re.compile(r"\b(?:which|that|who) (?:is|are)(?: a| an| the)? *$", re.I)
+# "a book called X": a title, not a term to look up
+_WORK = re.compile(r"\b(?:(?:book|paper|article|post|blog|talk|song|album|movie|film|series|episode|"
+                   r"chapter|section|course|newsletter|essay|show|keynote|video) |"
+                   r"(?:book|paper|article|song|album|movie|film|novel|essay)\b[^.;:!?]{0,80}"
+                   r"\b(?:that|which) (?:is|was) )(?:called|named|titled|known as) $", re.I)
+# "an app called Cheddar currently": when, not part of the name
+_TRAILING = re.compile(r" (?:currently|now|today|also|too|actually|basically|anyway|here|there|"
+                       r"right now|nowadays|these days)$", re.I)
 _LEAD = re.compile(r"^(?:(?:so|and|but|then|well|now|also|okay|yeah|i think|we think|you know|"
                    r"like)[, ]+)+", re.I)
 # words that head no term: pronouns, quantifiers, and the nouns of talk itself
@@ -302,7 +314,7 @@ def ordinary(term: str) -> bool:
 
 def _as_term(text: str) -> str | None:
     """A candidate's noun phrase, or None when it is not one."""
-    term = _ARTICLE.sub("", _LEAD.sub("", text.strip(" \"'“”‘’-,.")))
+    term = _TRAILING.sub("", _ARTICLE.sub("", _LEAD.sub("", text.strip(" \"'“”‘’-,."))))
     words = term.split()
     if not words or len(words) > 4:
         return None
@@ -398,6 +410,12 @@ def definitions(transcript: Transcript, *, skip: set[int] = frozenset(),
                 for m in pattern.finditer(sentence):
                     term = _as_term(m.group("term"))
                     if term is None or ordinary(term):
+                        continue
+                    before = sentence[:m.start("term")]
+                    if how in ("is", "which") and (_POSSESSIVE.match(m.group("term"))
+                                                   or _DESCRIBES.search(before)):
+                        continue
+                    if how in ("named", "next", "call") and _WORK.search(before):
                         continue
                     key = normalise(term)
                     if key in seen or set(key.split()) <= people:
