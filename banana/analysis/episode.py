@@ -23,7 +23,7 @@ from banana.analysis.titles import Archive
 from banana.errors import AnalysisError, FormatError
 from banana.transcript import WORDS_PER_SECOND, Transcript
 
-SCHEMA = 3  # of the stored analysis (analysis.json); bump when its fields or methods change
+SCHEMA = 4  # of the stored analysis (analysis.json); bump when its fields or methods change
 # (3: the glossary's and mentions' rules chosen on the development annotations)
 # Longer than any episode (about 28 hours of speech at 150 words a minute): analysis
 # refuses it rather than run for hours; the transcript is still stored and searchable.
