@@ -171,6 +171,13 @@ def test_records_round_trip():
      "package. Chiplets are everywhere.", "chiplets"),
     ("I work on a tool called Quarry now. It is a query runner for the terminal that keeps your "
      "history.", "Quarry"),
+    # "called X, that is a…"; "which is basically called X"; "what do they call that - X"
+    ("The kit has a helper called mountRoutes, that is a single call which wires every page "
+     "into the router for you.", "mountRoutes"),
+    ("You draw a rectangle around every car in the picture and name what is inside it. Which "
+     "is basically called box tagging.", "box tagging"),
+    ("You stack the plates and cups before the waiter even comes to the table. What do they "
+     "call that - pretidying.", "pretidying"),
 ])
 def test_terms_defined_in_passing_are_found(said, term):
     t = _t([("Ana Lima", "Welcome back to the show."), ("Bo Chen", said),

@@ -260,14 +260,15 @@ _DEFINITIONS = [
                          rf"{_NP},? which (?:is|are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|(?:kind|sort|type) of (?:a|an|like)|"
                          rf"like (?:(?:a|an){_NOT_KIND}|the{_NOT_RANK}))\b",
                          re.I)),
-    ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it)"
+    ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it|that)"
                          rf"(?: is|'s| are) {_HEDGE}(?:(?:a|an){_NOT_KIND}|supposed to|"
                          rf"like(?: (?:a|an){_NOT_KIND}| the{_NOT_RANK}|,))", re.I)),
     ("named", re.compile(rf"\b(?:called|known as) {_NP},? (?:which(?: [-–—]+ it)?|and it) {_DOES}\b",
                          re.I)),
     ("next", re.compile(rf"\b(?:called|known as) {_NP}[.!]?$", re.I)),
     ("call", re.compile(r"\b(?:what (?:we|people|they|you|i|folks) (?:call|refer to as)|"
-                        r"(?:that's|that is|this is|it's|it is|which is|what's|what is) (?:called|known as)|"
+                        rf"(?:that's|that is|this is|it's|it is|which is|what's|what is) {_HEDGE}(?:called|known as)|"
+                        r"what do (?:we|people|they|you|i|folks) call (?:that|this|it)(?: [-–—]+|,|\?)?|"
                         r"(?:heard|seen) (?:it|this|that) called|"
                         r"(?:some|some people|people|folks) call (?:this|that|it|them)) "
                         rf"(?:the |a |an )?{_NP}(?=[.,;!?]|$)", re.I)),
