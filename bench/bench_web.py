@@ -4,7 +4,9 @@
 1. Search under load. The synthetic archive of ``bench_search.py`` (2,000 episodes of
    10,000 words: a Zipf vocabulary, topic phrases, hosts and guests) is indexed, and
    ``banana serve`` is started on it as a user would (a subprocess on a free loopback
-   port), with one worker process and with two (``--workers``). Then bounded load
+   port): one worker searching on one thread (``--search-processes 0``), one worker with
+   its default search processes (one a core), and two workers (``--workers``, each
+   searching on its thread; ``--workers 1:2 2:1`` picks others). Then bounded load
    loops: N client processes (8 by default) start together, each sending a fixed number
    of requests one after another over a kept-alive connection. Latency per request
    (p50, p95, p99, max), throughput, and the server's CPU per request, for:
@@ -92,10 +94,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
+def start_server(root: Path, workers: int, search: int | None) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    extra = [] if search is None else ["--search-processes", str(search)]
     process = subprocess.Popen([sys.executable, "-m", "banana", "--library", str(root), "serve",
-                                "--port", str(port), "--workers", str(workers)], cwd=REPO,
+                                "--port", str(port), "--workers", str(workers), *extra], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -138,10 +141,10 @@ def client(port: int, paths: list[str], requests: int, offset: int, start_at: fl
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` and its children (workers) so far
-    (Linux /proc)."""
+    """User + system CPU seconds of process ``pid`` and its descendants (workers, search
+    processes) so far (Linux /proc)."""
     total = 0.0
-    for proc in [pid, *_children(pid)]:
+    for proc in [pid, *_descendants(pid)]:
         try:
             fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -150,11 +153,16 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+def _descendants(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (a process pool starts its processes from the
+    thread that first asks it), and theirs."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out + [d for c in out for d in _descendants(c)]
 
 
 def distinct_queries(synth: Synthetic, count: int, seed: int = 7) -> list[str]:
@@ -233,7 +241,7 @@ def in_process_times(root: Path, queries: list[str], repeats: int = 1) -> dict:
 
 
 def bench_search(work: Path, *, episodes: int, words: int, clients: int, requests: int,
-                 workers_list: tuple[int, ...]) -> dict:
+                 servers: tuple[str, ...]) -> dict:
     synth = Synthetic()
     library = Library(work / f"synthetic-{episodes}x{words}")
     index = SearchIndex(library, analysis=False)
@@ -248,18 +256,19 @@ def bench_search(work: Path, *, episodes: int, words: int, clients: int, request
     queries = [q for q, _ in synth.queries()]
     fresh = distinct_queries(synth, 4 * clients * requests + requests)
     result = {"episodes": episodes, "words_per_episode": words, "queries": len(queries)}
-    for workers in workers_list:
+    for server in servers:
+        workers, _, search = server.partition(":")
         unseen = iter(fresh)  # each load loop asks queries no loop asked before
 
         def paths(prefix: str, n: int) -> list[str]:
             return [f"{prefix}?" + urlencode({"q": next(unseen)}) for _ in range(n)]
 
-        process, port = start_server(library.root, workers)
+        process, port = start_server(library.root, int(workers), int(search) if search else None)
         try:
             mix = ["/search?" + urlencode({"q": q}) for q in queries]
             client(port, mix, len(mix), 0, 0)  # warm: the fixed mix once, kept from now on
             client(port, paths("/search", 8), 8, 0, 0)  # and every worker's connection
-            result[f"workers_{workers}"] = {
+            result[f"workers_{workers}" + (f"_search_{search}" if search else "")] = {
                 "one_client_new_queries": load_loop(port, paths("/search", requests), clients=1,
                                                     requests=requests, server=process.pid),
                 "page_new_queries": load_loop(port, paths("/search", clients * requests),
@@ -374,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=10_000, help="words per synthetic episode")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--requests", type=int, default=REQUESTS_PER_CLIENT, help="per client")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="banana serve --workers for each load run [1 2]")
+    parser.add_argument("--workers", nargs="+", default=["1:0", "1", "2"],
+                        help="banana serve --workers for each load run, W or W:S for "
+                             "--workers W --search-processes S [1:0 1 2]")
     parser.add_argument("--only", choices=("search", "page", "site"))
     parser.add_argument("--work", type=Path, help="keep the libraries here instead of a temp dir")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -389,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "search"):
             results["search"] = bench_search(work, episodes=episodes, words=words,
                                              clients=args.clients, requests=args.requests,
-                                             workers_list=tuple(args.workers))
+                                             servers=tuple(args.workers))
         if args.only in (None, "page"):
             results["page"] = bench_page(work)
         if args.only in (None, "site"):

@@ -5,7 +5,9 @@ what must never be served."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -20,12 +22,13 @@ from banana.library import FeedOrigin, Library
 from banana.pipeline import store_episode
 from banana.search.archive import Archive
 from banana.transcript import Transcript, Utterance
-from banana.web.app import SECURITY_HEADERS, create_app
+from banana.errors import QueryError
+from banana.web.app import SECURITY_HEADERS, ResultsCache, create_app
 from banana.web.render import CSP, moment
 from banana.web.views import Catalog
 
 from web_fixtures import (MOMENT_SLUG, MOMENT_TURN, PHRASE, SPEAKERS, TURN_SECONDS, XSS_IMG,
-                          XSS_SCRIPT, make_library, serving)
+                          XSS_SCRIPT, alive, make_library, search_processes, serving)
 
 SAMPLE_TEASER = "s01e01-faster-dataframes-and-census-privacy"
 
@@ -395,3 +398,35 @@ def test_a_server_process_runs_one_search_at_a_time(web_library):
     assert archive.most == 1 and len(archive.threads) == 1
     direct = Archive(web_library.root)
     assert [a["total"] for a in answers] == [direct.search(q).total for q in queries]
+
+
+def test_search_processes_answer_as_the_archive_and_replace_one_that_dies(web_library):
+    """Searches in a pool of processes (each with its own connection): the same results and
+    errors as the archive in process; a killed search process is replaced, the search asked
+    again; closing leaves no process behind."""
+    archive = Archive(web_library.root)
+    cache = ResultsCache(archive, processes=2)
+    asked = [("privacy", {}), ("data", {"speaker": SPEAKERS[0]}), ("census", {"within": "segments"}),
+             (PHRASE, {"episode": MOMENT_SLUG}), ("model", {"limit": 3})]
+    try:
+        cache.start()
+        searchers = search_processes(os.getpid())
+        assert len([pid for pid in searchers if alive(pid)]) >= 2
+        for query, options in asked:
+            assert cache.search(query, **options) == archive.search(query, **options)
+        with pytest.raises(QueryError) as wrong:
+            cache.search("data", within="everything")
+        with pytest.raises(QueryError) as direct:
+            archive.search("data", within="everything")
+        assert str(wrong.value) == str(direct.value)
+        for pid in searchers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        assert cache.search("english") == archive.search("english")
+        searchers = search_processes(os.getpid())
+    finally:
+        cache.close()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in searchers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in searchers)

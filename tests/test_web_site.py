@@ -25,7 +25,8 @@ from banana.web import site as site_module
 from banana.web.render import SITE_CSP
 from banana.web.site import MANIFEST, build_site
 
-from web_fixtures import MOMENT_SLUG, PHRASE, make_library, moment_transcript
+from web_fixtures import (MOMENT_SLUG, PHRASE, alive, descendants, make_library,
+                          moment_transcript)
 
 
 @pytest.fixture(scope="module")
@@ -195,15 +196,18 @@ def test_serve_refuses_a_host_that_is_not_this_machine(cli):
     assert result.exit_code == 2 and "--host" in result.output
 
 
-def test_serve_with_worker_processes_answers_and_stops(tmp_path):
+@pytest.mark.parametrize("processes", [["--workers", "2"], ["--search-processes", "2"],
+                                       ["--workers", "2", "--search-processes", "1"]])
+def test_serve_with_worker_or_search_processes_answers_and_stops(tmp_path, processes):
     library = Library(tmp_path / "lib")
     store_episode(library, moment_transcript(), MOMENT_SLUG)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "banana", "--library", str(library.root), "serve",
-                                "--port", str(port), "--workers", "2"],
+                                "--port", str(port), *processes],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -219,6 +223,18 @@ def test_serve_with_worker_processes_answers_and_stops(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(foreign, timeout=5)
         assert refused.value.code == 400
+        started = descendants(process.pid)
+        assert len(started) >= 2  # the workers, or the search processes
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+    assert "Traceback" not in process.stderr.read()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in started)  # none left behind
+
+
+def test_serve_refuses_a_negative_count_of_search_processes(cli):
+    result = cli("serve", "--port", 0, "--search-processes", -1)
+    assert result.exit_code == 2 and "--search-processes" in result.output

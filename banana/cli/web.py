@@ -12,7 +12,7 @@ from banana.cli._render import err_console, print_error, progress_bar
 from banana.library import Library
 from banana.search.archive import Archive
 from banana.web.app import LOOPBACK_HOSTS
-from banana.web.server import MAX_WORKERS, is_loopback, listen, run, url_of
+from banana.web.server import MAX_SEARCH_PROCESSES, MAX_WORKERS, is_loopback, listen, run, url_of
 from banana.web.site import build_site, check_base_url
 
 BUILD = "banana.cli.index:build_for_search"  # run when there is no index to search yet
@@ -26,8 +26,12 @@ PROGRESS_MIN_EPISODES = 10
               help="Port to listen on (0 picks a free one).")
 @click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True,
               help="Processes answering requests (about one per core for a busy server).")
+@click.option("--search-processes", type=click.IntRange(0, MAX_SEARCH_PROCESSES), default=None,
+              help="Processes searching for each worker (default: one per core with one worker, "
+                   "0 with more; 0 searches on a thread of the worker).")
 @pass_library
-def serve(library: Library, host: str, port: int, workers: int) -> None:
+def serve(library: Library, host: str, port: int, workers: int,
+          search_processes: int | None) -> None:
     """Serve the library as web pages: search every episode and hear the exact moment.
 
     Pages: / (episodes, newest first), /search?q=..., /episodes/SLUG (#t=SECONDS
@@ -40,7 +44,7 @@ def serve(library: Library, host: str, port: int, workers: int) -> None:
     Examples:
       banana serve
       banana --library ~/podcasts serve --port 8080
-      banana serve --host 0.0.0.0 --port 80 --workers 2
+      banana serve --host 0.0.0.0 --port 80 --search-processes 4
     """
     sock = listen(host, port)
     try:
@@ -49,7 +53,7 @@ def serve(library: Library, host: str, port: int, workers: int) -> None:
         err_console.print(f"Serving {escape(str(library.root))} at {url_of(sock)} (Ctrl-C to stop)",
                           soft_wrap=True)
         run(library, sock, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None,
-            workers=workers)
+            workers=workers, search_processes=search_processes)
     finally:
         sock.close()
 

@@ -15,7 +15,8 @@ URLs (stable, so people can share them and tools can rely on them):
 ``/static/<file>``          the pages' CSS and JavaScript
 
 Endpoints are plain functions, run in Starlette's thread pool; searches are handed to one
-thread of their own, with one search connection (see ``ResultsCache``). A slug is
+thread of their own, with one search connection, or (``banana serve``) to a pool of search
+processes that use every core (see ``ResultsCache``). A slug is
 checked by the library's own rule before any file is touched, so ``..`` or an encoded
 ``%2e%2e%2f`` never names a path; the only file served from the library is an episode's
 ``audio.<ext>``, and only when it resolves inside the library. Every response carries
@@ -25,13 +26,17 @@ the Content-Security-Policy and its companions; errors are pages (or JSON under
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import multiprocessing
 import os
+import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -62,6 +67,7 @@ MAX_API_LIMIT = 500  # results /api/search returns at most
 SOLUTIONS_SHOWN = 10
 CACHED_SEARCHES = 512  # searches whose results are kept (a few KB each)
 HOSTS_ENV = "BANANA_WEB_HOSTS"  # for worker processes: the Host names answered ("*": any)
+SEARCH_PROCESSES_ENV = "BANANA_SEARCH_PROCESSES"  # for worker processes: their search processes
 KIND_LABELS = {"transcript": "what was said", "segments": "chapter titles", "glossary": "the glossary"}
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -104,25 +110,86 @@ def _int(text: str | None, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
+_SEARCHER: Archive | None = None  # a search process's own archive
+
+
+def _start_searcher(root: str, path: str, weights) -> None:
+    """A search process's start: its archive (one warm connection), and Ctrl-C left to
+    the server, which shuts the pool down (the terminal sends it to every process)."""
+    global _SEARCHER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _SEARCHER = Archive(root, path=path, weights=weights)
+
+
+def _search_in_process(query: str, **options) -> SearchResults:
+    return _SEARCHER.search(query, **options)
+
+
 class ResultsCache:
     """The last ``size`` searches' results, each kept while the index is unchanged (its
     file and its write-ahead log keep their size and modification time: a commit or a
     checkpoint changes one of them). A query many listeners ask is searched once.
 
-    One search runs at a time in a process, all on one thread: SQLite lets go of the GIL
-    at every row it steps, so searches run side by side in threads pass it back and forth
-    thousands of times each (measured: 2.5x the CPU a request, fewer requests a second
-    than one client alone), and one thread keeps one connection warm (its statements
-    prepared, its pages cached) where each of the pool's threads would open its own.
-    Parallel searching is ``--workers``' processes."""
+    A search runs on one thread of its own (``processes`` 0), or in one of ``processes``
+    search processes, each with its own connection, one search at a time. Never on
+    several threads of one process: SQLite lets go of the GIL at every row it steps, so
+    searches run side by side in threads pass it back and forth thousands of times each
+    (measured: 2.5x the CPU a request, fewer requests a second than one client alone),
+    and one thread keeps one connection warm (its statements prepared, its pages cached)
+    where each of a pool's threads would open its own. Processes use every core whichever
+    connection a request came on (``--workers``' processes each keep the connections they
+    accepted). A search process that dies is replaced, and the search asked again once."""
 
-    def __init__(self, archive: Archive, *, size: int = CACHED_SEARCHES) -> None:
+    def __init__(self, archive: Archive, *, size: int = CACHED_SEARCHES, processes: int = 0) -> None:
         self.archive = archive
         self.size = size
+        self.processes = processes
         self.hits = self.misses = 0
         self._lock = threading.Lock()
-        self._searcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="banana-search")
+        self._searcher: Executor | None = None
         self._kept: OrderedDict[tuple, tuple[tuple, SearchResults]] = OrderedDict()
+
+    def _executor(self) -> Executor:
+        with self._lock:
+            if self._searcher is None:
+                if self.processes:
+                    self._searcher = ProcessPoolExecutor(
+                        self.processes, mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_start_searcher,
+                        initargs=(str(self.archive.root), str(self.archive.path),
+                                  self.archive.weights))
+                else:
+                    self._searcher = ThreadPoolExecutor(1, thread_name_prefix="banana-search")
+            return self._searcher
+
+    def _run(self, query: str, options: dict) -> SearchResults:
+        if not self.processes:
+            return self._executor().submit(self.archive.search, query, **options).result()
+        for attempt in (1, 2):
+            executor = self._executor()
+            try:
+                return executor.submit(_search_in_process, query, **options).result()
+            except BrokenProcessPool:
+                with self._lock:  # a search process died (killed, out of memory): a new pool
+                    if self._searcher is executor:
+                        self._searcher = None
+                executor.shutdown(wait=False, cancel_futures=True)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def start(self) -> None:
+        """Start the searchers now (a process pool's first search would wait for them)."""
+        if self.processes:
+            futures = [self._executor().submit(os.getpid) for _ in range(self.processes)]
+            for future in futures:
+                future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            searcher, self._searcher = self._searcher, None
+        if searcher is not None:
+            searcher.shutdown(wait=True, cancel_futures=True)
 
     def generation(self) -> tuple:
         return file_state(self.archive.path), file_state(Path(f"{self.archive.path}-wal"))
@@ -137,7 +204,7 @@ class ResultsCache:
                 self._kept.move_to_end(key)
                 self.hits += 1
                 return kept[1]
-        results = self._searcher.submit(self.archive.search, query, **options).result()
+        results = self._run(query, options)
         with self._lock:
             self.misses += 1
             if self.generation() != generation:
@@ -153,10 +220,10 @@ class Web:
     """The pages of one library (``app`` builds the Starlette application around it)."""
 
     def __init__(self, library: Library, *, archive: Archive | None = None,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, search_processes: int = 0) -> None:
         self.library = library
         self.archive = archive or Archive(library.root)
-        self.results = ResultsCache(self.archive)
+        self.results = ResultsCache(self.archive, processes=search_processes)
         self.catalog = catalog or Catalog(library)
         self.links = Links(root="/", version=static_version())
         self._static = {name: (data, hashlib.sha256(data).hexdigest()[:16])
@@ -355,11 +422,22 @@ class Web:
 
 
 def create_app(library: Library, *, allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
-               archive: Archive | None = None, catalog: Catalog | None = None) -> Starlette:
+               archive: Archive | None = None, catalog: Catalog | None = None,
+               search_processes: int = 0) -> Starlette:
     """The application for ``library``. ``allowed_hosts``: the Host headers answered
     (loopback names by default, so a web page elsewhere cannot reach the server through
-    a name it points at 127.0.0.1); None answers any."""
-    web = Web(library, archive=archive, catalog=catalog)
+    a name it points at 127.0.0.1); None answers any. ``search_processes``: searches run
+    in that many processes of their own (started with the application), or on one thread
+    of this process (0)."""
+    web = Web(library, archive=archive, catalog=catalog, search_processes=search_processes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        web.results.start()
+        try:
+            yield
+        finally:
+            web.results.close()
 
     async def not_found(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
@@ -369,7 +447,7 @@ def create_app(library: Library, *, allowed_hosts: Sequence[str] | None = LOOPBA
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts is not None:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
-    app = Starlette(routes=web.routes(), middleware=middleware,
+    app = Starlette(routes=web.routes(), middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, 500: web.server_error})
     app.state.web = web
     return app
@@ -377,8 +455,11 @@ def create_app(library: Library, *, allowed_hosts: Sequence[str] | None = LOOPBA
 
 def from_environment() -> Starlette:
     """The application for the library ``BANANA_LIBRARY`` names, answering the Host names
-    ``BANANA_WEB_HOSTS`` lists: what each worker process of ``banana serve --workers N``
-    builds (uvicorn starts workers from an import string)."""
+    ``BANANA_WEB_HOSTS`` lists, searching in ``BANANA_SEARCH_PROCESSES`` processes: what
+    each worker process of ``banana serve --workers N`` builds (uvicorn starts workers from
+    an import string)."""
     hosts = os.environ.get(HOSTS_ENV, ",".join(LOOPBACK_HOSTS))
     allowed = None if hosts.strip() == "*" else [h for h in hosts.split(",") if h]
-    return create_app(Library(default_library_path()), allowed_hosts=allowed)
+    processes = os.environ.get(SEARCH_PROCESSES_ENV, "0")
+    return create_app(Library(default_library_path()), allowed_hosts=allowed,
+                      search_processes=int(processes) if processes.isdigit() else 0)
