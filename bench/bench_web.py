@@ -65,6 +65,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_search import PRACTICAL_AI, TOPICS, Synthetic, percentile, write_synthetic  # noqa: E402
+from procfs import descendants  # noqa: E402
 
 from banana.library import EpisodeMeta, Library  # noqa: E402
 from banana.pipeline import import_files  # noqa: E402
@@ -144,25 +145,13 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` and its descendants (workers, search
     processes) so far (Linux /proc)."""
     total = 0.0
-    for proc in [pid, *_descendants(pid)]:
+    for proc in [pid, *descendants(pid)]:
         try:
             fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def _descendants(pid: int) -> list[int]:
-    """Children of every thread of ``pid`` (a process pool starts its processes from the
-    thread that first asks it), and theirs."""
-    out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return out + [d for c in out for d in _descendants(c)]
 
 
 def distinct_queries(synth: Synthetic, count: int, seed: int = 7) -> list[str]:

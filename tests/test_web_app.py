@@ -27,8 +27,9 @@ from banana.web.app import SECURITY_HEADERS, ResultsCache, create_app
 from banana.web.render import CSP, moment
 from banana.web.views import Catalog
 
+from procfs import alive
 from web_fixtures import (MOMENT_SLUG, MOMENT_TURN, PHRASE, SPEAKERS, TURN_SECONDS, XSS_IMG,
-                          XSS_SCRIPT, alive, make_library, search_processes, serving)
+                          XSS_SCRIPT, make_library, search_processes, serving)
 
 SAMPLE_TEASER = "s01e01-faster-dataframes-and-census-privacy"
 

@@ -25,8 +25,8 @@ from banana.web import site as site_module
 from banana.web.render import SITE_CSP
 from banana.web.site import MANIFEST, build_site
 
-from web_fixtures import (MOMENT_SLUG, PHRASE, alive, descendants, make_library,
-                          moment_transcript)
+from procfs import alive, descendants
+from web_fixtures import MOMENT_SLUG, PHRASE, make_library, moment_transcript
 
 
 @pytest.fixture(scope="module")

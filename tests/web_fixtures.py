@@ -27,6 +27,7 @@ from banana.transcript import Transcript, Utterance
 from banana.web.server import listen
 
 from conftest import SAMPLES
+from procfs import descendants
 
 MOMENT_SLUG = "a-moment-to-hear"
 PHRASE = "pelican rhubarb"
@@ -105,25 +106,6 @@ def serving(app: ASGIApp) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-
-
-def descendants(pid: int) -> list[int]:
-    """The processes ``pid`` started (from any of its threads), and theirs (Linux /proc)."""
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return out + [d for c in out for d in descendants(c)]
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def search_processes(pid: int) -> list[int]:
