@@ -431,3 +431,19 @@ def test_search_processes_answer_as_the_archive_and_replace_one_that_dies(web_li
     while any(alive(pid) for pid in searchers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(pid) for pid in searchers)
+
+
+def test_where_search_processes_cannot_start_the_server_searches_on_a_thread(web_library, monkeypatch, capsys):
+    """A machine without POSIX semaphores (some containers) cannot make a process pool:
+    simulated here, as this machine has them. The server warns and searches on a thread."""
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr("banana.web.app.ProcessPoolExecutor", no_semaphores)
+    app = create_app(web_library, search_processes=2)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        answer = c.get("/api/search", params={"q": "privacy"})
+    assert answer.status_code == 200
+    assert answer.json()["total"] == Archive(web_library.root).search("privacy").total
+    assert "cannot start 2 search processes" in capsys.readouterr().err
+    assert app.state.web.results.processes == 0

@@ -32,6 +32,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -66,6 +67,7 @@ MAX_RESULT_PAGES = 50  # a search page asks the index for at most this many page
 MAX_API_LIMIT = 500  # results /api/search returns at most
 SOLUTIONS_SHOWN = 10
 CACHED_SEARCHES = 512  # searches whose results are kept (a few KB each)
+SEARCHER_START_S = 60  # a search process not started by then never will be
 HOSTS_ENV = "BANANA_WEB_HOSTS"  # for worker processes: the Host names answered ("*": any)
 SEARCH_PROCESSES_ENV = "BANANA_SEARCH_PROCESSES"  # for worker processes: their search processes
 KIND_LABELS = {"transcript": "what was said", "segments": "chapter titles", "glossary": "the glossary"}
@@ -179,11 +181,20 @@ class ResultsCache:
         raise AssertionError("unreachable")
 
     def start(self) -> None:
-        """Start the searchers now (a process pool's first search would wait for them)."""
-        if self.processes:
+        """Start the searchers now (a process pool's first search would wait for them).
+        Where processes cannot be started (no POSIX semaphores, a process limit), searches
+        run on one thread, with a one-line warning."""
+        if not self.processes:
+            return
+        try:
             futures = [self._executor().submit(os.getpid) for _ in range(self.processes)]
             for future in futures:
-                future.result()
+                future.result(timeout=SEARCHER_START_S)
+        except (OSError, BrokenProcessPool, TimeoutError) as exc:
+            print(f"warning: cannot start {self.processes} search processes ({exc or type(exc).__name__}); "
+                  "searching on one thread", file=sys.stderr)
+            self.close()
+            self.processes = 0
 
     def close(self) -> None:
         with self._lock:
