@@ -50,13 +50,7 @@ def fit(items) -> LogisticRegression:
 
 
 def decode(p, threshold: float, gap: int) -> set[int]:
-    chosen: list[int] = []
-    for i in np.argsort(-p):
-        if p[i] < threshold:
-            break
-        if i > 0 and all(abs(i - c) >= gap for c in chosen):
-            chosen.append(int(i))
-    return set(chosen)
+    return set(T.peaks(p.tolist(), threshold, gap))  # as the library decodes
 
 
 def score(model, items, threshold, gap) -> list[float]:

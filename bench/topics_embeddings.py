@@ -107,13 +107,7 @@ def depth(dist: np.ndarray) -> np.ndarray:
 
 
 def peaks(score: np.ndarray, floor: float, gap: int) -> set[int]:
-    chosen: list[int] = []
-    for i in np.argsort(-score):
-        if score[i] < floor:
-            break
-        if i > 0 and all(abs(i - c) >= gap for c in chosen):
-            chosen.append(int(i))
-    return set(chosen)
+    return set(T.peaks(score.tolist(), floor, gap))
 
 
 def tiling_pk(item, size, c, gap) -> float:

@@ -24,7 +24,8 @@ from banana.errors import AnalysisError, FormatError
 from banana.transcript import WORDS_PER_SECOND, Transcript
 
 SCHEMA = 4  # of the stored analysis (analysis.json); bump when its fields or methods change
-# (3: the glossary's and mentions' rules chosen on the development annotations)
+# (3: the glossary's and mentions' rules chosen on the development annotations; 4: more
+# glossary rules: titles of works, possessives, "what do they call that - X", …)
 # Longer than any episode (about 28 hours of speech at 150 words a minute): analysis
 # refuses it rather than run for hours; the transcript is still stored and searchable.
 MAX_ANALYSED_WORDS = 250_000

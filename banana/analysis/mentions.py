@@ -84,7 +84,7 @@ atlanta arabic english latin houston austin chicago berlin tokyo israel africa k
 """.split())
 # Small words a name may keep inside it ("Game of Thrones", "Bank of America").
 # "the" only after "of" ("Lord of the Rings"): "Next.js the Styled JSX" is two names.
-_INNER = "of|the|de|la|van|von|du|&"
+_CONNECTORS = frozenset("of the de la van von du &".split())
 _WORD = r"(?:[A-Z][\w.+#'’-]*[\w+#]|[A-Z])"
 _CAPITALISED = re.compile(
     rf"(?<![\w.@/])({_WORD}(?:\s+(?:(?:of(?:\s+the)?|de|la|van|von|du|&)\s+)?{_WORD})*)")
@@ -188,7 +188,7 @@ def _english(word: str) -> bool:
 
 def _names(transcript: Transcript, skip_turns: set[int], exclude: set[str]) -> dict[str, _Said]:
     lower, capital_inside, alone = _case_counts(transcript)
-    connectors = set(_INNER.split("|"))
+    connectors = _CONNECTORS
 
     def standalone_name(word: str) -> bool:
         """Said on its own, capitalised mid-sentence, at least as often as in lower case."""

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from banana.analysis.doc import Doc
@@ -292,20 +293,24 @@ def question_features(doc: Doc, first: int, last: int) -> list[tuple[float, ...]
     return rows
 
 
+def peaks(scores: Sequence[float], floor: float, gap: int) -> list[int]:
+    """The indexes after the first whose score is at least ``floor``, taken highest first
+    (on a tie the later first), each at least ``gap`` from those taken before; in order."""
+    chosen: list[int] = []
+    for i in sorted(range(1, len(scores)), key=lambda i: (scores[i], i), reverse=True):
+        if scores[i] < floor:
+            break
+        if all(abs(i - c) >= gap for c in chosen):
+            chosen.append(i)
+    return sorted(chosen)
+
+
 def _questions(doc: Doc, first: int, last: int) -> list[int]:
     """Turns after ``first`` where a chapter starts: the likeliest first, at most one in
     QUESTION_GAP turns, each at least QUESTION_THRESHOLD likely."""
-    scored = []
-    for t, x in enumerate(question_features(doc, first, last), start=first):
-        z = QUESTION_BIAS + sum(w * v for w, v in zip(QUESTION_WEIGHTS, x))
-        p = 1.0 / (1.0 + math.exp(-z))
-        if t > first and p >= QUESTION_THRESHOLD:
-            scored.append((p, t))
-    chosen: list[int] = []
-    for _, t in sorted(scored, reverse=True):
-        if all(abs(t - c) >= QUESTION_GAP for c in chosen):
-            chosen.append(t)
-    return sorted(chosen)
+    likely = [1.0 / (1.0 + math.exp(-(QUESTION_BIAS + sum(w * v for w, v in zip(QUESTION_WEIGHTS, x)))))
+              for x in question_features(doc, first, last)]
+    return [first + i for i in peaks(likely, QUESTION_THRESHOLD, QUESTION_GAP)]
 
 
 def split_topics(doc: Doc, first: int, last: int, *, method: str = DEFAULT_METHOD,

@@ -167,18 +167,15 @@ class ResultsCache:
     def _run(self, query: str, options: dict) -> SearchResults:
         if not self.processes:
             return self._executor().submit(self.archive.search, query, **options).result()
-        for attempt in (1, 2):
-            executor = self._executor()
-            try:
-                return executor.submit(_search_in_process, query, **options).result()
-            except BrokenProcessPool:
-                with self._lock:  # a search process died (killed, out of memory): a new pool
-                    if self._searcher is executor:
-                        self._searcher = None
-                executor.shutdown(wait=False, cancel_futures=True)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        executor = self._executor()
+        try:
+            return executor.submit(_search_in_process, query, **options).result()
+        except BrokenProcessPool:  # a search process died (killed, out of memory): a new pool
+            with self._lock:
+                if self._searcher is executor:
+                    self._searcher = None
+            executor.shutdown(wait=False, cancel_futures=True)
+        return self._executor().submit(_search_in_process, query, **options).result()
 
     def start(self) -> None:
         """Start the searchers now (a process pool's first search would wait for them).
